@@ -1,0 +1,49 @@
+"""caselog's own errors: every failure a user can cause is one of these.
+
+The CLI turns any ``CaselogError`` into a one-line message and exit status 1,
+so each message must stand on its own without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class CaselogError(Exception):
+    """Base class for every error caselog reports to a user."""
+
+
+class TranscriptError(CaselogError):
+    """A file could not be read as a session transcript."""
+
+    def __init__(self, file: str, line: int, expected: str) -> None:
+        self.file = file
+        self.line = line
+        self.expected = expected
+        super().__init__(f"{file}:{line}: {expected}")
+
+
+class ClientNotFound(CaselogError):
+    """No client matches the name or id prefix given."""
+
+
+class AmbiguousClient(CaselogError):
+    """More than one client matches the name or id prefix given."""
+
+
+class SessionNotFound(CaselogError):
+    """The client has no such session recorded."""
+
+
+class SessionConflict(CaselogError):
+    """A different source was offered for a session that is already recorded."""
+
+
+class ContinuationUnmatched(CaselogError):
+    """A continuation transcript could not be matched to a client and session."""
+
+
+class ConcurrentChange(CaselogError):
+    """Another writer recorded events for the same client first."""
+
+
+class StoreError(CaselogError):
+    """The store could not be opened or read."""

@@ -1,0 +1,139 @@
+"""The parsed-session value: what a transcript says, independent of its format.
+
+Parsers in ``caselog.adapters.parsing`` produce a ``ParsedSession``; the
+application service turns it into events. Nothing here knows about files
+beyond the source reference, and nothing here is mutable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Role = Literal["client", "professional"]
+SectionKey = Literal["topics", "techniques", "helpful", "homework", "insights"]
+SECTION_KEYS: tuple[SectionKey, ...] = ("topics", "techniques", "helpful", "homework", "insights")
+TranscriptFormat = Literal["A", "B", "C", "D"]
+EndReason = Literal["natural_end", "end_marker", "incomplete"]
+
+
+class Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceRef(Value):
+    file: str
+    """The file's name as given on the command line (no directories)."""
+    sha256: str
+    format: TranscriptFormat
+
+
+class LineSpan(Value):
+    first: int
+    last: int
+
+
+class Utterance(Value):
+    kind: Literal["utterance"] = "utterance"
+    role: Role
+    speaker: str
+    """The speaker label exactly as written ("Dr. Torres", "Patient")."""
+    text: str
+    """Verbatim text; paragraphs joined by a blank line, line ends stripped of trailing spaces."""
+    clock: str | None = None
+    """Clock time ("10:03") when the source gives one."""
+    lines: LineSpan
+
+
+class StageDirection(Value):
+    kind: Literal["stage_direction"] = "stage_direction"
+    text: str
+    """Verbatim, parentheses included: "( pauses briefly for the exercise )"."""
+    clock: str | None = None
+    lines: LineSpan
+
+
+Entry = Utterance | StageDirection
+"""An entry's ``seq`` is its 1-based position in ``ParsedSession.entries``."""
+
+
+class SummaryItem(Value):
+    text: str
+    line: int
+
+
+class SummarySection(Value):
+    key: SectionKey
+    heading: str
+    """The heading as written ("Things that appeared helpful/important:")."""
+    items: tuple[SummaryItem, ...]
+
+
+class Summary(Value):
+    sections: tuple[SummarySection, ...]
+    about_session: int | None = None
+    """The session the summary describes, when the text states it ("Session 7")."""
+
+    def items(self, key: SectionKey) -> tuple[str, ...]:
+        return tuple(i.text for s in self.sections if s.key == key for i in s.items)
+
+    def item_count(self) -> int:
+        return sum(len(s.items) for s in self.sections)
+
+
+class QuotedSummary(Value):
+    summary: Summary
+    in_utterance: int | None
+    """Seq of the utterance quoting it; None when a continuation file opens with it."""
+
+
+class HomeworkItem(Value):
+    text: str
+    source: Literal["summary", "dialogue"]
+    utterance: int | None = None
+    """Seq of the professional's utterance it came from (dialogue homework)."""
+
+
+class QualityFlag(Value):
+    seq: int
+    kind: str
+    """``generator_refusal``, ``cut_mid_sentence``, ``meta_commentary``, …"""
+    excerpt: str
+
+
+class Ending(Value):
+    reason: EndReason
+    detail: str = ""
+    """The detected end phrase (natural_end), the marker as written (end_marker), or why incomplete."""
+    clock: str | None = None
+    line: int | None = None
+
+
+class ParsedSession(Value):
+    source: SourceRef
+    client_name: str | None = None
+    client_descriptor: str | None = None
+    professional_name: str | None = None
+    professional_title: str | None = None
+    session_number: int | None = None
+    planned_total: int | None = None
+    date: dt.date | None = None
+    start_time: str | None = None
+    header: tuple[tuple[str, str], ...] = ()
+    """Header fields as written, in order, for anything format-specific."""
+    entries: tuple[Entry, ...]
+    summary: Summary | None = None
+    quoted_summary: QuotedSummary | None = None
+    homework: tuple[HomeworkItem, ...] = ()
+    flags: tuple[QualityFlag, ...] = ()
+    ending: Ending
+
+    @property
+    def is_continuation(self) -> bool:
+        return self.source.format == "D"
+
+    @property
+    def utterances(self) -> tuple[Utterance, ...]:
+        return tuple(e for e in self.entries if isinstance(e, Utterance))
