@@ -1,0 +1,58 @@
+"""One mapper between caselog's pydantic events and stored bytes, through orjson.
+
+Pydantic turns an event into JSON-ready values and back; orjson does the bytes.
+Older stored states are upcast before validation (see ``caselog.domain.events``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import orjson
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.utils import get_topic, resolve_topic
+
+from caselog.domain.events import DomainEvent, upcast
+
+_ID_FIELDS = {"originator_id", "originator_version"}
+
+
+class OrjsonTranscoder(Transcoder):
+    def encode(self, obj: Any) -> bytes:
+        return orjson.dumps(obj)
+
+    def decode(self, data: bytes) -> Any:
+        return orjson.loads(data)
+
+
+class PydanticMapper(Mapper[Any]):
+    def to_stored_event(self, domain_event: DomainEventProtocol[Any]) -> StoredEvent:
+        event = cast(DomainEvent, domain_event)
+        state = event.model_dump(mode="json", exclude=_ID_FIELDS)
+        if event.class_version > 1:
+            state["class_version"] = event.class_version
+        stored = self.transcoder.encode(state)
+        if self.compressor:
+            stored = self.compressor.compress(stored)
+        if self.cipher:
+            stored = self.cipher.encrypt(stored)
+        return StoredEvent(
+            originator_id=event.originator_id,
+            originator_version=event.originator_version,
+            topic=get_topic(type(event)),
+            state=stored,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
+        data = stored_event.state
+        if self.cipher:
+            data = self.cipher.decrypt(data)
+        if self.compressor:
+            data = self.compressor.decompress(data)
+        state: dict[str, Any] = self.transcoder.decode(data)
+        cls = cast(type[DomainEvent], resolve_topic(stored_event.topic))
+        upcast(cls, state, state.pop("class_version", 1))
+        state["originator_id"] = stored_event.originator_id
+        state["originator_version"] = stored_event.originator_version
+        return cls.model_validate(state)

@@ -1,0 +1,49 @@
+"""The ``caselog`` command: a thin typer app over the service and the query facade."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from caselog.cli.context import Settings
+from caselog.cli.ingest import ingest_command
+from caselog.cli.reading import clients_command, log_command, replay_command, sessions_command
+
+app = typer.Typer(
+    name="caselog",
+    help="An event-sourced, auditable record store for psychotherapy sessions.",
+    no_args_is_help=True,
+    add_completion=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def main_options(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Store: a SQLite path or sqlite:///path. Default: $CASELOG_DB, else ./caselog.db.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """An event-sourced, auditable record store for psychotherapy sessions.
+
+    Example:  caselog --db clinic.db ingest transcripts/ && caselog recap alicia
+    """
+    Settings.db = db
+
+
+app.command("ingest")(ingest_command)
+app.command("clients")(clients_command)
+app.command("sessions")(sessions_command)
+app.command("replay")(replay_command)
+app.command("log")(log_command)
+
+
+def main() -> None:
+    app()

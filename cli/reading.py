@@ -1,0 +1,121 @@
+"""Reading commands: ``clients``, ``sessions``, ``replay``, ``log``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from caselog.cli.context import DbOption, JsonOption, friendly, print_json, print_json_lines
+from caselog.cli.context import records as open_records
+from caselog.cli.render import replay_text
+from caselog.domain.errors import SessionNotFound
+
+ClientArg = Annotated[
+    str,
+    typer.Argument(
+        help="The client: name as written (any case), a unique leading part, or an id prefix."
+    ),
+]
+
+
+@friendly
+def clients_command(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List every client with their recorded sessions.
+
+    Example:  caselog clients --json
+    """
+    views = open_records(db).clients()
+    if as_json:
+        print_json(views)
+        return
+    table = Table()
+    for column in ("client", "id", "descriptor", "sessions", "events"):
+        table.add_column(column, justify="right" if column == "events" else "left")
+    for v in views:
+        sessions = ", ".join(map(str, v.sessions))
+        table.add_row(v.name, v.client_id[:8], v.descriptor or "", sessions, str(v.events))
+    Console().print(table)
+
+
+@friendly
+def sessions_command(client: ClientArg, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List a client's sessions in session order: date, professional, utterances, ending, source.
+
+    Example:  caselog sessions alicia
+    """
+    views = open_records(db).client(client).sessions()
+    if as_json:
+        print_json(views)
+        return
+    table = Table()
+    for column in ("#", "date", "professional", "utterances", "flags", "ended", "source"):
+        table.add_column(column)
+    for s in views:
+        of = f"/{s.planned_total}" if s.planned_total else ""
+        ended = s.ended.reason.replace("_", " ") if s.ended else "—"
+        if s.ended and s.ended.clock:
+            ended += f" at {s.ended.clock}"
+        table.add_row(
+            f"{s.number}{of}",
+            s.date or "",
+            s.professional or "",
+            str(s.utterances),
+            str(s.quality_flags),
+            ended,
+            f"{s.source.file} ({s.source.format})",
+        )
+    Console().print(table)
+
+
+@friendly
+def replay_command(
+    client: ClientArg,
+    session: Annotated[int | None, typer.Option(help="Only this session.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Render a client's record back as a readable transcript, in session order.
+
+    With --json, print one JSON object per event (JSON lines).
+
+    Example:  caselog replay alex --session 5
+    """
+    record = open_records(db).client(client)
+    sessions = record.sessions()
+    if session is not None:
+        sessions = [s for s in sessions if s.number == session]
+        if not sessions:
+            raise SessionNotFound(f"{record.name} has no session {session} recorded")
+    entries = record.history(session=session)
+    if as_json:
+        print_json_lines(e.as_json_line() for e in entries)
+        return
+    typer.echo(replay_text(record.name, sessions, entries))
+
+
+@friendly
+def log_command(
+    client: Annotated[str | None, typer.Option(help="Only this client's events.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The raw event log in recording order: position, client, version, type, time, actor.
+
+    Example:  caselog log --client marcus
+    """
+    store = open_records(db)
+    entries = store.log(store.client(client) if client else None)
+    if as_json:
+        print_json_lines(entries)
+        return
+    table = Table()
+    for column in ("position", "client", "version", "type", "recorded at", "actor"):
+        table.add_column(column, justify="right" if column in ("position", "version") else "left")
+    for e in entries:
+        table.add_row(
+            str(e.position), e.client, str(e.version), e.type, e.recorded_at[:19], e.actor
+        )
+    Console().print(table)

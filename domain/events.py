@@ -1,0 +1,146 @@
+"""The event catalogue: one immutable, past-tense event per fact in a client's record.
+
+Every event carries the actor who recorded it; ``timestamp`` is when it was
+recorded (audit time), never when the session was held (domain time, which
+lives in ``SessionOpened.date``). Events hold text; the aggregate does not.
+
+Evolving an event: raise ``class_version`` and add a static
+``upcast_v<N>_v<N+1>(state: dict) -> None`` that rewrites an old stored state
+in place. The mapper applies the chain when it reads an older event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar, Literal
+from uuid import UUID
+
+from eventsourcing.domain import datetime_now_with_tzinfo
+from pydantic import BaseModel, ConfigDict, Field
+
+from caselog.domain.transcript import (
+    EndReason,
+    LineSpan,
+    Role,
+    SectionKey,
+    SourceRef,
+    SummarySection,
+)
+
+HomeworkSource = Literal["summary", "dialogue", "quoted", "manual"]
+
+
+class DomainEvent(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    class_version: ClassVar[int] = 1
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: dt.datetime = Field(default_factory=datetime_now_with_tzinfo)
+    actor: str
+
+
+class SessionEvent(DomainEvent):
+    """An event that belongs to one session of the client."""
+
+    session: int
+
+
+class ClientRegistered(DomainEvent):
+    name: str
+    descriptor: str | None = None
+
+
+class SessionOpened(SessionEvent):
+    planned_total: int | None = None
+    date: dt.date | None = None
+    start_time: str | None = None
+    professional: str | None = None
+    professional_title: str | None = None
+    source: SourceRef
+    header: tuple[tuple[str, str], ...] = ()
+
+
+class UtteranceRecorded(SessionEvent):
+    seq: int
+    role: Role
+    speaker: str
+    text: str
+    clock: str | None = None
+    lines: LineSpan
+
+
+class StageDirectionRecorded(SessionEvent):
+    seq: int
+    text: str
+    clock: str | None = None
+    lines: LineSpan
+
+
+class PriorSummaryQuoted(SessionEvent):
+    about_session: int | None = None
+    sections: tuple[SummarySection, ...]
+    in_utterance: int | None = None
+
+
+class SummaryItemNoted(SessionEvent):
+    """Base of the four summary-section events; ``item`` is its place in the section."""
+
+    section: ClassVar[SectionKey]
+    item: int
+    text: str
+    heading: str
+    line: int
+
+
+class TopicNoted(SummaryItemNoted):
+    section: ClassVar[SectionKey] = "topics"
+
+
+class TechniqueIntroduced(SummaryItemNoted):
+    section: ClassVar[SectionKey] = "techniques"
+
+
+class HelpfulNoted(SummaryItemNoted):
+    section: ClassVar[SectionKey] = "helpful"
+
+
+class InsightRecorded(SummaryItemNoted):
+    section: ClassVar[SectionKey] = "insights"
+
+
+class HomeworkAssigned(SessionEvent):
+    homework_id: str
+    text: str
+    source: HomeworkSource
+    utterance: int | None = None
+    heading: str | None = None
+    line: int | None = None
+
+
+class QualityFlagRaised(SessionEvent):
+    seq: int
+    kind: str
+    excerpt: str
+
+
+class SessionEnded(SessionEvent):
+    reason: EndReason
+    detail: str = ""
+    clock: str | None = None
+
+
+SUMMARY_EVENTS: dict[SectionKey, type[SummaryItemNoted]] = {
+    "topics": TopicNoted,
+    "techniques": TechniqueIntroduced,
+    "helpful": HelpfulNoted,
+    "insights": InsightRecorded,
+}
+
+
+def upcast(cls: type[DomainEvent], state: dict[str, Any], from_version: int) -> None:
+    """Bring a stored state written by an older ``class_version`` up to date, in place."""
+    while from_version < cls.class_version:
+        getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+        from_version += 1

@@ -1,0 +1,174 @@
+"""The application service: load, decide, save — one ``save`` per recorded file.
+
+Persistence is configured from outside (the composition root in
+``caselog.adapters.store``); this module only knows eventsourcing's
+``Application`` and caselog's own domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
+from caselog.domain.client import Client, project_client
+from caselog.domain.errors import ConcurrentChange, ContinuationUnmatched, TranscriptError
+from caselog.domain.events import ClientRegistered, DomainEvent
+from caselog.domain.identity import client_id
+from caselog.domain.recording import Target, record_session
+from caselog.domain.summaries import summaries_by_session, summary_similarity
+from caselog.domain.transcript import ParsedSession
+
+# How alike a continuation's opening summary and a recorded summary must be to match.
+MATCH_THRESHOLD = 0.8
+
+
+@dataclass(frozen=True)
+class Recorded:
+    status: Literal["recorded", "unchanged"]
+    client_id: UUID
+    client_name: str
+    session: int
+    events: int
+
+
+class CaselogApplication(Application[UUID]):
+    """caselog's one application service."""
+
+    def __init__(self, env: dict[str, str], namespace: UUID) -> None:
+        super().__init__(env)
+        self.namespace = namespace
+
+    # --- reading what decisions need -------------------------------------------------
+
+    def client_id_for(self, name: str) -> UUID:
+        return client_id(self.namespace, name)
+
+    def get_client(self, cid: UUID, version: int | None = None) -> Client | None:
+        try:
+            return cast(
+                Client, self.repository.get(cid, version=version, projector_func=project_client)
+            )
+        except AggregateNotFoundError:
+            return None
+
+    def client_events(
+        self, cid: UUID, *, after: int | None = None, upto: int | None = None
+    ) -> list[DomainEvent]:
+        return cast(list[DomainEvent], list(self.events.get(cid, gt=after, lte=upto)))
+
+    def registered_clients(self) -> Iterator[tuple[UUID, str]]:
+        """(id, name) of every client, in order of registration."""
+        topic = get_topic(ClientRegistered)
+        start: int | None = None
+        while True:
+            batch = self.recorder.select_notifications(
+                start=start, limit=500, topics=[topic], inclusive_of_start=False
+            )
+            for notification in batch:
+                event = cast(ClientRegistered, self.mapper.to_domain_event(notification))
+                yield event.originator_id, event.name
+            if len(batch) < 500:
+                return
+            start = batch[-1].id
+
+    # --- recording ------------------------------------------------------------------
+
+    def record_session(
+        self,
+        parsed: ParsedSession,
+        *,
+        actor: str,
+        client_name: str | None = None,
+        session: int | None = None,
+        dry_run: bool = False,
+    ) -> Recorded:
+        """Record one parsed transcript atomically; idempotent for the same source."""
+        for _attempt in range(3):
+            target = self._target(parsed, client_name, session)
+            client = self.get_client(target.client_id)
+            events = record_session(client, parsed, target, actor)
+            status: Literal["recorded", "unchanged"] = "recorded" if events else "unchanged"
+            outcome = Recorded(
+                status,
+                target.client_id,
+                client.name if client else target.client_name,
+                target.session,
+                len(events),
+            )
+            if dry_run or not events:
+                return outcome
+            try:
+                self.save(*cast(Sequence[Any], events))
+            except IntegrityError:
+                continue  # another writer got there first: decide again on fresh state
+            return outcome
+        raise ConcurrentChange(
+            f"{parsed.source.file}: other writers kept changing this client's record; try again"
+        )
+
+    def _target(
+        self, parsed: ParsedSession, client_name: str | None, session: int | None
+    ) -> Target:
+        name = client_name or parsed.client_name
+        number = session or parsed.session_number
+        if parsed.is_continuation and (name is None or number is None):
+            matched = self.find_continued_session(parsed)
+            if matched is None:
+                raise ContinuationUnmatched(
+                    f"{parsed.source.file}: its opening summary matches no recorded session; "
+                    "ingest the earlier session first, or give --client NAME and --session N"
+                )
+            cid, found_name, previous = matched
+            if name is None or self.client_id_for(name) == cid:
+                name = found_name
+            number = number or previous + 1
+        if name is None:
+            raise TranscriptError(
+                parsed.source.file,
+                1,
+                "expected the client's name in the header ('Client: Name') or in their own "
+                "words ('Hi, I'm Name'); give --client NAME",
+            )
+        if number is None:
+            raise TranscriptError(
+                parsed.source.file,
+                1,
+                "expected a session number ('Session 5/24' or 'Session Number: 5'); "
+                "give --session N",
+            )
+        if parsed.session_number is not None and session and session != parsed.session_number:
+            raise TranscriptError(
+                parsed.source.file,
+                1,
+                f"the header says session {parsed.session_number} but --session says {session}",
+            )
+        return Target(self.client_id_for(name), name, number)
+
+    def find_continued_session(self, parsed: ParsedSession) -> tuple[UUID, str, int] | None:
+        """The (client, name, session) whose own summary the continuation opens with."""
+        quoted = parsed.quoted_summary
+        if quoted is None:
+            return None
+        best: list[tuple[float, UUID, str, int]] = []
+        for cid, name in self.registered_clients():
+            for number, sections in summaries_by_session(self.client_events(cid)).items():
+                score = summary_similarity(quoted.summary, sections)
+                if score >= MATCH_THRESHOLD:
+                    best.append((score, cid, name, number))
+        if not best:
+            return None
+        best.sort(key=lambda m: m[0], reverse=True)
+        if len(best) > 1 and best[1][0] == best[0][0]:
+            names = ", ".join(f"{m[2]} session {m[3]}" for m in best[:5])
+            raise ContinuationUnmatched(
+                f"{parsed.source.file}: its opening summary matches more than one session "
+                f"({names}); give --client NAME and --session N"
+            )
+        _, cid, name, number = best[0]
+        return cid, name, number

@@ -1,0 +1,101 @@
+"""Fold a client's events into the list of its sessions, in session order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import singledispatch
+
+from caselog.domain.events import (
+    ClientRegistered,
+    DomainEvent,
+    HomeworkAssigned,
+    PriorSummaryQuoted,
+    QualityFlagRaised,
+    SessionEnded,
+    SessionOpened,
+    StageDirectionRecorded,
+    SummaryItemNoted,
+    UtteranceRecorded,
+)
+from caselog.projections.views import Ending, SessionView, Source
+
+
+@dataclass
+class _Session:
+    opened: SessionOpened
+    utterances: int = 0
+    stage_directions: int = 0
+    flags: int = 0
+    ended: SessionEnded | None = None
+
+
+@dataclass
+class _Sessions:
+    by_number: dict[int, _Session] = field(default_factory=dict)
+
+
+@singledispatch
+def _apply(event: DomainEvent, acc: _Sessions) -> None:
+    raise TypeError(f"the sessions fold does not know the event {type(event).__name__}")
+
+
+@_apply.register
+def _(event: SessionOpened, acc: _Sessions) -> None:
+    acc.by_number[event.session] = _Session(event)
+
+
+@_apply.register
+def _(event: UtteranceRecorded, acc: _Sessions) -> None:
+    acc.by_number[event.session].utterances += 1
+
+
+@_apply.register
+def _(event: StageDirectionRecorded, acc: _Sessions) -> None:
+    acc.by_number[event.session].stage_directions += 1
+
+
+@_apply.register
+def _(event: QualityFlagRaised, acc: _Sessions) -> None:
+    acc.by_number[event.session].flags += 1
+
+
+@_apply.register
+def _(event: SessionEnded, acc: _Sessions) -> None:
+    acc.by_number[event.session].ended = event
+
+
+@_apply.register(ClientRegistered)
+@_apply.register(PriorSummaryQuoted)
+@_apply.register(SummaryItemNoted)
+@_apply.register(HomeworkAssigned)
+def _(event: DomainEvent, acc: _Sessions) -> None:
+    return None
+
+
+def fold_sessions(events: Iterable[DomainEvent]) -> list[SessionView]:
+    acc = _Sessions()
+    for event in events:
+        _apply(event, acc)
+    return [_view(acc.by_number[n]) for n in sorted(acc.by_number)]
+
+
+def _view(s: _Session) -> SessionView:
+    o = s.opened
+    return SessionView(
+        number=o.session,
+        planned_total=o.planned_total,
+        date=o.date.isoformat() if o.date else None,
+        start_time=o.start_time,
+        professional=o.professional,
+        professional_title=o.professional_title,
+        utterances=s.utterances,
+        stage_directions=s.stage_directions,
+        quality_flags=s.flags,
+        ended=Ending(reason=s.ended.reason, detail=s.ended.detail, clock=s.ended.clock)
+        if s.ended
+        else None,
+        source=Source(file=o.source.file, sha256=o.source.sha256, format=o.source.format),
+        recorded_at=o.timestamp.isoformat(),
+        recorded_by=o.actor,
+    )

@@ -1,0 +1,90 @@
+"""The store on a real SQLite file: mapping, upcasting, atomic saves, the id namespace."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import orjson
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.utils import get_topic
+
+from caselog.adapters.store import open_store
+from caselog.domain.errors import StoreError
+from caselog.domain.events import DomainEvent, UtteranceRecorded
+from tests.sessions import parsed
+
+
+class RenamedField(DomainEvent):
+    """Version 2 renamed ``words`` to ``text``."""
+
+    class_version: ClassVar[int] = 2
+    text: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["text"] = state.pop("words")
+
+
+def test_events_round_trip_through_the_mapper_unchanged(app):
+    outcome = app.record_session(parsed(), actor="tester")
+    stored = app.client_events(outcome.client_id)
+    assert len(stored) == outcome.events
+    utterances = [e for e in stored if isinstance(e, UtteranceRecorded)]
+    assert utterances[1].text == "Secret words first."
+    assert utterances[0].clock == "10:00"
+    assert stored[0].actor == "tester"
+
+
+def test_stored_state_is_orjson_without_ids(app):
+    outcome = app.record_session(parsed(), actor="tester")
+    (first,) = app.recorder.select_events(outcome.client_id, lte=1)
+    state = orjson.loads(first.state)
+    assert state["name"] == "Jo Example"
+    assert "originator_id" not in state and "class_version" not in state
+
+
+def test_an_old_stored_state_is_upcast_when_read(app):
+    old = StoredEvent(
+        originator_id=app.client_id_for("someone"),
+        originator_version=1,
+        topic=get_topic(RenamedField),
+        state=orjson.dumps({"timestamp": "2025-01-01T00:00:00+00:00", "actor": "a", "words": "hi"}),
+    )
+    app.recorder.insert_events([old])
+    (event,) = app.client_events(old.originator_id)
+    assert isinstance(event, RenamedField) and event.text == "hi"
+    restored = app.mapper.to_stored_event(event)
+    assert orjson.loads(restored.state)["class_version"] == 2
+
+
+def test_a_save_that_fails_part_way_stores_none_of_its_events(app):
+    outcome = app.record_session(parsed(), actor="a")
+    before = app.recorder.max_notification_id()
+    client = app.get_client(outcome.client_id)
+    fresh = parsed(session=2, body="second")
+    from caselog.domain.recording import Target, record_session
+
+    events = record_session(client, fresh, Target(outcome.client_id, "Jo Example", 2), "a")
+    clash = events[-1].model_copy(update={"originator_version": 1})  # version 1 exists already
+    with pytest.raises(IntegrityError):
+        app.save(*events[:-1], clash)
+    assert app.recorder.max_notification_id() == before
+
+
+def test_the_id_namespace_is_kept_by_the_store(db):
+    first = open_store(db, create=True).client_id_for("Alex")
+    assert open_store(db).client_id_for("Alex") == first
+    assert open_store(db + ".other", create=True).client_id_for("Alex") != first
+
+
+def test_reading_a_missing_store_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="no caselog store at"):
+        open_store(str(tmp_path / "absent.db"))
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open as a caselog store"):
+        open_store(str(junk))
