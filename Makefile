@@ -31,10 +31,16 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
 
-lint: $(VENV)/.installed-dev
+# mypy cannot follow setuptools' package-dir mapping, so it checks a tree of links.
+TYPECHECK_TREE := build/typecheck/caselog
+typecheck: $(VENV)/.installed-dev
+	@mkdir -p $(TYPECHECK_TREE)
+	@for d in domain projections adapters cli; do ln -sfn ../../../$$d $(TYPECHECK_TREE)/$$d; done
+	MYPYPATH=build/typecheck $(BIN)/mypy -p caselog
+
+lint: typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy domain projections adapters cli
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench

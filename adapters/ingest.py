@@ -67,7 +67,11 @@ def _read(name: str, options: IngestOptions) -> ParsedSession | IngestResult:
 
 
 def _order(parsed: ParsedSession) -> tuple[str, int, str]:
-    return (normalise_name(parsed.client_name or ""), parsed.session_number or 0, parsed.source.file)
+    return (
+        normalise_name(parsed.client_name or ""),
+        parsed.session_number or 0,
+        parsed.source.file,
+    )
 
 
 def ingest(
@@ -131,5 +135,7 @@ def _record(
         return IngestResult(name, "error", error=str(e)), False
     except CaselogError as e:
         return IngestResult(name, "error", error=str(e)), True
-    result = IngestResult(name, outcome.status, outcome.client_name, outcome.session, outcome.events)
+    result = IngestResult(
+        name, outcome.status, outcome.client_name, outcome.session, outcome.events
+    )
     return result, True

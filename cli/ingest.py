@@ -42,7 +42,9 @@ def ingest_command(
     gives the same record whatever the order of its files. Exit status 1 if
     any file failed; the others are still recorded.
 
-    Example:  caselog ingest samples/   ·   caselog ingest late.txt --client "Alicia Rodriguez" --session 3
+    Example:  caselog ingest samples/
+
+    Example:  caselog ingest late.txt --client "Alicia Rodriguez" --session 3
     """
     files = expand(paths)
     if not files:
@@ -59,9 +61,7 @@ def ingest_command(
     if show_progress:
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("Recording", total=len(files))
-            results = list(
-                ingest(app, files, options, on_done=lambda _: progress.advance(task))
-            )
+            results = list(ingest(app, files, options, on_done=lambda _: progress.advance(task)))
     else:
         results = list(ingest(app, files, options))
     if as_json:

@@ -25,7 +25,7 @@ from caselog.domain.events import (
     StageDirectionRecorded,
     UtteranceRecorded,
 )
-from caselog.domain.transcript import ParsedSession, QuotedSummary, Utterance
+from caselog.domain.transcript import ParsedSession, QualityFlag, QuotedSummary, Utterance
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def record_session(
     )
     if parsed.quoted_summary is not None:
         events.extend(_quoted(client, parsed.quoted_summary, n, common, versions))
-    flags = {}
+    flags: dict[int, list[QualityFlag]] = {}
     for flag in parsed.flags:
         flags.setdefault(flag.seq, []).append(flag)
     for seq, entry in enumerate(parsed.entries, start=1):

@@ -51,9 +51,7 @@ class CaselogApplication(Application[UUID]):
 
     def get_client(self, cid: UUID, version: int | None = None) -> Client | None:
         try:
-            return cast(
-                Client, self.repository.get(cid, version=version, projector_func=project_client)
-            )
+            return self.repository.get(cid, version=version, projector_func=project_client)
         except AggregateNotFoundError:
             return None
 

@@ -106,7 +106,7 @@ class QualityFlag(Value):
 class Ending(Value):
     reason: EndReason
     detail: str = ""
-    """The detected end phrase (natural_end), the marker as written (end_marker), or why incomplete."""
+    """The end phrase (natural_end), the marker as written (end_marker), or why incomplete."""
     clock: str | None = None
     line: int | None = None
 

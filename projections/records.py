@@ -97,7 +97,7 @@ class Records:
                 yield LogEntry(
                     position=n.id,
                     client_id=str(n.originator_id),
-                    client=names.get(n.originator_id, "?"),
+                    client=names.get(UUID(str(n.originator_id)), "?"),
                     version=n.originator_version,
                     type=n.topic.rsplit(":", 1)[-1],
                     recorded_at=event.timestamp.isoformat(),

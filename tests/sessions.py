@@ -28,7 +28,8 @@ def summary(prefix: str, about: int | None = None, per_section: int = 2) -> Summ
                 key=key,
                 heading=f"{key.title()}:",
                 items=tuple(
-                    SummaryItem(text=f"{prefix} {key} {i}", line=i) for i in range(1, per_section + 1)
+                    SummaryItem(text=f"{prefix} {key} {i}", line=i)
+                    for i in range(1, per_section + 1)
                 ),
             )
             for key in keys
@@ -52,11 +53,20 @@ def parsed(
         client_name=client,
         session_number=session,
         entries=(
-            Utterance(role="professional", speaker="Dr. P", text=f"Hello ({body}).", clock="10:00",
-                      lines=LineSpan(first=1, last=1)),
+            Utterance(
+                role="professional",
+                speaker="Dr. P",
+                text=f"Hello ({body}).",
+                clock="10:00",
+                lines=LineSpan(first=1, last=1),
+            ),
             StageDirection(text="( pause )", lines=LineSpan(first=2, last=2)),
-            Utterance(role="client", speaker="Jo", text=f"Secret words {body}.",
-                      lines=LineSpan(first=3, last=3)),
+            Utterance(
+                role="client",
+                speaker="Jo",
+                text=f"Secret words {body}.",
+                lines=LineSpan(first=3, last=3),
+            ),
         ),
         summary=summary(f"{body} summary") if with_summary else None,
         quoted_summary=quoted,

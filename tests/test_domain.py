@@ -90,7 +90,9 @@ def test_summary_homework_gets_session_scoped_ids():
 def test_dialogue_homework_is_used_when_there_is_no_summary_block():
     events = record_session(None, parsed(homework=("walk daily",)), _target(2), "a")
     homework = [e for e in events if isinstance(e, HomeworkAssigned)]
-    assert [(h.homework_id, h.text, h.source) for h in homework] == [("S2.H1", "walk daily", "dialogue")]
+    assert [(h.homework_id, h.text, h.source) for h in homework] == [
+        ("S2.H1", "walk daily", "dialogue")
+    ]
 
 
 def test_homework_known_only_from_a_quote_is_assigned_to_the_quoted_session():
