@@ -13,7 +13,7 @@ from caselog.cli.reading import clients_command, log_command, replay_command, se
 app = typer.Typer(
     name="caselog",
     help="An event-sourced, auditable record store for psychotherapy sessions.",
-    no_args_is_help=True,
+    invoke_without_command=True,
     add_completion=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -22,10 +22,12 @@ app = typer.Typer(
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     db: Annotated[
         str | None,
         typer.Option(
             "--db",
+            metavar="URL",
             help="Store: a SQLite path or sqlite:///path. Default: $CASELOG_DB, else ./caselog.db.",
             show_default=False,
         ),
@@ -36,6 +38,8 @@ def main_options(
     Example:  caselog --db clinic.db ingest transcripts/ && caselog recap alicia
     """
     Settings.db = db
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
 
 
 app.command("ingest")(ingest_command)

@@ -25,6 +25,7 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
+        metavar="URL",
         help="Store: a SQLite path or sqlite:///path. Default: $CASELOG_DB, else ./caselog.db.",
         show_default=False,
     ),
@@ -34,6 +35,7 @@ ActorOption = Annotated[
     str | None,
     typer.Option(
         "--actor",
+        metavar="NAME",
         help="Who is recording. Default: $CASELOG_ACTOR, else the OS user.",
         show_default=False,
     ),

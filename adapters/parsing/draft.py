@@ -1,0 +1,29 @@
+"""What a format parser hands back: everything but the parts all formats share.
+
+Homework, quality flags, a summary quoted inside a turn and the source
+reference are worked out the same way for every format, in ``session.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from caselog.domain.transcript import Ending, Entry, QuotedSummary, Summary
+
+
+@dataclass
+class Draft:
+    entries: list[Entry]
+    ending: Ending
+    header: list[tuple[str, str]] = field(default_factory=list)
+    client_name: str | None = None
+    client_descriptor: str | None = None
+    professional_name: str | None = None
+    professional_title: str | None = None
+    session_number: int | None = None
+    planned_total: int | None = None
+    date: dt.date | None = None
+    start_time: str | None = None
+    summary: Summary | None = None
+    quoted_summary: QuotedSummary | None = None

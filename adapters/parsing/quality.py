@@ -1,0 +1,82 @@
+"""Flags for text that a transcript generator, not a participant, produced.
+
+The text stays in the record verbatim; a flag only marks it, so that readers
+and corpus users can leave it out. Kinds:
+
+- ``generator_refusal``: a professional's turn in which the model declines
+  ("I cannot provide a complete conversation…"), one flag per turn;
+- ``meta_commentary``: narration about the transcript rather than speech in
+  it ("Here's a possible response from Nova", "This response aims to help",
+  "This conversation has been a CBT session between…", "in character as",
+  "how Nova might respond"), one flag per turn, in turns of either role
+  that carry no refusal flag already;
+- ``cut_mid_sentence``: a client's turn that stops without terminal
+  punctuation although another turn follows — the generator was cut off.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from caselog.domain.transcript import Entry, QualityFlag, Utterance
+
+from .text import plain
+
+EXCERPT = 120
+
+_REFUSAL = re.compile(
+    r"\bI(?:\s+cannot|\s+can't|\s+can not|\s+am unable to|'m unable to|\s+am not able to|"
+    r"\s+won't be able to)\s+(?:provide|continue|generate|write|create|complete|produce)\b"
+    r"[^.!?\n]*",
+    re.I,
+)
+_META = (
+    re.compile(r"\bHere(?:'s| is) (?:a|one|another) possible (?:response|reply)\b[^\n]*", re.I),
+    re.compile(r"\bThis (?:response|reply) aims to\b[^\n]*", re.I),
+    re.compile(r"\bThis conversation has been an? [\w-]+(?: [\w-]+)? session between\b[^.\n]*"),
+    re.compile(r"\bAs an AI(?: language model)?\b[^.\n]*"),
+    re.compile(r"\bin character as\b[^.\n]*", re.I),
+    re.compile(r"\bhow [A-Z]\w* might respond\b[^.\n]*"),
+)
+_CLOSERS = "\"'”’)]»"
+
+
+def quality_flags(entries: Sequence[Entry]) -> list[QualityFlag]:
+    flags: list[QualityFlag] = []
+    last_utterance = max((i for i, e in enumerate(entries) if isinstance(e, Utterance)), default=-1)
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, Utterance):
+            continue
+        seq = index + 1
+        text = plain(entry.text)
+        refusal = _REFUSAL.search(text) if entry.role == "professional" else None
+        if refusal:
+            flags.append(
+                QualityFlag(seq=seq, kind="generator_refusal", excerpt=_cut(entry.text, refusal))
+            )
+        else:
+            meta = _first_meta(text)
+            if meta:
+                flags.append(
+                    QualityFlag(seq=seq, kind="meta_commentary", excerpt=_cut(entry.text, meta))
+                )
+        if entry.role == "client" and index < last_utterance and _stops_short(entry.text):
+            tail = entry.text.rstrip().rsplit("\n", 1)[-1][-EXCERPT:]
+            flags.append(QualityFlag(seq=seq, kind="cut_mid_sentence", excerpt=tail))
+    return flags
+
+
+def _first_meta(text: str) -> re.Match[str] | None:
+    hits = [m for m in (p.search(text) for p in _META) if m]
+    return min(hits, key=lambda m: m.start()) if hits else None
+
+
+def _cut(original: str, m: re.Match[str]) -> str:
+    # plain() maps one character to one, so the match's offsets hold in the original.
+    return original[m.start() : m.end()].strip()[:EXCERPT]
+
+
+def _stops_short(text: str) -> bool:
+    core = text.rstrip().rstrip(_CLOSERS)
+    return not core or core[-1] not in ".!?…"

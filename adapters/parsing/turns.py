@@ -1,0 +1,177 @@
+"""From classified lines to entries: utterances, stage directions, an end marker.
+
+Each format supplies a classifier that recognises the lines that mean
+something on their own (a turn's label line, a ``**[10:10]**`` clock line,
+``[11:35] End of session``); everything else is text. Text is then read in
+paragraphs, because the rules that split a turn are paragraph rules:
+
+- a paragraph that is entirely ``( … )`` (optionally followed by ``.``) is a
+  stage direction, and the text after it is a new utterance by the same
+  speaker — it is what the speaker says after the pause, not before it;
+- a paragraph that is only ``(End of session)`` ends the session;
+- anything else continues the current turn, and is an error before the
+  first turn, since there is nobody to attribute it to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from caselog.domain.errors import TranscriptError
+from caselog.domain.transcript import Ending, Entry, LineSpan, Role, StageDirection, Utterance
+
+from .text import Line, Paragraph, paragraphs, verbatim
+
+
+@dataclass(frozen=True)
+class TurnStart:
+    line: int
+    role: Role
+    speaker: str
+    rest: str
+    """The text on the label line after the label (and clock)."""
+    clock: str | None = None
+    """The turn's own clock; None takes the clock of the block it is in."""
+
+
+@dataclass(frozen=True)
+class ClockMark:
+    line: int
+    clock: str
+
+
+@dataclass(frozen=True)
+class EndMark:
+    line: int
+    detail: str
+    clock: str | None
+
+
+Mark = TurnStart | ClockMark | EndMark
+Classifier = Callable[[int, str], Mark | None]
+
+STAGE_DIRECTION = re.compile(r"\((?:[^()]|\([^()]*\))*\)\.?")
+END_MARKER = re.compile(
+    r"\(?\s*(?:\*\*)?\s*End of (?:the )?session\s*(?:\*\*)?\s*\)?\.?", re.IGNORECASE
+)
+
+
+@dataclass
+class Body:
+    entries: list[Entry] = field(default_factory=list)
+    ending: Ending | None = None
+
+
+@dataclass
+class _Speaker:
+    role: Role
+    label: str
+
+
+@dataclass
+class _Chunk:
+    speaker: _Speaker | None
+    clock: str | None
+    start: int | None
+    """The label line when the chunk opens a turn."""
+    lines: list[Line] = field(default_factory=list)
+
+
+def build(lines: Sequence[Line], classify: Classifier, name: str, hint: str) -> Body:
+    """Entries of ``lines``; ``hint`` is what a speaker label looks like in this format."""
+    body = Body()
+    chunks: list[_Chunk] = []
+    speaker: _Speaker | None = None
+    block_clock: str | None = None
+    chunk = _Chunk(None, None, None)
+    for number, text in lines:
+        mark = classify(number, text)
+        if mark is None:
+            chunk.lines.append((number, text))
+            continue
+        chunks.append(chunk)
+        if isinstance(mark, TurnStart):
+            speaker = _Speaker(mark.role, mark.speaker)
+            clock = mark.clock if mark.clock is not None else block_clock
+            chunk = _Chunk(speaker, clock, number, [(number, mark.rest)])
+        elif isinstance(mark, ClockMark):
+            block_clock = mark.clock
+            chunk = _Chunk(speaker, block_clock, None)
+        else:
+            _end(
+                body,
+                Ending(reason="end_marker", detail=mark.detail, clock=mark.clock, line=mark.line),
+            )
+            # Words after the end marker belong to nobody unless a new label says so.
+            speaker = None
+            chunk = _Chunk(None, block_clock, None)
+    chunks.append(chunk)
+    for c in chunks:
+        _read_chunk(c, body, name, hint)
+    return body
+
+
+def _end(body: Body, ending: Ending) -> None:
+    # Chunks are read after all line marks are seen, so "last" means by line.
+    if body.ending is None or (body.ending.line or 0) < (ending.line or 0):
+        body.ending = ending
+
+
+def _read_chunk(chunk: _Chunk, body: Body, name: str, hint: str) -> None:
+    pending: list[Paragraph] = []
+    speaker = chunk.speaker
+    start = chunk.start
+    produced = False
+
+    def flush() -> None:
+        nonlocal start, produced
+        if not pending:
+            return
+        if speaker is None:
+            raise TranscriptError(name, pending[0].first, hint)
+        first, last = pending[0].first, pending[-1].last
+        # A chunk's lines are consecutive, so line numbers index it directly.
+        base = chunk.lines[0][0]
+        text = verbatim(chunk.lines[first - base : last - base + 1])
+        body.entries.append(
+            Utterance(
+                role=speaker.role,
+                speaker=speaker.label,
+                text=text,
+                clock=chunk.clock,
+                lines=LineSpan(first=start if start is not None else first, last=last),
+            )
+        )
+        pending.clear()
+        start = None
+        produced = True
+
+    for para in paragraphs(chunk.lines):
+        words = para.text.strip()
+        if END_MARKER.fullmatch(words):
+            flush()
+            _end(
+                body, Ending(reason="end_marker", detail=words, clock=chunk.clock, line=para.first)
+            )
+            speaker = None
+            produced, start = True, None
+        elif STAGE_DIRECTION.fullmatch(words):
+            flush()
+            body.entries.append(
+                StageDirection(
+                    text=para.text,
+                    clock=chunk.clock,
+                    lines=LineSpan(first=para.first, last=para.last),
+                )
+            )
+            # The label line now opens the direction, not the words after it.
+            produced, start = True, None
+        else:
+            pending.append(para)
+    flush()
+    if chunk.start is not None and not produced and chunk.speaker is not None:
+        raise TranscriptError(
+            name, chunk.start, f"expected the words of the turn after '{chunk.speaker.label}:'"
+        )
