@@ -40,6 +40,7 @@ def _session_lines(client: str, s: SessionView, entries: list[TimelineEntry]) ->
         f"recorded {s.recorded_at[:19].replace('T', ' ')} by {s.recorded_by}"
     )
     summary: list[TimelineEntry] = []
+    previous_was_note = False
     for entry in entries:
         if entry.type in _SUMMARY_TYPES or (
             entry.type == "HomeworkAssigned" and entry.fields["source"] == "summary"
@@ -47,9 +48,13 @@ def _session_lines(client: str, s: SessionView, entries: list[TimelineEntry]) ->
             summary.append(entry)
             continue
         text = _entry_text(entry.type, entry.fields)
-        if text is not None:
+        if text is None:
+            continue
+        # Notes about an entry (flags, homework) sit right under it, without a gap.
+        if not text.startswith("  ") or not previous_was_note:
             yield ""
-            yield text
+        previous_was_note = text.startswith("  ")
+        yield text
     if summary:
         yield ""
         yield from _summary_block(summary)

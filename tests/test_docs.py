@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,8 @@ def test_the_readmes_python_example_runs(tmp_path, monkeypatch):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     assert blocks, "the README should show the Python entry point"
     monkeypatch.chdir(tmp_path)
-    assert Cli(str(tmp_path / "caselog.db"))("ingest", str(FIXTURES)).exit_code == 0
+    shutil.copytree(FIXTURES, tmp_path / "samples")
+    assert Cli(str(tmp_path / "caselog.db"))("ingest", "samples").exit_code == 0
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
 
