@@ -18,6 +18,8 @@ from caselog.domain.events import (
     ClientRegistered,
     DomainEvent,
     HomeworkAssigned,
+    HomeworkCarriedForward,
+    HomeworkStatusChanged,
     PriorSummaryQuoted,
     QualityFlagRaised,
     SessionEnded,
@@ -41,10 +43,13 @@ class RecordedSession(State):
 
 
 class HomeworkState(State):
+    """Homework text is short and decisions need it (carry-forward); utterances stay out."""
+
     homework_id: str
     session: int
     status: str
     source: str
+    text: str
 
 
 class Client(State):
@@ -63,6 +68,9 @@ class Client(State):
 
     def session(self, number: int) -> RecordedSession | None:
         return next((s for s in self.sessions if s.number == number), None)
+
+    def homework_item(self, homework_id: str) -> HomeworkState | None:
+        return next((h for h in self.homework if h.homework_id == homework_id), None)
 
     def homework_for(self, session: int) -> tuple[HomeworkState, ...]:
         return tuple(h for h in self.homework if h.session == session)
@@ -120,9 +128,33 @@ def _(event: SessionEnded, client: Client | None) -> Client:
 def _(event: HomeworkAssigned, client: Client | None) -> Client:
     assert client is not None
     item = HomeworkState(
-        homework_id=event.homework_id, session=event.session, status="assigned", source=event.source
+        homework_id=event.homework_id,
+        session=event.session,
+        status="assigned",
+        source=event.source,
+        text=event.text,
     )
     return _touched(client, event, homework=(*client.homework, item))
+
+
+def _with_status(client: Client, homework_id: str, status: str) -> tuple[HomeworkState, ...]:
+    return tuple(
+        h.model_copy(update={"status": status}) if h.homework_id == homework_id else h
+        for h in client.homework
+    )
+
+
+@evolve.register
+def _(event: HomeworkStatusChanged, client: Client | None) -> Client:
+    assert client is not None
+    return _touched(client, event, homework=_with_status(client, event.homework_id, event.status))
+
+
+@evolve.register
+def _(event: HomeworkCarriedForward, client: Client | None) -> Client:
+    assert client is not None
+    homework = _with_status(client, event.earlier_id, "carried_forward")
+    return _touched(client, event, homework=homework)
 
 
 # Text-bearing events change nothing a decision needs; they only move the version.

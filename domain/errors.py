@@ -45,5 +45,13 @@ class ConcurrentChange(CaselogError):
     """Another writer recorded events for the same client first."""
 
 
+class HomeworkNotFound(CaselogError):
+    """The client has no homework with that id."""
+
+
+class InvalidStatusChange(CaselogError):
+    """The status is unknown, or the homework cannot move to it from where it is."""
+
+
 class StoreError(CaselogError):
     """The store could not be opened or read."""

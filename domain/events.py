@@ -119,6 +119,22 @@ class HomeworkAssigned(SessionEvent):
     line: int | None = None
 
 
+class HomeworkStatusChanged(DomainEvent):
+    homework_id: str
+    status: str
+    note: str | None = None
+    reviewed_in: int | None = None
+    """The session in which the homework was reviewed, when known."""
+
+
+class HomeworkCarriedForward(SessionEvent):
+    """``session`` is the later session, whose homework continues the earlier item."""
+
+    earlier_id: str
+    later_id: str
+    overlap: float
+
+
 class QualityFlagRaised(SessionEvent):
     seq: int
     kind: str

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from caselog.domain.client import Client
 from caselog.domain.errors import SessionConflict
+from caselog.domain.homework import OPEN, OpenItem, continued_item
 from caselog.domain.events import (
     SUMMARY_EVENTS,
     ClientRegistered,
     DomainEvent,
     HomeworkAssigned,
+    HomeworkCarriedForward,
     PriorSummaryQuoted,
     QualityFlagRaised,
     SessionEnded,
@@ -171,6 +174,7 @@ def record_session(
                     utterance=work.utterance,
                 )
             )
+    events.extend(_carried_forward(client, events, n, session, versions))
     events.append(
         SessionEnded(
             **session,
@@ -181,6 +185,35 @@ def record_session(
         )
     )
     return events
+
+
+def _carried_forward(
+    client: Client | None,
+    batch: list[DomainEvent],
+    session: int,
+    common: dict[str, Any],
+    versions: _Versions,
+) -> Iterator[HomeworkCarriedForward]:
+    """Link this session's homework to the earlier open items it continues (see homework.py)."""
+    pool = [
+        OpenItem(h.homework_id, h.session, h.text)
+        for h in (client.homework if client else ())
+        if h.status in OPEN
+    ]
+    assigned = [e for e in batch if isinstance(e, HomeworkAssigned)]
+    pool += [OpenItem(e.homework_id, e.session, e.text) for e in assigned if e.session < session]
+    for new in (e for e in assigned if e.session == session):
+        found = continued_item(new.text, session, pool)
+        if found is None:
+            continue
+        pool = [item for item in pool if item.homework_id != found.earlier_id]
+        yield HomeworkCarriedForward(
+            **common,
+            originator_version=next(versions),
+            earlier_id=found.earlier_id,
+            later_id=new.homework_id,
+            overlap=found.overlap,
+        )
 
 
 def _quoted(

@@ -17,8 +17,14 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from caselog.domain.client import Client, project_client
-from caselog.domain.errors import ConcurrentChange, ContinuationUnmatched, TranscriptError
-from caselog.domain.events import ClientRegistered, DomainEvent
+from caselog.domain.errors import (
+    ClientNotFound,
+    ConcurrentChange,
+    ContinuationUnmatched,
+    TranscriptError,
+)
+from caselog.domain.events import ClientRegistered, DomainEvent, HomeworkStatusChanged
+from caselog.domain.homework import change_status
 from caselog.domain.identity import client_id
 from caselog.domain.recording import Target, record_session
 from caselog.domain.summaries import summaries_by_session, summary_similarity
@@ -109,6 +115,31 @@ class CaselogApplication(Application[UUID]):
         raise ConcurrentChange(
             f"{parsed.source.file}: other writers kept changing this client's record; try again"
         )
+
+    def change_homework_status(
+        self,
+        cid: UUID,
+        homework_id: str,
+        status: str,
+        *,
+        actor: str,
+        note: str | None = None,
+        reviewed_in: int | None = None,
+    ) -> HomeworkStatusChanged:
+        """Record a homework status change; refused if the lifecycle does not allow it."""
+        for _attempt in range(3):
+            client = self.get_client(cid)
+            if client is None:
+                raise ClientNotFound(f"no client with id {cid}")
+            event = change_status(
+                client, homework_id, status, note=note, actor=actor, reviewed_in=reviewed_in
+            )
+            try:
+                self.save(event)
+            except IntegrityError:
+                continue
+            return event
+        raise ConcurrentChange(f"{homework_id}: other writers kept changing this record; try again")
 
     def _target(
         self, parsed: ParsedSession, client_name: str | None, session: int | None

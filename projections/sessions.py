@@ -10,6 +10,8 @@ from caselog.domain.events import (
     ClientRegistered,
     DomainEvent,
     HomeworkAssigned,
+    HomeworkCarriedForward,
+    HomeworkStatusChanged,
     PriorSummaryQuoted,
     QualityFlagRaised,
     SessionEnded,
@@ -69,6 +71,8 @@ def _(event: SessionEnded, acc: _Sessions) -> None:
 @_apply.register(PriorSummaryQuoted)
 @_apply.register(SummaryItemNoted)
 @_apply.register(HomeworkAssigned)
+@_apply.register(HomeworkStatusChanged)
+@_apply.register(HomeworkCarriedForward)
 def _(event: DomainEvent, acc: _Sessions) -> None:
     return None
 

@@ -79,3 +79,22 @@ class LogEntry(View):
     type: str
     recorded_at: str
     actor: str
+
+
+class HomeworkChange(View):
+    status: str
+    at: str
+    note: str | None = None
+    actor: str
+    session: int | None = None
+
+
+class HomeworkView(View):
+    homework_id: str
+    session: int
+    text: str
+    status: str
+    source: str
+    history: list[HomeworkChange]
+    carried_to: str | None = None
+    carried_from: str | None = None
