@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 
 from caselog.cli.context import Settings
+from caselog.cli.homework import homework_command, homework_set_command
 from caselog.cli.ingest import ingest_command
 from caselog.cli.reading import clients_command, log_command, replay_command, sessions_command
+from caselog.cli.summaries import recap_command, summary_command
 
 app = typer.Typer(
     name="caselog",
@@ -47,6 +49,10 @@ app.command("clients")(clients_command)
 app.command("sessions")(sessions_command)
 app.command("replay")(replay_command)
 app.command("log")(log_command)
+app.command("summary")(summary_command)
+app.command("recap")(recap_command)
+app.command("homework")(homework_command)
+app.command("homework-set")(homework_set_command)
 
 
 def main() -> None:

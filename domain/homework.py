@@ -92,9 +92,7 @@ class Continuation:
     overlap: float
 
 
-def continued_item(
-    text: str, session: int, open_items: Iterable[OpenItem]
-) -> Continuation | None:
+def continued_item(text: str, session: int, open_items: Iterable[OpenItem]) -> Continuation | None:
     """The earlier open item that ``text`` (assigned in ``session``) continues, if any."""
     if not leads_with_continue(text):
         return None
@@ -111,8 +109,10 @@ def continued_item(
             continue
         # Highest overlap, then latest session, then lowest id.
         key = (overlap, item.session, item.homework_id)
-        if best is None or (key[0], key[1]) > (best[0], best[1]) or (
-            (key[0], key[1]) == (best[0], best[1]) and key[2] < best[2]
+        if (
+            best is None
+            or (key[0], key[1]) > (best[0], best[1])
+            or ((key[0], key[1]) == (best[0], best[1]) and key[2] < best[2])
         ):
             best = key
     return Continuation(best[2], round(best[0], 3)) if best else None
@@ -132,9 +132,10 @@ def change_status(
         known = ", ".join(h.homework_id for h in client.homework) or "none"
         raise HomeworkNotFound(f"{client.name} has no homework {homework_id!r} (known: {known})")
     if not can_change(item.status, status):
-        allowed = ", ".join(sorted(TRANSITIONS[item.status])) or "nothing: it is final"
+        allowed = sorted(TRANSITIONS[item.status])
+        where = f"it can move to {', '.join(allowed)}" if allowed else "which is final"
         raise InvalidStatusChange(
-            f"{homework_id} is {item.status}; it can move to {allowed}, not to {status}"
+            f"{homework_id} is {item.status}, {where}; it cannot move to {status}"
         )
     return HomeworkStatusChanged(
         originator_id=client.id,

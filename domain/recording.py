@@ -14,7 +14,6 @@ from uuid import UUID
 
 from caselog.domain.client import Client
 from caselog.domain.errors import SessionConflict
-from caselog.domain.homework import OPEN, OpenItem, continued_item
 from caselog.domain.events import (
     SUMMARY_EVENTS,
     ClientRegistered,
@@ -28,6 +27,7 @@ from caselog.domain.events import (
     StageDirectionRecorded,
     UtteranceRecorded,
 )
+from caselog.domain.homework import OPEN, OpenItem, continued_item
 from caselog.domain.transcript import ParsedSession, QualityFlag, QuotedSummary, Utterance
 
 

@@ -49,6 +49,8 @@ class CaselogApplication(Application[UUID]):
     def __init__(self, env: dict[str, str], namespace: UUID) -> None:
         super().__init__(env)
         self.namespace = namespace
+        # Counts events read through client_events, so a test can show reads stay bounded.
+        self.events_read = 0
 
     # --- reading what decisions need -------------------------------------------------
 
@@ -64,7 +66,9 @@ class CaselogApplication(Application[UUID]):
     def client_events(
         self, cid: UUID, *, after: int | None = None, upto: int | None = None
     ) -> list[DomainEvent]:
-        return cast(list[DomainEvent], list(self.events.get(cid, gt=after, lte=upto)))
+        events = cast(list[DomainEvent], list(self.events.get(cid, gt=after, lte=upto)))
+        self.events_read += len(events)
+        return events
 
     def registered_clients(self) -> Iterator[tuple[UUID, str]]:
         """(id, name) of every client, in order of registration."""

@@ -23,6 +23,13 @@ from caselog.domain.events import (
 from caselog.domain.homework import OPEN
 from caselog.projections.views import HomeworkChange, HomeworkView
 
+_ORIGIN = {
+    "summary": "from the session summary",
+    "dialogue": "from the dialogue",
+    "quoted": "from a summary quoted in a later session",
+    "manual": "added by hand",
+}
+
 
 @dataclass
 class _Item:
@@ -45,7 +52,7 @@ def _(event: HomeworkAssigned, items: dict[str, _Item]) -> None:
         HomeworkChange(
             status="assigned",
             at=event.timestamp.isoformat(),
-            note=f"from the {event.source}",
+            note=_ORIGIN.get(event.source, event.source),
             actor=event.actor,
             session=event.session,
         )

@@ -3,6 +3,7 @@
     records = Records(open_store("caselog.db"))
     alicia = records.client("alicia")
     alicia.sessions(); alicia.history(session=2)
+    alicia.recap(for_session=2); alicia.homework(at=AsOf(session=1))
 
 Every method returns view models from ``caselog.projections.views``.
 """
@@ -14,13 +15,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from uuid import UUID
 
-from caselog.domain.errors import AmbiguousClient, ClientNotFound
+from caselog.domain.errors import AmbiguousClient, ClientNotFound, SessionNotFound
 from caselog.domain.events import DomainEvent
 from caselog.domain.identity import normalise_name
 from caselog.domain.service import CaselogApplication
+from caselog.projections.asof import NOW, AsOf, select
+from caselog.projections.homework import fold_homework, open_homework
 from caselog.projections.sessions import fold_sessions
+from caselog.projections.summary import recap, summaries
 from caselog.projections.timeline import timeline
-from caselog.projections.views import ClientView, LogEntry, SessionView, TimelineEntry
+from caselog.projections.views import (
+    ClientView,
+    HomeworkView,
+    LogEntry,
+    RecapView,
+    SessionView,
+    SummaryView,
+    TimelineEntry,
+)
 
 
 @dataclass(frozen=True)
@@ -31,14 +43,43 @@ class ClientRecord:
     id: UUID
     name: str
 
-    def events(self) -> list[DomainEvent]:
-        return self.app.client_events(self.id)
+    def events(self, at: AsOf = NOW) -> list[DomainEvent]:
+        """This client's events as of ``at``; the read stops at ``at.version`` when given."""
+        return select(self.app.client_events(self.id, upto=at.version), at)
 
-    def sessions(self) -> list[SessionView]:
-        return fold_sessions(self.events())
+    def sessions(self, at: AsOf = NOW) -> list[SessionView]:
+        return fold_sessions(self.events(at))
 
-    def history(self, session: int | None = None) -> list[TimelineEntry]:
-        return timeline(self.events(), session=session)
+    def history(self, session: int | None = None, at: AsOf = NOW) -> list[TimelineEntry]:
+        return timeline(self.events(at), session=session)
+
+    def homework(self, at: AsOf = NOW, status: str | None = None) -> list[HomeworkView]:
+        views = fold_homework(self.events(at))
+        return [v for v in views if status is None or v.status == status]
+
+    def summary(self, session: int, at: AsOf = NOW) -> SummaryView:
+        found = summaries(self.events(at)).get(session)
+        if found is None:
+            raise SessionNotFound(f"{self.name} has no summary for session {session} recorded")
+        return found
+
+    def latest_session(self, at: AsOf = NOW) -> int | None:
+        return max((s.number for s in self.sessions(at)), default=None)
+
+    def recap(self, for_session: int | None = None, at: AsOf = NOW) -> RecapView:
+        """What to open session ``for_session`` with (default: the one after the latest)."""
+        events = self.events(at)
+        if for_session is None:
+            latest = max((s.number for s in fold_sessions(events)), default=0)
+            for_session = latest + 1
+        # The homework still open when the new session starts: the record as of the session before.
+        before = select(events, AsOf(session=for_session - 1))
+        known = summaries(events)
+        earlier = [n for n in known if n < for_session]
+        held = [s.number for s in fold_sessions(before)]
+        from_session = max([*earlier, *held], default=None)
+        summary = known.get(from_session) if from_session is not None else None
+        return recap(for_session, summary, from_session, open_homework(fold_homework(before)))
 
 
 class Records:

@@ -98,3 +98,28 @@ class HomeworkView(View):
     history: list[HomeworkChange]
     carried_to: str | None = None
     carried_from: str | None = None
+
+
+class SummaryView(View):
+    session: int
+    source: str
+    """``recorded`` (the session's own summary block) or ``quoted`` (known from a later session)."""
+    topics: list[str]
+    techniques: list[str]
+    helpful: list[str]
+    homework: list[str]
+    insights: list[str]
+
+
+class RecapHomework(View):
+    homework_id: str
+    text: str
+    status: str
+
+
+class RecapView(View):
+    for_session: int
+    from_session: int | None
+    text: str
+    summary: SummaryView | None
+    open_homework: list[RecapHomework]

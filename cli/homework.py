@@ -1,0 +1,90 @@
+"""``caselog homework`` and ``caselog homework-set``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
+from caselog.cli.context import ActorOption, DbOption, JsonOption, actor, friendly, print_json
+from caselog.cli.context import records as open_records
+from caselog.cli.reading import ClientArg
+from caselog.domain.homework import STATUSES
+
+
+@friendly
+def homework_command(
+    client: Annotated[str, typer.Argument(help="The client (name, leading part or id prefix).")],
+    status: Annotated[
+        str | None, typer.Option(help=f"Only this status: {', '.join(STATUSES)}.")
+    ] = None,
+    at_session: AtSession = None,
+    at_version: AtVersion = None,
+    at_date: AtDate = None,
+    recorded_before: RecordedBefore = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A client's homework with its status and full history.
+
+    Example:  caselog homework marcus --at-session 8
+    """
+    if status is not None and status not in STATUSES:
+        raise typer.BadParameter(f"expected one of {', '.join(STATUSES)}", param_hint="--status")
+    at = as_of(at_session, at_version, at_date, recorded_before)
+    views = open_records(db).client(client).homework(at=at, status=status)
+    if as_json:
+        print_json(views)
+        return
+    table = Table()
+    for column in ("id", "session", "status", "homework", "history"):
+        table.add_column(column)
+    for v in views:
+        link = f" → {v.carried_to}" if v.carried_to else ""
+        link += f" (continues {v.carried_from})" if v.carried_from else ""
+        history = "; ".join(
+            f"{h.status} {h.at[:10]} by {h.actor}" + (f": {h.note}" if h.note else "")
+            for h in v.history
+        )
+        table.add_row(v.homework_id, str(v.session), v.status + link, v.text, history)
+    Console().print(table)
+
+
+@friendly
+def homework_set_command(
+    client: ClientArg,
+    homework_id: Annotated[str, typer.Argument(help="The homework id, e.g. S8.H3.")],
+    status: Annotated[str, typer.Argument(help=f"The new status: {', '.join(STATUSES[1:])}.")],
+    note: Annotated[str | None, typer.Option(help="Why, or what the client reported.")] = None,
+    session: Annotated[
+        int | None, typer.Option(help="The session in which the homework was reviewed.")
+    ] = None,
+    actor_name: ActorOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a homework status change (an event; nothing is overwritten).
+
+    Invalid transitions, unknown ids and unknown statuses are refused.
+
+    Example:  caselog homework-set alicia S1.H1 completed --note "did it daily"
+    """
+    record = open_records(db).client(client)
+    event = record.app.change_homework_status(
+        record.id, homework_id, status, actor=actor(actor_name), note=note, reviewed_in=session
+    )
+    if as_json:
+        print_json(
+            {
+                "homework_id": homework_id,
+                "status": status,
+                "version": event.originator_version,
+                "recorded_at": event.timestamp.isoformat(),
+                "actor": event.actor,
+            }
+        )
+        return
+    typer.echo(f"{record.name} {homework_id}: {status} (recorded by {event.actor})")
