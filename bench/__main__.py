@@ -15,6 +15,10 @@ from pathlib import Path
 from caselog.adapters.ingest import IngestOptions, expand, ingest
 from caselog.adapters.parsing import parse_transcript
 from caselog.adapters.store import open_store
+from caselog.projections.asof import AsOf
+from caselog.projections.records import Records
+
+from .corpus import synthetic_session
 
 SAMPLES = Path(__file__).parent.parent / "samples"
 ROUNDS = 5
@@ -71,5 +75,29 @@ def main() -> None:
     print(f"ingest events/s / raw sqlite3 executemany rows/s: {raw / full:.2f}")
 
 
+def as_of_queries() -> None:
+    """As-of recap, summary and homework at a middle session against a full replay."""
+    with tempfile.TemporaryDirectory() as d:
+        app = open_store(str(Path(d) / "one.db"), create=True)
+        for n in range(1, 25):
+            app.record_session(synthetic_session("Synthetic Client", n), actor="bench")
+        record = Records(app).client("Synthetic Client")
+        at = AsOf(session=12)
+
+        def full_replay() -> None:
+            record.history()
+
+        def as_of_trio() -> None:
+            record.recap(for_session=12, at=at)
+            record.summary(11, at=at)
+            record.homework(at=at)
+
+        events = app.get_client(record.id).version  # type: ignore[union-attr]
+        replay, trio = _best(full_replay), _best(as_of_trio)
+        print(f"one client, 24 sessions, {events} events:")
+        print(f"as-of recap+summary+homework at session 12 / full replay: {trio / replay:.2f}")
+
+
 if __name__ == "__main__":
     main()
+    as_of_queries()
