@@ -9,6 +9,7 @@ import typer
 from caselog.cli.context import Settings
 from caselog.cli.homework import homework_command, homework_set_command
 from caselog.cli.ingest import ingest_command
+from caselog.cli.project import project_app, search_command
 from caselog.cli.reading import clients_command, log_command, replay_command, sessions_command
 from caselog.cli.summaries import recap_command, summary_command
 
@@ -53,6 +54,8 @@ app.command("summary")(summary_command)
 app.command("recap")(recap_command)
 app.command("homework")(homework_command)
 app.command("homework-set")(homework_set_command)
+app.command("search")(search_command)
+app.add_typer(project_app, name="project", help="The materialised read models: status, rebuild.")
 
 
 def main() -> None:

@@ -8,16 +8,23 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from caselog.adapters.readmodels import ReadModels
 from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
 from caselog.cli.context import ActorOption, DbOption, JsonOption, actor, friendly, print_json
 from caselog.cli.context import records as open_records
+from caselog.cli.context import service as open_service
 from caselog.cli.reading import ClientArg
 from caselog.domain.homework import STATUSES
 
 
 @friendly
 def homework_command(
-    client: Annotated[str, typer.Argument(help="The client (name, leading part or id prefix).")],
+    client: Annotated[
+        str | None, typer.Argument(help="The client (name, leading part or id prefix).")
+    ] = None,
+    all_clients: Annotated[
+        bool, typer.Option("--all-clients", help="Open homework of every client (read model).")
+    ] = False,
     status: Annotated[
         str | None, typer.Option(help=f"Only this status: {', '.join(STATUSES)}.")
     ] = None,
@@ -30,11 +37,24 @@ def homework_command(
 ) -> None:
     """A client's homework with its status and full history.
 
+    With --all-clients, the open homework of every client, from the read model.
+
     Example:  caselog homework marcus --at-session 8
+
+    Example:  caselog homework --all-clients
     """
     if status is not None and status not in STATUSES:
         raise typer.BadParameter(f"expected one of {', '.join(STATUSES)}", param_hint="--status")
     at = as_of(at_session, at_version, at_date, recorded_before)
+    if all_clients:
+        if client is not None or not at.is_now or status is not None:
+            raise typer.BadParameter(
+                "--all-clients takes no CLIENT, --status or as-of flags", param_hint="--all-clients"
+            )
+        _print_open_everywhere(db, as_json)
+        return
+    if client is None:
+        raise typer.BadParameter("give a CLIENT, or --all-clients", param_hint="CLIENT")
     views = open_records(db).client(client).homework(at=at, status=status)
     if as_json:
         print_json(views)
@@ -88,3 +108,16 @@ def homework_set_command(
         )
         return
     typer.echo(f"{record.name} {homework_id}: {status} (recorded by {event.actor})")
+
+
+def _print_open_everywhere(db: str | None, as_json: bool) -> None:
+    rows = ReadModels(open_service(db)).open_homework()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table()
+    for column in ("client", "id", "session", "status", "homework"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(r.client, r.homework_id, str(r.session), r.status, r.text)
+    Console().print(table)

@@ -198,3 +198,20 @@ def test_a_summary_that_was_never_recorded_is_a_clear_error(seeded):
     result = seeded("summary", "alex", "--session", "5")
     assert result.exit_code == 1
     assert "Alex has no summary for session 5 recorded" in result.stderr
+
+
+def test_open_homework_across_clients_comes_from_the_caught_up_read_model(cli):
+    cli("ingest", str(FIXTURES))
+    rows = json.loads(cli("homework", "--all-clients", "--json").stdout)
+    ids = {(r["client"], r["homework_id"]) for r in rows}
+    assert ("Marcus Thompson", "S8.H1") in ids and ("Marcus Thompson", "S7.H1") not in ids
+    assert ("Alicia Rodriguez", "S1.H1") in ids
+    cli("homework-set", "alicia", "S1.H1", "completed")
+    after = json.loads(cli("homework", "--all-clients", "--json").stdout)
+    assert ("Alicia Rodriguez", "S1.H1") not in {(r["client"], r["homework_id"]) for r in after}
+
+
+def test_homework_needs_a_client_or_all_clients(cli):
+    cli("ingest", str(seed("002")))
+    assert cli("homework").exit_code == 2
+    assert cli("homework", "alicia", "--all-clients").exit_code == 2
