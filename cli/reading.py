@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
 from caselog.cli.context import DbOption, JsonOption, friendly, print_json, print_json_lines
 from caselog.cli.context import records as open_records
 from caselog.cli.render import replay_text
@@ -41,12 +42,21 @@ def clients_command(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 
 @friendly
-def sessions_command(client: ClientArg, db: DbOption = None, as_json: JsonOption = False) -> None:
+def sessions_command(
+    client: ClientArg,
+    at_session: AtSession = None,
+    at_version: AtVersion = None,
+    at_date: AtDate = None,
+    recorded_before: RecordedBefore = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """List a client's sessions in session order: date, professional, utterances, ending, source.
 
     Example:  caselog sessions alicia
     """
-    views = open_records(db).client(client).sessions()
+    at = as_of(at_session, at_version, at_date, recorded_before)
+    views = open_records(db).client(client).sessions(at=at)
     if as_json:
         print_json(views)
         return
@@ -74,6 +84,10 @@ def sessions_command(client: ClientArg, db: DbOption = None, as_json: JsonOption
 def replay_command(
     client: ClientArg,
     session: Annotated[int | None, typer.Option(help="Only this session.")] = None,
+    at_session: AtSession = None,
+    at_version: AtVersion = None,
+    at_date: AtDate = None,
+    recorded_before: RecordedBefore = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -83,13 +97,14 @@ def replay_command(
 
     Example:  caselog replay alex --session 5
     """
+    at = as_of(at_session, at_version, at_date, recorded_before)
     record = open_records(db).client(client)
-    sessions = record.sessions()
+    sessions = record.sessions(at=at)
     if session is not None:
         sessions = [s for s in sessions if s.number == session]
         if not sessions:
             raise SessionNotFound(f"{record.name} has no session {session} recorded")
-    entries = record.history(session=session)
+    entries = record.history(session=session, at=at)
     if as_json:
         print_json_lines(e.as_json_line() for e in entries)
         return

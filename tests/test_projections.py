@@ -215,3 +215,10 @@ def test_homework_needs_a_client_or_all_clients(cli):
     cli("ingest", str(seed("002")))
     assert cli("homework").exit_code == 2
     assert cli("homework", "alicia", "--all-clients").exit_code == 2
+
+
+def test_sessions_and_replay_take_the_as_of_flags(seeded):
+    early = json.loads(seeded("sessions", "alex", "--at-date", "2025-06-01", "--json").stdout)
+    assert [s["number"] for s in early] == [5]
+    lines = seeded("replay", "marcus", "--at-version", "3", "--json").stdout.splitlines()
+    assert [json.loads(line)["version"] for line in lines] == [1, 2, 3]
