@@ -32,9 +32,6 @@ class AsOf(BaseModel):
     def is_now(self) -> bool:
         return self == NOW
 
-    def merged(self, **changes: object) -> AsOf:
-        return self.model_copy(update={k: v for k, v in changes.items() if v is not None})
-
 
 NOW = AsOf()
 

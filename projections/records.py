@@ -63,9 +63,6 @@ class ClientRecord:
             raise SessionNotFound(f"{self.name} has no summary for session {session} recorded")
         return found
 
-    def latest_session(self, at: AsOf = NOW) -> int | None:
-        return max((s.number for s in self.sessions(at)), default=None)
-
     def recap(self, for_session: int | None = None, at: AsOf = NOW) -> RecapView:
         """What to open session ``for_session`` with (default: the one after the latest)."""
         events = self.events(at)
