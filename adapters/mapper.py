@@ -1,6 +1,7 @@
 """One mapper between caselog's pydantic events and stored bytes, through orjson.
 
-Pydantic turns an event into JSON-ready values and back; orjson does the bytes.
+Pydantic turns an event (or a snapshot) into JSON-ready values and back; orjson
+does the bytes.
 Older stored states are upcast before validation (see ``caselog.domain.events``).
 """
 
@@ -13,7 +14,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 
-from caselog.domain.events import DomainEvent, upcast
+from caselog.domain.events import Persisted, upcast
 
 _ID_FIELDS = {"originator_id", "originator_version"}
 
@@ -28,7 +29,7 @@ class OrjsonTranscoder(Transcoder):
 
 class PydanticMapper(Mapper[Any]):
     def to_stored_event(self, domain_event: DomainEventProtocol[Any]) -> StoredEvent:
-        event = cast(DomainEvent, domain_event)
+        event = cast(Persisted, domain_event)
         state = event.model_dump(mode="json", exclude=_ID_FIELDS)
         if event.class_version > 1:
             state["class_version"] = event.class_version
@@ -51,7 +52,7 @@ class PydanticMapper(Mapper[Any]):
         if self.compressor:
             data = self.compressor.decompress(data)
         state: dict[str, Any] = self.transcoder.decode(data)
-        cls = cast(type[DomainEvent], resolve_topic(stored_event.topic))
+        cls = cast(type[Persisted], resolve_topic(stored_event.topic))
         upcast(cls, state, state.pop("class_version", 1))
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version

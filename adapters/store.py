@@ -74,6 +74,7 @@ def open_store(url: str = DEFAULT_DB, *, create: bool = False) -> CaselogApplica
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "30",
+            "IS_SNAPSHOTTING_ENABLED": "y",
             "MAPPER_TOPIC": get_topic(PydanticMapper),
             "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
         }

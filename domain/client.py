@@ -1,8 +1,10 @@
 """The Client aggregate: the state decisions need, and the events that change it.
 
-State holds no utterance text — only session numbers with their sources,
-homework ids with their statuses, and the version — so loading a client to
-decide something stays cheap however long its sessions were.
+State holds the record's shape without its words: sessions with their
+sources, homework with its lifecycle, and the spans of its history (see
+``spans.py``). No utterance or summary text is in it, so loading a client —
+from a snapshot and the events after it — stays cheap however long its
+sessions were, and a snapshot of it holds nothing a clinician said.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from caselog.domain.events import (
     HomeworkAssigned,
     HomeworkCarriedForward,
     HomeworkStatusChanged,
+    Persisted,
     PriorSummaryQuoted,
     QualityFlagRaised,
     SessionEnded,
@@ -29,6 +32,7 @@ from caselog.domain.events import (
     UtteranceRecorded,
 )
 from caselog.domain.identity import normalise_name
+from caselog.domain.spans import Span, extend_spans
 from caselog.domain.transcript import SourceRef
 
 
@@ -42,6 +46,16 @@ class RecordedSession(State):
     ended: bool = False
 
 
+class HomeworkStep(State):
+    """One step of an item's lifecycle: who moved it to which status, and when."""
+
+    status: str
+    at: dt.datetime
+    actor: str
+    session: int | None = None
+    note: str | None = None
+
+
 class HomeworkState(State):
     """Homework text is short and decisions need it (carry-forward); utterances stay out."""
 
@@ -50,6 +64,9 @@ class HomeworkState(State):
     status: str
     source: str
     text: str
+    history: tuple[HomeworkStep, ...] = ()
+    carried_to: str | None = None
+    carried_from: str | None = None
 
 
 class Client(State):
@@ -61,6 +78,7 @@ class Client(State):
     descriptor: str | None = None
     sessions: tuple[RecordedSession, ...] = ()
     homework: tuple[HomeworkState, ...] = ()
+    spans: tuple[Span, ...] = ()
 
     @property
     def name_key(self) -> str:
@@ -80,8 +98,18 @@ class Client(State):
         return max((s.number for s in self.sessions), default=None)
 
 
+class ClientSnapshot(Persisted):
+    """The Client state at a version: a cache to start from, never the record itself."""
+
+    state: Client
+
+    @classmethod
+    def take(cls, client: Client) -> ClientSnapshot:
+        return cls(originator_id=client.id, originator_version=client.version, state=client)
+
+
 @singledispatch
-def evolve(event: DomainEvent, client: Client | None) -> Client:
+def evolve(event: Persisted, client: Client | None) -> Client:
     raise TypeError(f"the Client aggregate does not know the event {type(event).__name__}")
 
 
@@ -89,7 +117,12 @@ def _touched(client: Client | None, event: DomainEvent, **changes: object) -> Cl
     if client is None:
         raise TypeError(f"{type(event).__name__} before ClientRegistered")
     return client.model_copy(
-        update={"version": event.originator_version, "modified_on": event.timestamp, **changes}
+        update={
+            "version": event.originator_version,
+            "modified_on": event.timestamp,
+            "spans": extend_spans(client.spans, event),
+            **changes,
+        }
     )
 
 
@@ -104,7 +137,15 @@ def _(event: ClientRegistered, client: Client | None) -> Client:
         modified_on=event.timestamp,
         name=event.name,
         descriptor=event.descriptor,
+        spans=extend_spans((), event),
     )
+
+
+@evolve.register
+def _(event: ClientSnapshot, client: Client | None) -> Client:
+    if client is not None:
+        raise TypeError("a snapshot can only start a client's history")
+    return event.state
 
 
 @evolve.register
@@ -133,27 +174,50 @@ def _(event: HomeworkAssigned, client: Client | None) -> Client:
         status="assigned",
         source=event.source,
         text=event.text,
+        history=(_step(event, "assigned", event.session),),
     )
     return _touched(client, event, homework=(*client.homework, item))
 
 
-def _with_status(client: Client, homework_id: str, status: str) -> tuple[HomeworkState, ...]:
-    return tuple(
-        h.model_copy(update={"status": status}) if h.homework_id == homework_id else h
-        for h in client.homework
+def _step(
+    event: DomainEvent, status: str, session: int | None, note: str | None = None
+) -> HomeworkStep:
+    return HomeworkStep(
+        status=status, at=event.timestamp, actor=event.actor, session=session, note=note
     )
+
+
+def _updated(
+    homework: tuple[HomeworkState, ...], homework_id: str, **update: object
+) -> tuple[HomeworkState, ...]:
+    return tuple(
+        h.model_copy(update=update) if h.homework_id == homework_id else h for h in homework
+    )
+
+
+def _moved(
+    client: Client, homework_id: str, step: HomeworkStep, **update: object
+) -> tuple[HomeworkState, ...]:
+    item = client.homework_item(homework_id)
+    if item is None:
+        return client.homework
+    history = (*item.history, step)
+    return _updated(client.homework, homework_id, status=step.status, history=history, **update)
 
 
 @evolve.register
 def _(event: HomeworkStatusChanged, client: Client | None) -> Client:
     assert client is not None
-    return _touched(client, event, homework=_with_status(client, event.homework_id, event.status))
+    step = _step(event, event.status, event.reviewed_in, event.note)
+    return _touched(client, event, homework=_moved(client, event.homework_id, step))
 
 
 @evolve.register
 def _(event: HomeworkCarriedForward, client: Client | None) -> Client:
     assert client is not None
-    homework = _with_status(client, event.earlier_id, "carried_forward")
+    step = _step(event, "carried_forward", event.session, f"continued by {event.later_id}")
+    homework = _moved(client, event.earlier_id, step, carried_to=event.later_id)
+    homework = _updated(homework, event.later_id, carried_from=event.earlier_id)
     return _touched(client, event, homework=homework)
 
 
@@ -167,7 +231,8 @@ def _(event: DomainEvent, client: Client | None) -> Client:
     return _touched(client, event)
 
 
-def project_client(client: Client | None, events: Iterable[DomainEvent]) -> Client | None:
+def project_client(client: Client | None, events: Iterable[Persisted]) -> Client | None:
+    """Fold events (after, optionally, one snapshot) into the Client state."""
     for event in events:
         client = evolve(event, client)
     return client

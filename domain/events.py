@@ -30,7 +30,9 @@ from caselog.domain.transcript import (
 HomeworkSource = Literal["summary", "dialogue", "quoted", "manual"]
 
 
-class DomainEvent(BaseModel):
+class Persisted(BaseModel):
+    """What the store keeps of anything: whose, which version, when, in which class version."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     class_version: ClassVar[int] = 1
@@ -38,6 +40,9 @@ class DomainEvent(BaseModel):
     originator_id: UUID
     originator_version: int
     timestamp: dt.datetime = Field(default_factory=datetime_now_with_tzinfo)
+
+
+class DomainEvent(Persisted):
     actor: str
 
 
@@ -155,7 +160,7 @@ SUMMARY_EVENTS: dict[SectionKey, type[SummaryItemNoted]] = {
 }
 
 
-def upcast(cls: type[DomainEvent], state: dict[str, Any], from_version: int) -> None:
+def upcast(cls: type[Persisted], state: dict[str, Any], from_version: int) -> None:
     """Bring a stored state written by an older ``class_version`` up to date, in place."""
     while from_version < cls.class_version:
         getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)

@@ -5,7 +5,8 @@
   named, recorded during) those sessions.
 - ``version``: the aggregate after its V-th event; also bounds the read itself.
 - ``date``: sessions held on or before that day (an undated session counts as held
-  the day it was recorded), and status changes recorded by then.
+  the day it was recorded), and status changes recorded by then. The client's
+  registration is always seen: the client existed whatever the date.
 - ``recorded_before``: only what had been recorded before that moment (audit time).
   Combines with the others.
 """
@@ -13,11 +14,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from caselog.domain.events import DomainEvent, HomeworkStatusChanged, SessionEvent, SessionOpened
+from caselog.domain.events import DomainEvent
+from caselog.domain.spans import Span, extend_spans
 
 
 class AsOf(BaseModel):
@@ -40,13 +42,18 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
-def select(events: Iterable[DomainEvent], at: AsOf) -> list[DomainEvent]:
-    chosen = [
-        e
-        for e in events
-        if (at.version is None or e.originator_version <= at.version)
-        and (at.recorded_before is None or e.timestamp < _aware(at.recorded_before))
-    ]
+def choose(spans: Iterable[Span], at: AsOf) -> list[Span]:
+    """The spans (cut to ``at.version``) whose events the query sees.
+
+    Deciding on spans, not events, lets a query know which versions it needs
+    before it reads any. Only ``recorded_before`` can fall inside a span; the
+    reader then drops that span's events recorded from that moment on.
+    """
+    chosen = [s.cut(at.version) if at.version is not None else s for s in spans]
+    chosen = [s for s in chosen if at.version is None or s.first <= at.version]
+    if at.recorded_before is not None:
+        moment = _aware(at.recorded_before)
+        chosen = [s for s in chosen if s.recorded_from < moment]
     if at.session is not None:
         chosen = _by_session(chosen, at.session)
     if at.date is not None:
@@ -54,39 +61,72 @@ def select(events: Iterable[DomainEvent], at: AsOf) -> list[DomainEvent]:
     return chosen
 
 
-def _by_session(events: list[DomainEvent], upto: int) -> list[DomainEvent]:
+def _by_session(spans: list[Span], upto: int) -> list[Span]:
     last_included = max(
-        (e.originator_version for e in events if isinstance(e, SessionEvent) and e.session <= upto),
+        (
+            s.last
+            for s in spans
+            if s.kind == "session" and s.session is not None and s.session <= upto
+        ),
         default=0,
     )
-    kept = []
-    for e in events:
-        if isinstance(e, SessionEvent):
-            keep = e.session <= upto
-        elif isinstance(e, HomeworkStatusChanged):
-            keep = (
-                e.reviewed_in <= upto
-                if e.reviewed_in is not None
-                else e.originator_version <= last_included
-            )
-        else:
-            keep = True
-        if keep:
-            kept.append(e)
-    return kept
+
+    def keep(s: Span) -> bool:
+        if s.kind == "session":
+            return s.session is not None and s.session <= upto
+        if s.kind == "status":
+            return s.reviewed_in <= upto if s.reviewed_in is not None else s.last <= last_included
+        return True
+
+    return [s for s in spans if keep(s)]
 
 
-def _by_date(events: list[DomainEvent], day: dt.date) -> list[DomainEvent]:
-    held: dict[int, bool] = {}
-    for e in events:
-        if isinstance(e, SessionOpened):
-            held[e.session] = (e.date or e.timestamp.date()) <= day
-    kept = []
-    for e in events:
-        if isinstance(e, SessionEvent) and e.session in held:
-            keep = held[e.session]
-        else:
-            keep = e.timestamp.date() <= day
-        if keep:
-            kept.append(e)
-    return kept
+def _by_date(spans: list[Span], day: dt.date) -> list[Span]:
+    held = {s.session: s.opened_on <= day for s in spans if s.opened_on is not None}
+
+    def keep(s: Span) -> bool:
+        if s.kind == "client":
+            return True
+        if s.kind == "session" and s.session in held:
+            return held[s.session]
+        return s.recorded_from.date() <= day
+
+    return [s for s in spans if keep(s)]
+
+
+def prefix_end(spans: Sequence[Span], at: AsOf) -> int | None:
+    """V when the chosen spans are exactly versions 1..V, whole; else None.
+
+    Then the record as of ``at`` is the Client state at version V, which a
+    snapshot can give without reading the events before it.
+    """
+    expected = 1
+    for s in spans:
+        if s.first != expected:
+            return None
+        expected = s.last + 1
+    if at.recorded_before is not None and any(
+        s.recorded_to >= _aware(at.recorded_before) for s in spans
+    ):
+        return None
+    return expected - 1 if spans else None
+
+
+def within(events: Iterable[DomainEvent], spans: Iterable[Span], at: AsOf) -> list[DomainEvent]:
+    """The events that fall in the chosen spans and were recorded before ``at``'s moment."""
+    wanted = {v for s in spans for v in range(s.first, s.last + 1)}
+    moment = _aware(at.recorded_before) if at.recorded_before is not None else None
+    return [
+        e
+        for e in events
+        if e.originator_version in wanted and (moment is None or e.timestamp < moment)
+    ]
+
+
+def select(events: Iterable[DomainEvent], at: AsOf) -> list[DomainEvent]:
+    """What ``at`` sees of a full list of a client's events (the unbounded reference)."""
+    events = list(events)
+    spans: tuple[Span, ...] = ()
+    for event in events:
+        spans = extend_spans(spans, event)
+    return within(events, choose(spans, at), at)

@@ -11,16 +11,18 @@ Every method returns view models from ``caselog.projections.views``.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from caselog.domain.client import Client
 from caselog.domain.errors import AmbiguousClient, ClientNotFound, SessionNotFound
 from caselog.domain.events import DomainEvent
 from caselog.domain.identity import normalise_name
 from caselog.domain.service import CaselogApplication
-from caselog.projections.asof import NOW, AsOf, select
-from caselog.projections.homework import fold_homework, open_homework
+from caselog.domain.spans import Span
+from caselog.projections.asof import NOW, AsOf, choose, prefix_end, within
+from caselog.projections.homework import fold_homework, homework_views, open_homework
 from caselog.projections.sessions import fold_sessions
 from caselog.projections.summary import recap, summaries
 from caselog.projections.timeline import timeline
@@ -37,15 +39,17 @@ from caselog.projections.views import (
 
 @dataclass(frozen=True)
 class ClientRecord:
-    """One client's record; reads only that client's events."""
+    """One client's record. Reads only that client's events, and of those only the
+    version ranges a query needs: the Client state (from its latest snapshot)
+    says which ranges those are before any event is read."""
 
     app: CaselogApplication
     id: UUID
     name: str
 
     def events(self, at: AsOf = NOW) -> list[DomainEvent]:
-        """This client's events as of ``at``; the read stops at ``at.version`` when given."""
-        return select(self.app.client_events(self.id, upto=at.version), at)
+        """This client's events as of ``at``, in version order."""
+        return self._read(self._seen(at).spans, at)
 
     def sessions(self, at: AsOf = NOW) -> list[SessionView]:
         return fold_sessions(self.events(at))
@@ -54,29 +58,73 @@ class ClientRecord:
         return timeline(self.events(at), session=session)
 
     def homework(self, at: AsOf = NOW, status: str | None = None) -> list[HomeworkView]:
-        views = fold_homework(self.events(at))
+        views = self._homework(self._seen(at), at)
         return [v for v in views if status is None or v.status == status]
 
     def summary(self, session: int, at: AsOf = NOW) -> SummaryView:
-        found = summaries(self.events(at)).get(session)
+        found = self._summary(self._seen(at).spans, session, at)
         if found is None:
             raise SessionNotFound(f"{self.name} has no summary for session {session} recorded")
         return found
 
     def recap(self, for_session: int | None = None, at: AsOf = NOW) -> RecapView:
         """What to open session ``for_session`` with (default: the one after the latest)."""
-        events = self.events(at)
+        seen = self._seen(at)
+        spans = seen.spans
         if for_session is None:
-            latest = max((s.number for s in fold_sessions(events)), default=0)
-            for_session = latest + 1
+            opened = (s.session for s in spans if s.opened_on is not None)
+            for_session = max((n for n in opened if n is not None), default=0) + 1
         # The homework still open when the new session starts: the record as of the session before.
-        before = select(events, AsOf(session=for_session - 1))
-        known = summaries(events)
-        earlier = [n for n in known if n < for_session]
-        held = [s.number for s in fold_sessions(before)]
-        from_session = max([*earlier, *held], default=None)
-        summary = known.get(from_session) if from_session is not None else None
-        return recap(for_session, summary, from_session, open_homework(fold_homework(before)))
+        before = _Seen(seen.state, choose(spans, AsOf(session=for_session - 1)))
+        summarised = {s.session for s in spans if s.summary} | {s.quotes for s in spans}
+        held = {s.session for s in before.spans if s.opened_on is not None}
+        candidates = [n for n in summarised | held if n is not None and n < for_session]
+        from_session = max(candidates, default=None)
+        summary = self._summary(spans, from_session, at) if from_session is not None else None
+        open_items = open_homework(self._homework(before, at))
+        return recap(for_session, summary, from_session, open_items)
+
+    # --- bounded reading --------------------------------------------------------------
+
+    def _seen(self, at: AsOf) -> _Seen:
+        state = self.app.get_client(self.id, version=at.version)
+        return _Seen(state, choose(state.spans, at) if state is not None else [])
+
+    def _read(self, spans: Sequence[Span], at: AsOf) -> list[DomainEvent]:
+        """The events of ``spans``: one read per run of adjacent versions."""
+        runs: list[list[int]] = []
+        for s in sorted(spans, key=lambda s: s.first):
+            if runs and runs[-1][1] + 1 >= s.first:
+                runs[-1][1] = max(runs[-1][1], s.last)
+            else:
+                runs.append([s.first, s.last])
+        events = [
+            e
+            for first, last in runs
+            for e in self.app.client_events(self.id, after=first - 1, upto=last)
+        ]
+        return within(events, spans, at) if at.recorded_before is not None else events
+
+    def _homework(self, seen: _Seen, at: AsOf) -> list[HomeworkView]:
+        """From the Client state when ``at`` sees a whole prefix of the history, else folded."""
+        end = prefix_end(seen.spans, at)
+        if end is None:
+            return fold_homework(self._read(seen.spans, at))
+        if seen.state is not None and seen.state.version == end:
+            return homework_views(seen.state)
+        return homework_views(self.app.get_client(self.id, version=end))
+
+    def _summary(self, spans: list[Span], session: int, at: AsOf) -> SummaryView | None:
+        wanted = [s for s in spans if (s.summary and s.session == session) or s.quotes == session]
+        return summaries(self._read(wanted, at)).get(session)
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """The Client state a query started from, and the spans ``at`` chose from it."""
+
+    state: Client | None
+    spans: list[Span]
 
 
 class Records:

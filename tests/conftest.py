@@ -45,3 +45,36 @@ def cli(db: str) -> Cli:
 def event_count(db: str) -> int:
     app = open_store(db)
     return app.recorder.max_notification_id() or 0
+
+
+class RowsRead:
+    """Counts the rows the store's real recorders return, by table and client.
+
+    It wraps ``select_events`` on the events and snapshots recorders of one
+    application, so a test can show what a query touched without mocking it.
+    """
+
+    def __init__(self, app: CaselogApplication) -> None:
+        self.rows: list[tuple[str, object, int]] = []
+        assert app.snapshots is not None
+        for table, recorder in (("events", app.recorder), ("snapshots", app.snapshots.recorder)):
+            self._spy(table, recorder)
+
+    def _spy(self, table: str, recorder: object) -> None:
+        select = recorder.select_events  # type: ignore[attr-defined]
+
+        def counted(originator_id: object, *args: object, **kwargs: object) -> object:
+            found = select(originator_id, *args, **kwargs)
+            self.rows.append((table, originator_id, len(found)))
+            return found
+
+        recorder.select_events = counted  # type: ignore[attr-defined]
+
+    def clear(self) -> None:
+        self.rows.clear()
+
+    def count(self, table: str = "events") -> int:
+        return sum(n for t, _, n in self.rows if t == table)
+
+    def clients(self) -> set[object]:
+        return {cid for _, cid, _ in self.rows}

@@ -10,9 +10,11 @@ import pytest
 from caselog.adapters.parsing import parse_transcript
 from caselog.adapters.store import open_store
 from caselog.domain.transcript import SECTION_KEYS
-from caselog.projections.asof import AsOf
+from caselog.projections.asof import AsOf, select
+from caselog.projections.homework import fold_homework
 from caselog.projections.records import Records
-from tests.conftest import FIXTURES, Cli, event_count, seed
+from tests.conftest import FIXTURES, Cli, RowsRead, event_count, seed
+from tests.sessions import parsed
 
 
 def _source_summary(prefix: str, quoted: bool = False) -> dict[str, list[str]]:
@@ -173,25 +175,63 @@ def test_at_version_is_the_record_after_that_event(seeded):
     assert [r["homework_id"] for r in rows] == ["S7.H1"]
 
 
-def test_a_query_for_one_client_reads_only_that_clients_events(tmp_path):
-    from tests.sessions import parsed
+def test_a_query_for_one_client_reads_only_that_clients_rows_however_big_the_store(tmp_path):
+    db = str(tmp_path / "bounded.db")
+    Cli(db)("ingest", str(seed("004")))
+    app = open_store(db)
+    reads = RowsRead(app)
+    marcus = Records(app).client("marcus")
+    reads.clear()
+    marcus.history()
+    alone = reads.count()
+    for i in range(30):  # a bigger store must not make Marcus's query read more
+        app.record_session(parsed(client=f"Other {i}", body=f"b{i}"), actor="t")
+    reads.clear()
+    marcus.history()
+    assert reads.count() == alone == app.get_client(marcus.id).version  # type: ignore[union-attr]
+    assert reads.clients() == {marcus.id}
 
+
+def test_at_version_stops_the_read_at_that_version(tmp_path):
     db = str(tmp_path / "bounded.db")
     Cli(db)("ingest", str(seed("004")))
     app = open_store(db)
     marcus = Records(app).client("marcus")
-    marcus_events = app.get_client(marcus.id).version
-    app.events_read = 0
-    marcus.recap()
-    alone = app.events_read
-    for i in range(30):  # a bigger store must not make Marcus's query read more
-        app.record_session(parsed(client=f"Other {i}", body=f"b{i}"), actor="t")
-    app.events_read = 0
-    marcus.recap()
-    assert app.events_read == alone == marcus_events
-    app.events_read = 0
-    marcus.homework(at=AsOf(version=10))
-    assert app.events_read == 10
+    reads = RowsRead(app)
+    assert [h.homework_id for h in marcus.homework(at=AsOf(version=5))] == ["S7.H1", "S7.H2"]
+    # No snapshot is that old, so the five events are read, once.
+    assert reads.count() == 5 and reads.count("snapshots") == 0
+
+
+def _sessions(app, name: str, count: int) -> None:
+    for n in range(1, count + 1):
+        session = parsed(
+            client=name, session=n, body=f"{name} {n}", with_summary=True, file=f"{n}.txt"
+        )
+        app.record_session(session, actor="t")
+
+
+def test_a_recap_reads_only_the_previous_sessions_summary_span(app):
+    _sessions(app, "Long History", 8)
+    record = Records(app).client("long history")
+    state = app.get_client(record.id)
+    (summarised,) = [s for s in state.spans if s.session == 4 and s.summary]
+    reads = RowsRead(app)
+    recap = record.recap(for_session=5)
+    assert recap.from_session == 4 and recap.summary is not None
+    assert reads.count() == summarised.last - summarised.first + 1 < state.version / 4
+    # The latest state and the state once session 4 was recorded, each one snapshot.
+    assert reads.count("snapshots") == 2
+
+
+def test_homework_at_a_session_starts_from_that_sessions_snapshot(app):
+    _sessions(app, "Long History", 8)
+    record = Records(app).client("long history")
+    reads = RowsRead(app)
+    at_three = record.homework(at=AsOf(session=3))
+    assert reads.count() == 0 and reads.count("snapshots") == 2
+    assert {h.session for h in at_three} == {1, 2, 3}
+    assert at_three == fold_homework(select(app.client_events(record.id), AsOf(session=3)))
 
 
 def test_a_summary_that_was_never_recorded_is_a_clear_error(seeded):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any, ClassVar
 
 import orjson
@@ -10,6 +11,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
 from caselog.adapters.store import open_store
+from caselog.domain.client import project_client
 from caselog.domain.errors import StoreError
 from caselog.domain.events import DomainEvent, UtteranceRecorded
 from tests.sessions import parsed
@@ -88,3 +90,36 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
     junk.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="cannot open as a caselog store"):
         open_store(str(junk))
+
+
+def _snapshot_rows(db: str) -> list[tuple[int, bytes]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT originator_version, state FROM stored_snapshots ORDER BY originator_version"
+        ).fetchall()
+
+
+def test_each_recorded_session_leaves_a_snapshot_that_holds_no_text(app, db):
+    first = app.record_session(parsed(body="zebra-one", with_summary=True), actor="t")
+    second = app.record_session(parsed(body="zebra-two", session=2, file="2.txt"), actor="t")
+    rows = _snapshot_rows(db)
+    assert [version for version, _ in rows] == [first.events, first.events + second.events]
+    for _, state in rows:
+        assert b"zebra" not in state and b"Secret words" not in state
+
+
+def test_a_client_loaded_from_its_snapshot_equals_one_replayed_from_every_event(app):
+    outcome = app.record_session(parsed(homework=("Walk daily",)), actor="t")
+    app.record_session(parsed(body="b", session=2, file="2.txt", with_summary=True), actor="t")
+    app.change_homework_status(outcome.client_id, "S1.H1", "in_progress", actor="t")
+    replayed = project_client(None, app.client_events(outcome.client_id))
+    assert app.get_client(outcome.client_id) == replayed
+    assert replayed is not None and replayed.homework_item("S1.H1").status == "in_progress"
+
+
+def test_a_lost_snapshot_costs_only_time(app, db):
+    outcome = app.record_session(parsed(homework=("Walk daily",)), actor="t")
+    with_snapshot = app.get_client(outcome.client_id)
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM stored_snapshots")
+    assert app.get_client(outcome.client_id) == with_snapshot

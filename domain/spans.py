@@ -1,0 +1,101 @@
+"""Spans: the text-free shape of a client's history, in version order.
+
+A span is a run of consecutive events that as-of selection treats alike: the
+registration, one status change, or a run of one session's events (a quoted
+session's homework, recorded inside the quoting session, is a run of its own).
+The Client state keeps its spans, so a query can decide which versions it
+needs before it reads any event, and then read only those.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from caselog.domain.events import (
+    ClientRegistered,
+    DomainEvent,
+    HomeworkAssigned,
+    HomeworkStatusChanged,
+    PriorSummaryQuoted,
+    SessionEvent,
+    SessionOpened,
+    SummaryItemNoted,
+)
+
+SpanKind = Literal["client", "session", "status"]
+
+
+class Span(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: SpanKind
+    first: int
+    last: int
+    recorded_from: dt.datetime
+    """When the span's first event was recorded; a save records its events in order."""
+    recorded_to: dt.datetime
+    session: int | None = None
+    """The session a ``session`` span's events belong to."""
+    reviewed_in: int | None = None
+    """For a ``status`` span: the session the change was reviewed in, when known."""
+    opened_on: dt.date | None = None
+    """Set on the span that opens its session: the day it was held, else the day recorded."""
+    summary: bool = False
+    """Holds the session's own summary items."""
+    quotes: int | None = None
+    """The session whose summary a ``PriorSummaryQuoted`` in this span quotes."""
+
+    def cut(self, last: int) -> Span:
+        return self if last >= self.last else self.model_copy(update={"last": last})
+
+
+def _kind(event: DomainEvent) -> tuple[SpanKind, int | None]:
+    if isinstance(event, SessionEvent):
+        return "session", event.session
+    if isinstance(event, HomeworkStatusChanged):
+        return "status", None
+    if isinstance(event, ClientRegistered):
+        return "client", None
+    raise TypeError(f"no span kind for the event {type(event).__name__}")
+
+
+def _marks(event: DomainEvent) -> dict[str, object]:
+    """What this event tells the span it falls in."""
+    if isinstance(event, SessionOpened):
+        return {"opened_on": event.date or event.timestamp.date()}
+    if isinstance(event, SummaryItemNoted) or (
+        isinstance(event, HomeworkAssigned) and event.source == "summary"
+    ):
+        return {"summary": True}
+    if isinstance(event, PriorSummaryQuoted) and event.about_session is not None:
+        return {"quotes": event.about_session}
+    return {}
+
+
+def extend_spans(spans: tuple[Span, ...], event: DomainEvent) -> tuple[Span, ...]:
+    kind, session = _kind(event)
+    version, moment = event.originator_version, event.timestamp
+    previous = spans[-1] if spans else None
+    if (
+        previous is not None
+        and kind == "session"
+        and previous.kind == "session"
+        and previous.session == session
+        and previous.last == version - 1
+    ):
+        grown = {"last": version, "recorded_to": max(previous.recorded_to, moment)}
+        return (*spans[:-1], previous.model_copy(update={**grown, **_marks(event)}))
+    span = Span(
+        kind=kind,
+        first=version,
+        last=version,
+        recorded_from=moment,
+        recorded_to=moment,
+        session=session,
+        reviewed_in=event.reviewed_in if isinstance(event, HomeworkStatusChanged) else None,
+        **_marks(event),
+    )
+    return (*spans, span)

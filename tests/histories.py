@@ -1,0 +1,75 @@
+"""Random client histories for property tests: sessions in any order, status changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import strategies as st
+
+from caselog.domain.homework import TRANSITIONS
+from caselog.domain.service import CaselogApplication
+from caselog.domain.transcript import QuotedSummary
+from caselog.projections.homework import fold_homework
+from caselog.projections.sessions import fold_sessions
+from tests.sessions import parsed, summary
+
+CLIENTS = ("Ann Lee", "Bo Chan")
+# "Continue …"/"Keep …" items share content words with earlier ones, so they carry them forward.
+HOMEWORK = (
+    "Practice breathing exercises nightly",
+    "Continue practicing breathing exercises",
+    "Write gratitude journal entries",
+    "Keep writing gratitude journal entries",
+    "Walk outside after lunch",
+)
+DATES = (dt.date(2024, 1, 1), dt.date(2025, 12, 31))
+
+record = st.tuples(
+    st.just("record"),
+    st.sampled_from(CLIENTS),
+    st.integers(1, 4),
+    st.lists(st.sampled_from(HOMEWORK), min_size=1, max_size=3, unique=True),
+    st.one_of(st.none(), st.dates(*DATES)),
+    st.sampled_from(("dialogue", "summary", "quotes previous")),
+)
+change = st.tuples(
+    st.just("status"), st.sampled_from(CLIENTS), st.integers(0, 20), st.integers(0, 9)
+)
+catch_up = st.tuples(st.just("catch_up"))
+histories = st.lists(st.one_of(record, record, change, change, catch_up), min_size=4, max_size=16)
+
+
+def record_step(
+    app: CaselogApplication,
+    name: str,
+    session: int,
+    homework: list[str],
+    date: dt.date | None,
+    shape: str,
+) -> None:
+    if any(v.number == session for v in fold_sessions(app.client_events(app.client_id_for(name)))):
+        return  # one source per session; a different one would be a conflict
+    body = f"{name} {session}"
+    # A quote of the session before puts that session's homework on record if it is not yet.
+    quoted = QuotedSummary(summary=summary(f"{name} {session - 1}"), in_utterance=None)
+    session_parsed = parsed(
+        client=name,
+        session=session,
+        file=f"{body}.txt",
+        body=body,
+        homework=tuple(homework),
+        with_summary=shape == "summary",
+        quoted=quoted if shape == "quotes previous" and session > 1 else None,
+    ).model_copy(update={"date": date})
+    app.record_session(session_parsed, actor="prop")
+
+
+def status_step(app: CaselogApplication, name: str, pick: int, to: int) -> None:
+    """A random status change the lifecycle allows, if the client has any open item."""
+    cid = app.client_id_for(name)
+    movable = [v for v in fold_homework(app.client_events(cid)) if TRANSITIONS[v.status]]
+    if not movable:
+        return
+    item = movable[pick % len(movable)]
+    allowed = sorted(TRANSITIONS[item.status])
+    app.change_homework_status(cid, item.homework_id, allowed[to % len(allowed)], actor="prop")
