@@ -16,6 +16,7 @@ from eventsourcing.utils import get_topic
 from caselog.adapters.mapper import OrjsonTranscoder, PydanticMapper
 from caselog.domain.errors import StoreError
 from caselog.domain.service import CaselogApplication
+from caselog.projections.records import Records
 
 DEFAULT_DB = "caselog.db"
 
@@ -81,3 +82,8 @@ def open_store(url: str = DEFAULT_DB, *, create: bool = False) -> CaselogApplica
         return CaselogApplication(env, namespace)
     except (sqlite3.DatabaseError, OSError) as e:
         raise StoreError(f"{path}: cannot open as a caselog store ({e})") from None
+
+
+def open_records(url: str = DEFAULT_DB) -> Records:
+    """The query facade over an existing store: ``open_records(url).client(name).recap()``."""
+    return Records(open_store(url))
