@@ -152,6 +152,13 @@ class SessionEnded(SessionEvent):
     clock: str | None = None
 
 
+class ClientErased(DomainEvent):
+    """The client's record was erased (its data key destroyed). Holds no personal data:
+    it is stored unencrypted so the erasure itself stays readable."""
+
+    reason: str
+
+
 SUMMARY_EVENTS: dict[SectionKey, type[SummaryItemNoted]] = {
     "topics": TopicNoted,
     "techniques": TechniqueIntroduced,
