@@ -7,16 +7,37 @@ Older stored states are upcast before validation (see ``caselog.domain.events``)
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, Protocol, cast, runtime_checkable
+from uuid import UUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.persistence import Cipher, Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 
 from caselog.domain.events import Persisted, upcast
 
 _ID_FIELDS = {"originator_id", "originator_version"}
+
+
+@runtime_checkable
+class ClientCipher(Protocol):
+    """A cipher that keeps one key per client (see ``caselog.adapters.crypto``)."""
+
+    def encrypt_for(self, client: UUID, plaintext: bytes) -> bytes: ...
+    def decrypt_for(self, client: UUID, ciphertext: bytes) -> bytes: ...
+
+
+def _encrypt(cipher: Cipher, client: UUID, data: bytes) -> bytes:
+    if isinstance(cipher, ClientCipher):
+        return cipher.encrypt_for(client, data)
+    return cipher.encrypt(data)
+
+
+def _decrypt(cipher: Cipher, client: UUID, data: bytes) -> bytes:
+    if isinstance(cipher, ClientCipher):
+        return cipher.decrypt_for(client, data)
+    return cipher.decrypt(data)
 
 
 class OrjsonTranscoder(Transcoder):
@@ -36,8 +57,8 @@ class PydanticMapper(Mapper[Any]):
         stored = self.transcoder.encode(state)
         if self.compressor:
             stored = self.compressor.compress(stored)
-        if self.cipher:
-            stored = self.cipher.encrypt(stored)
+        if self.cipher and not event.kept_in_clear:
+            stored = _encrypt(self.cipher, event.originator_id, stored)
         return StoredEvent(
             originator_id=event.originator_id,
             originator_version=event.originator_version,
@@ -47,12 +68,12 @@ class PydanticMapper(Mapper[Any]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
         data = stored_event.state
-        if self.cipher:
-            data = self.cipher.decrypt(data)
+        cls = cast(type[Persisted], resolve_topic(stored_event.topic))
+        if self.cipher and not cls.kept_in_clear:
+            data = _decrypt(self.cipher, UUID(str(stored_event.originator_id)), data)
         if self.compressor:
             data = self.compressor.decompress(data)
         state: dict[str, Any] = self.transcoder.decode(data)
-        cls = cast(type[Persisted], resolve_topic(stored_event.topic))
         upcast(cls, state, state.pop("class_version", 1))
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version

@@ -6,14 +6,31 @@ CLI, the tests and other programs all come through it.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
+import os
 import sqlite3
 import uuid
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
 
+from caselog.adapters.crypto import (
+    KEYS_TABLE,
+    ClientKeys,
+    decode_key,
+    encode_key,
+    is_master_key,
+    key_check,
+    new_master_key,
+    write_key_file,
+)
 from caselog.adapters.mapper import OrjsonTranscoder, PydanticMapper
+from caselog.adapters.recorder import ChainedSQLiteRecorder
 from caselog.domain.errors import StoreError
 from caselog.domain.service import CaselogApplication
 from caselog.projections.records import Records
@@ -44,44 +61,143 @@ def locate(url: str) -> StoreLocation:
     return StoreLocation("sqlite", url)
 
 
-def _sqlite_namespace(path: str) -> uuid.UUID:
-    """The store's random id namespace, created with the store."""
-    with sqlite3.connect(path) as conn:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS caselog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-        )
-        conn.execute(
-            "INSERT OR IGNORE INTO caselog_meta VALUES ('namespace', ?)", (str(uuid.uuid4()),)
-        )
-        (value,) = conn.execute("SELECT value FROM caselog_meta WHERE key='namespace'").fetchone()
-    conn.close()
-    return uuid.UUID(value)
+@dataclass(frozen=True)
+class StoreSettings:
+    """What a store records about itself when it is created, and the keys it needs."""
+
+    path: Path
+    namespace: uuid.UUID
+    encrypted: bool
+    keyed_chain: bool
+    master_key: bytes | None = None
+    integrity_key: bytes | None = None
+
+    @property
+    def key_file(self) -> Path:
+        return self.path.with_name(self.path.name + ".key")
 
 
-def open_store(url: str = DEFAULT_DB, *, create: bool = False) -> CaselogApplication:
-    """Open the store at ``url``; with ``create``, make it if it does not exist yet."""
+def _create_file(path: Path) -> None:
+    """Create the database file readable by its owner only (SQLite's -wal and -shm follow)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _meta(conn: sqlite3.Connection) -> dict[str, str]:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS caselog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+    )
+    conn.execute(KEYS_TABLE)
+    return dict(conn.execute("SELECT key, value FROM caselog_meta").fetchall())
+
+
+def _integrity_key() -> bytes | None:
+    text = os.environ.get("CASELOG_INTEGRITY_KEY")
+    return text.encode() if text else None
+
+
+def _integrity_check(key: bytes) -> str:
+    return hmac.new(key, b"caselog integrity key check", hashlib.sha256).hexdigest()
+
+
+def _master_key(path: Path, meta: dict[str, str], creating: bool) -> bytes:
+    key_file = path.with_name(path.name + ".key")
+    if text := os.environ.get("CASELOG_KEY"):
+        key = decode_key(text, "$CASELOG_KEY")
+    elif key_file.exists():
+        key = decode_key(key_file.read_text(), str(key_file))
+    elif creating:
+        key = new_master_key()
+        write_key_file(key_file, key)
+    else:
+        raise StoreError(
+            f"{path} is encrypted and its key was not found: set $CASELOG_KEY or restore "
+            f"{key_file.name} from your backup"
+        )
+    if "key_check" in meta and not is_master_key(key, bytes.fromhex(meta["key_check"])):
+        raise StoreError(f"{path}: wrong key — this is not the key the store was encrypted with")
+    return key
+
+
+def _settings(path: Path, creating: bool, plaintext: bool) -> StoreSettings:
+    with closing(sqlite3.connect(path, timeout=30)) as conn, conn:
+        meta = _meta(conn)
+        if "namespace" not in meta:
+            off = plaintext or os.environ.get("CASELOG_ENCRYPTION", "").lower() == "off"
+            integrity = _integrity_key()
+            meta = {
+                "namespace": str(uuid.uuid4()),
+                "encryption": "off" if off else "aes-gcm",
+                "integrity": "hmac-sha256" if integrity else "sha256",
+            }
+            if integrity:
+                meta["integrity_check"] = _integrity_check(integrity)
+            if not off:
+                meta["key_check"] = key_check(_master_key(path, {}, creating=True)).hex()
+            conn.executemany("INSERT OR IGNORE INTO caselog_meta VALUES (?, ?)", meta.items())
+            meta = _meta(conn)  # another process may have created it first
+        elif plaintext and meta.get("encryption", "off") != "off":
+            raise StoreError(f"{path} is already encrypted; --plaintext applies only to new stores")
+    encrypted = meta.get("encryption", "off") != "off"
+    keyed = meta.get("integrity") == "hmac-sha256"
+    integrity_key = _integrity_key() if keyed else None
+    if keyed and integrity_key is None:
+        raise StoreError(f"{path}: its chain is keyed; set $CASELOG_INTEGRITY_KEY")
+    if integrity_key and _integrity_check(integrity_key) != meta.get("integrity_check"):
+        raise StoreError(f"{path}: wrong integrity key")
+    return StoreSettings(
+        path=path,
+        namespace=uuid.UUID(meta["namespace"]),
+        encrypted=encrypted,
+        keyed_chain=keyed,
+        master_key=_master_key(path, meta, creating) if encrypted else None,
+        integrity_key=integrity_key,
+    )
+
+
+def store_settings(url: str, *, create: bool = False, plaintext: bool = False) -> StoreSettings:
+    """Read (or, with ``create``, make) the store at ``url`` and check its keys."""
     where = locate(url)
     if where.kind == "postgresql":
         raise StoreError(f"{url}: PostgreSQL stores are not supported yet; use a SQLite path")
     path = Path(where.target)
-    if not path.exists() and not create:
-        raise StoreError(f"no caselog store at {path}: ingest transcripts first, or pass --db")
     if path.is_dir():
         raise StoreError(f"{path} is a directory, not a caselog store")
+    if not path.exists():
+        if not create:
+            raise StoreError(f"no caselog store at {path}: ingest transcripts first, or pass --db")
+        with contextlib.suppress(FileExistsError):
+            _create_file(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        namespace = _sqlite_namespace(str(path))
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(path),
-            "SQLITE_LOCK_TIMEOUT": "30",
-            "IS_SNAPSHOTTING_ENABLED": "y",
-            "MAPPER_TOPIC": get_topic(PydanticMapper),
-            "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
-        }
-        return CaselogApplication(env, namespace)
+        return _settings(path, create, plaintext)
     except (sqlite3.DatabaseError, OSError) as e:
         raise StoreError(f"{path}: cannot open as a caselog store ({e})") from None
+
+
+def open_store(
+    url: str = DEFAULT_DB, *, create: bool = False, plaintext: bool = False
+) -> CaselogApplication:
+    """Open the store at ``url``; with ``create``, make it if it does not exist yet."""
+    settings = store_settings(url, create=create, plaintext=plaintext)
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(settings.path),
+        "SQLITE_LOCK_TIMEOUT": "30",
+        "IS_SNAPSHOTTING_ENABLED": "y",
+        "APPLICATION_RECORDER_TOPIC": get_topic(ChainedSQLiteRecorder),
+        "MAPPER_TOPIC": get_topic(PydanticMapper),
+        "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
+    }
+    if settings.master_key is not None:
+        env["CIPHER_TOPIC"] = get_topic(ClientKeys)
+        env["CASELOG_MASTER_KEY"] = encode_key(settings.master_key)
+    try:
+        app = CaselogApplication(env, settings.namespace)
+    except (sqlite3.DatabaseError, OSError, PersistenceError) as e:
+        raise StoreError(f"{settings.path}: cannot open as a caselog store ({e})") from None
+    assert isinstance(app.recorder, ChainedSQLiteRecorder)
+    app.recorder.chain_key = settings.integrity_key
+    return app
 
 
 def open_records(url: str = DEFAULT_DB) -> Records:

@@ -6,6 +6,8 @@ so each message must stand on its own without a traceback.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 
 class CaselogError(Exception):
     """Base class for every error caselog reports to a user."""
@@ -55,3 +57,13 @@ class InvalidStatusChange(CaselogError):
 
 class StoreError(CaselogError):
     """The store could not be opened or read."""
+
+
+class RecordErased(CaselogError):
+    """The client's record was erased: its data key is destroyed, its events unreadable."""
+
+    def __init__(self, client_id: UUID, erased_at: str | None) -> None:
+        self.client_id = client_id
+        self.erased_at = erased_at
+        when = f" on {erased_at}" if erased_at else ""
+        super().__init__(f"the record of client {client_id} was erased{when}")

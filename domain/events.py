@@ -36,6 +36,9 @@ class Persisted(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     class_version: ClassVar[int] = 1
+    # Everything is encrypted at rest on an encrypted store, except what must stay
+    # readable after a client's data key is destroyed (and so holds no personal data).
+    kept_in_clear: ClassVar[bool] = False
 
     originator_id: UUID
     originator_version: int
@@ -156,6 +159,7 @@ class ClientErased(DomainEvent):
     """The client's record was erased (its data key destroyed). Holds no personal data:
     it is stored unencrypted so the erasure itself stays readable."""
 
+    kept_in_clear: ClassVar[bool] = True
     reason: str
 
 

@@ -38,7 +38,13 @@ def test_events_round_trip_through_the_mapper_unchanged(app):
     assert stored[0].actor == "tester"
 
 
-def test_stored_state_is_orjson_without_ids(app):
+@pytest.fixture
+def plain(db):
+    return open_store(db, create=True, plaintext=True)
+
+
+def test_stored_state_is_orjson_without_ids(plain):
+    app = plain
     outcome = app.record_session(parsed(), actor="tester")
     (first,) = app.recorder.select_events(outcome.client_id, lte=1)
     state = orjson.loads(first.state)
@@ -46,7 +52,8 @@ def test_stored_state_is_orjson_without_ids(app):
     assert "originator_id" not in state and "class_version" not in state
 
 
-def test_an_old_stored_state_is_upcast_when_read(app):
+def test_an_old_stored_state_is_upcast_when_read(plain):
+    app = plain
     old = StoredEvent(
         originator_id=app.client_id_for("someone"),
         originator_version=1,

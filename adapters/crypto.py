@@ -1,0 +1,150 @@
+"""Encryption at rest: one AES-GCM data key per client, wrapped by a master key.
+
+Each client's events and snapshots are encrypted with that client's own data
+key (eventsourcing's ``AESCipher``, on the ``cryptography`` package). Data keys
+are stored wrapped (RFC 3394 AES key wrap) by the master key, which never
+enters the database. Destroying one client's data key makes every byte of its
+record unreadable without touching anything else: erasure by crypto-shredding.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from uuid import UUID
+
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+from eventsourcing.cryptography import AESCipher
+from eventsourcing.persistence import Cipher
+from eventsourcing.utils import Environment
+
+from caselog.domain.errors import RecordErased, StoreError
+
+KEY_BYTES = 32
+KEYS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS caselog_keys ("
+    "client_id TEXT PRIMARY KEY, wrapped BLOB, erased_at TEXT)"
+)
+
+
+def new_master_key() -> bytes:
+    return os.urandom(KEY_BYTES)
+
+
+def encode_key(key: bytes) -> str:
+    return base64.b64encode(key).decode()
+
+
+def decode_key(text: str, where: str) -> bytes:
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != KEY_BYTES:
+        raise StoreError(f"{where}: expected a base64-encoded 32-byte key")
+    return key
+
+
+def key_check(master: bytes) -> bytes:
+    """A value that unwraps only under the right master key; kept in the store."""
+    return aes_key_wrap(master, os.urandom(KEY_BYTES))
+
+
+def is_master_key(master: bytes, check: bytes) -> bool:
+    try:
+        aes_key_unwrap(master, check)
+    except InvalidUnwrap:
+        return False
+    return True
+
+
+def write_key_file(path: Path, key: bytes) -> None:
+    """Write a key readable by its owner only, replacing any file atomically."""
+    fresh = path.with_name(path.name + ".tmp")
+    fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(encode_key(key) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    fresh.replace(path)
+
+
+class ClientKeys(Cipher):
+    """The mapper's cipher: encrypts and decrypts per client, keyed by the event's client."""
+
+    def __init__(self, environment: Environment) -> None:
+        self.path = environment.get("SQLITE_DBNAME") or ""
+        self.master = decode_key(environment.get("CASELOG_MASTER_KEY") or "", "master key")
+        self._ciphers: dict[UUID, AESCipher] = {}
+
+    def encrypt(self, plaintext: bytes) -> bytes:
+        raise TypeError("caselog encrypts per client: use encrypt_for")
+
+    def decrypt(self, ciphertext: bytes) -> bytes:
+        raise TypeError("caselog decrypts per client: use decrypt_for")
+
+    def encrypt_for(self, client: UUID, plaintext: bytes) -> bytes:
+        return self._cipher(client, create=True).encrypt(plaintext)
+
+    def decrypt_for(self, client: UUID, ciphertext: bytes) -> bytes:
+        return self._cipher(client, create=False).decrypt(ciphertext)
+
+    def _cipher(self, client: UUID, *, create: bool) -> AESCipher:
+        if client not in self._ciphers:
+            key = self._data_key(client, create=create)
+            self._ciphers[client] = AESCipher(Environment(env={"CIPHER_KEY": encode_key(key)}))
+        return self._ciphers[client]
+
+    def _data_key(self, client: UUID, *, create: bool) -> bytes:
+        with closing(sqlite3.connect(self.path, timeout=30)) as conn, conn:
+            row = conn.execute(
+                "SELECT wrapped, erased_at FROM caselog_keys WHERE client_id=?", (client.hex,)
+            ).fetchone()
+            if row is None and create:
+                wrapped = aes_key_wrap(self.master, os.urandom(KEY_BYTES))
+                conn.execute(
+                    "INSERT OR IGNORE INTO caselog_keys VALUES (?, ?, NULL)", (client.hex, wrapped)
+                )
+                row = conn.execute(
+                    "SELECT wrapped, erased_at FROM caselog_keys WHERE client_id=?", (client.hex,)
+                ).fetchone()
+        if row is None:
+            raise RecordErased(client, None)
+        wrapped, erased_at = row
+        if wrapped is None:
+            raise RecordErased(client, erased_at)
+        return aes_key_unwrap(self.master, bytes(wrapped))
+
+    def forget(self, client: UUID) -> None:
+        self._ciphers.pop(client, None)
+
+
+def shred(path: str, client: UUID, when: str) -> None:
+    """Destroy a client's data key, leaving a tombstone so the key is never made again."""
+    with closing(sqlite3.connect(path, timeout=30)) as conn, conn:
+        conn.execute("PRAGMA secure_delete=ON")
+        conn.execute(
+            "INSERT INTO caselog_keys VALUES (?, NULL, ?) ON CONFLICT (client_id) "
+            "DO UPDATE SET wrapped=NULL, erased_at=excluded.erased_at",
+            (client.hex, when),
+        )
+
+
+def rewrap(path: str, old: bytes, new: bytes) -> int:
+    """Re-wrap every data key under a new master key, in one transaction; returns the count."""
+    with closing(sqlite3.connect(path, timeout=30)) as conn, conn:
+        rows = conn.execute(
+            "SELECT client_id, wrapped FROM caselog_keys WHERE wrapped IS NOT NULL"
+        ).fetchall()
+        conn.executemany(
+            "UPDATE caselog_keys SET wrapped=? WHERE client_id=?",
+            [(aes_key_wrap(new, aes_key_unwrap(old, bytes(w))), cid) for cid, w in rows],
+        )
+        conn.execute(
+            "UPDATE caselog_meta SET value=? WHERE key='key_check'", (key_check(new).hex(),)
+        )
+    return len(rows)
