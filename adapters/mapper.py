@@ -15,6 +15,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Cipher, Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 
+from caselog.domain.errors import StoreError
 from caselog.domain.events import Persisted, upcast
 
 _ID_FIELDS = {"originator_id", "originator_version"}
@@ -35,9 +36,15 @@ def _encrypt(cipher: Cipher, client: UUID, data: bytes) -> bytes:
 
 
 def _decrypt(cipher: Cipher, client: UUID, data: bytes) -> bytes:
-    if isinstance(cipher, ClientCipher):
-        return cipher.decrypt_for(client, data)
-    return cipher.decrypt(data)
+    try:
+        if isinstance(cipher, ClientCipher):
+            return cipher.decrypt_for(client, data)
+        return cipher.decrypt(data)
+    except ValueError:
+        raise StoreError(
+            f"a stored event of client {client} cannot be decrypted: it is damaged; "
+            "run `caselog verify`"
+        ) from None
 
 
 class OrjsonTranscoder(Transcoder):

@@ -119,7 +119,7 @@ def _master_key(path: Path, meta: dict[str, str], creating: bool) -> bytes:
     return key
 
 
-def _settings(path: Path, creating: bool, plaintext: bool) -> StoreSettings:
+def _settings(path: Path, creating: bool, plaintext: bool, unlock: bool) -> StoreSettings:
     with closing(sqlite3.connect(path, timeout=30)) as conn, conn:
         meta = _meta(conn)
         if "namespace" not in meta:
@@ -150,13 +150,18 @@ def _settings(path: Path, creating: bool, plaintext: bool) -> StoreSettings:
         namespace=uuid.UUID(meta["namespace"]),
         encrypted=encrypted,
         keyed_chain=keyed,
-        master_key=_master_key(path, meta, creating) if encrypted else None,
+        master_key=_master_key(path, meta, creating) if encrypted and unlock else None,
         integrity_key=integrity_key,
     )
 
 
-def store_settings(url: str, *, create: bool = False, plaintext: bool = False) -> StoreSettings:
-    """Read (or, with ``create``, make) the store at ``url`` and check its keys."""
+def store_settings(
+    url: str, *, create: bool = False, plaintext: bool = False, unlock: bool = True
+) -> StoreSettings:
+    """Read (or, with ``create``, make) the store at ``url`` and check its keys.
+
+    ``unlock=False`` skips the master key: enough to verify the chain, not to read.
+    """
     where = locate(url)
     if where.kind == "postgresql":
         raise StoreError(f"{url}: PostgreSQL stores are not supported yet; use a SQLite path")
@@ -169,7 +174,7 @@ def store_settings(url: str, *, create: bool = False, plaintext: bool = False) -
         with contextlib.suppress(FileExistsError):
             _create_file(path)
     try:
-        return _settings(path, create, plaintext)
+        return _settings(path, create, plaintext, unlock)
     except (sqlite3.DatabaseError, OSError) as e:
         raise StoreError(f"{path}: cannot open as a caselog store ({e})") from None
 

@@ -12,6 +12,7 @@ from caselog.cli.ingest import ingest_command
 from caselog.cli.project import project_app, search_command
 from caselog.cli.reading import clients_command, log_command, replay_command, sessions_command
 from caselog.cli.summaries import recap_command, summary_command
+from caselog.cli.verify import verify_command
 
 app = typer.Typer(
     name="caselog",
@@ -55,6 +56,7 @@ app.command("recap")(recap_command)
 app.command("homework")(homework_command)
 app.command("homework-set")(homework_set_command)
 app.command("search")(search_command)
+app.command("verify")(verify_command)
 app.add_typer(project_app, name="project", help="The materialised read models: status, rebuild.")
 
 

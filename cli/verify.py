@@ -1,0 +1,82 @@
+"""``caselog verify``: prove that nobody altered the record."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import typer
+
+from caselog.adapters.store import store_settings
+from caselog.adapters.verify import Break, verify_events
+from caselog.cli.context import DbOption, JsonOption, db_url, friendly, print_json
+from caselog.domain.identity import client_id
+
+
+def _client(query: str, namespace: uuid.UUID) -> uuid.UUID:
+    try:
+        return uuid.UUID(query)
+    except ValueError:
+        return client_id(namespace, query)
+
+
+@friendly
+def verify_command(
+    client: Annotated[
+        str | None,
+        typer.Option("--client", metavar="CLIENT", help="Verify one client (name or id)."),
+    ] = None,
+    digest: Annotated[
+        bool, typer.Option("--digest", help="Print the store-wide head digest, to anchor.")
+    ] = False,
+    expect_digest: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-digest",
+            metavar="DIGEST",
+            help="Compare with a digest taken earlier; catches a removed tail.",
+        ),
+    ] = None,
+    json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Recompute every hash chain; report each broken link. Exit 1 if anything is wrong.
+
+    Needs no decryption key (the chains cover the stored ciphertext), only
+    $CASELOG_INTEGRITY_KEY when the store's chain is keyed.
+
+    Example:  caselog verify --digest > anchor.txt; caselog verify --expect-digest "$(cat anchor.txt)"
+    """
+    settings = store_settings(db_url(db), unlock=False)
+    one = _client(client, settings.namespace) if client else None
+    report = verify_events(str(settings.path), settings.integrity_key, one)
+    breaks = list(report.breaks)
+    if expect_digest is not None and expect_digest.strip() != report.digest:
+        breaks.append(
+            Break(
+                log="events",
+                client_id=None,
+                version=None,
+                problem="the head digest differs from the expected one: "
+                "the record was changed or its tail removed since that digest was taken",
+            )
+        )
+    if json:
+        print_json({**report.model_dump(mode="json"), "breaks": breaks, "ok": not breaks})
+    elif digest:
+        typer.echo(report.digest)
+    else:
+        _print(report.clients, report.events, breaks)
+    if breaks:
+        if digest and not json:
+            _print(report.clients, report.events, breaks, err=True)
+        raise typer.Exit(1)
+
+
+def _print(clients: int, events: int, breaks: list[Break], err: bool = False) -> None:
+    for b in breaks:
+        where = f"client {b.client_id}" if b.client_id else "store"
+        at = f" version {b.version}" if b.version is not None else ""
+        typer.echo(f"BROKEN {b.log}: {where}{at}: {b.problem}", err=err)
+    if not breaks:
+        typer.echo(f"intact: {events} events of {clients} clients, every chain link verified")
