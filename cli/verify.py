@@ -45,7 +45,7 @@ def verify_command(
     Needs no decryption key (the chains cover the stored ciphertext), only
     $CASELOG_INTEGRITY_KEY when the store's chain is keyed.
 
-    Example:  caselog verify --digest > anchor.txt; caselog verify --expect-digest "$(cat anchor.txt)"
+    Example:  caselog verify --digest > anchor; caselog verify --expect-digest "$(cat anchor)"
     """
     settings = store_settings(db_url(db), unlock=False)
     one = _client(client, settings.namespace) if client else None

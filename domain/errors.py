@@ -55,6 +55,14 @@ class InvalidStatusChange(CaselogError):
     """The status is unknown, or the homework cannot move to it from where it is."""
 
 
+class EntryNotFound(CaselogError):
+    """The session has no entry, summary item or homework item at that address."""
+
+
+class InvalidCorrection(CaselogError):
+    """A correction that cannot be recorded: no reason, no text, or a retracted entry."""
+
+
 class StoreError(CaselogError):
     """The store could not be opened or read."""
 

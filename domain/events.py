@@ -135,6 +135,41 @@ class HomeworkStatusChanged(DomainEvent):
     """The session in which the homework was reviewed, when known."""
 
 
+CorrectionTarget = Literal["entry", "summary", "homework"]
+
+
+class Correction(DomainEvent):
+    """Base of the two corrections. Which entry it addresses, by ``target``:
+
+    - ``entry``: an utterance or stage direction, by ``session`` and ``seq``;
+    - ``summary``: an item of the session's own summary, by ``session``, ``section``
+      (topics, techniques, helpful or insights) and ``item`` (its place in the section);
+    - ``homework``: a homework item by ``homework_id`` (``session`` is the item's session).
+      A summary's homework items are homework, and are addressed as such.
+
+    Not a ``SessionEvent``: it is recorded whenever the correction is made, and
+    ``session`` names the corrected session, not the one being recorded.
+    """
+
+    session: int
+    target: CorrectionTarget
+    seq: int | None = None
+    section: SectionKey | None = None
+    item: int | None = None
+    homework_id: str | None = None
+    reason: str
+
+
+class EntryAmended(Correction):
+    """The entry now reads ``text``; the original stays in its own event."""
+
+    text: str
+
+
+class EntryRetracted(Correction):
+    """The entry is withdrawn from the record's views; it stays in the log, marked."""
+
+
 class HomeworkCarriedForward(SessionEvent):
     """``session`` is the later session, whose homework continues the earlier item."""
 
