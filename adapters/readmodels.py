@@ -21,7 +21,7 @@ from eventsourcing.persistence import Notification
 from pydantic import BaseModel, ConfigDict
 
 from caselog.adapters import readmodels_sql as sql
-from caselog.domain.errors import StoreError
+from caselog.domain.errors import RecordErased, StoreError
 from caselog.domain.events import DomainEvent
 from caselog.domain.homework import OPEN
 from caselog.domain.service import CaselogApplication
@@ -105,6 +105,16 @@ class ReadModels:
             conn.executescript(f"BEGIN IMMEDIATE;{drops}{sql.SCHEMA}COMMIT;")
         return self.catch_up()
 
+    def drop(self) -> None:
+        """Drop every read model and the position, wiping and reclaiming their pages."""
+        with self._connect() as conn:
+            conn.execute("PRAGMA secure_delete=ON")
+            drops = "".join(f"DROP TABLE IF EXISTS {t};" for t in (*sql.TABLES, sql.POSITION_TABLE))
+            conn.executescript(f"BEGIN IMMEDIATE;{drops}COMMIT;")
+            conn.execute("VACUUM")
+            # Old pages live on in the write-ahead log until it is checkpointed and cut.
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def status(self) -> ProjectionStatus:
         """Where the read models are, against the head of the log (does not catch up)."""
         with self._connect() as conn:
@@ -175,7 +185,10 @@ class ReadModels:
                 return 0
             cur = conn.cursor()
             for notification in batch:
-                event = self.app.mapper.to_domain_event(notification)
+                try:
+                    event = self.app.mapper.to_domain_event(notification)
+                except RecordErased:
+                    continue  # an erased client's events are unreadable, and stay out
                 assert isinstance(event, DomainEvent)
                 self.apply_event(event, cur)
             cur.execute(

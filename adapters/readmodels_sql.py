@@ -12,9 +12,13 @@ import re
 import sqlite3
 from functools import singledispatch
 
+from caselog.domain.client import RETRACTED
 from caselog.domain.events import (
+    ClientErased,
     ClientRegistered,
     DomainEvent,
+    EntryAmended,
+    EntryRetracted,
     HomeworkAssigned,
     HomeworkCarriedForward,
     HomeworkStatusChanged,
@@ -165,6 +169,45 @@ def _(event: SessionEnded, cur: sqlite3.Cursor) -> None:
         "UPDATE readmodel_sessions SET ended_reason = ? WHERE client_id = ? AND session = ?",
         (event.reason, str(event.originator_id), event.session),
     )
+
+
+@apply.register
+def _(event: EntryAmended, cur: sqlite3.Cursor) -> None:
+    """Search finds an utterance by what it reads now; homework shows its current text."""
+    cid = str(event.originator_id)
+    if event.target == "entry":
+        cur.execute(
+            "UPDATE readmodel_utterances SET text = ? WHERE client_id = ? AND session = ?"
+            " AND seq = ?",
+            (event.text, cid, event.session, event.seq),
+        )
+    elif event.target == "homework":
+        cur.execute(
+            "UPDATE readmodel_homework SET text = ? WHERE client_id = ? AND homework_id = ?",
+            (event.text, cid, event.homework_id),
+        )
+
+
+@apply.register
+def _(event: EntryRetracted, cur: sqlite3.Cursor) -> None:
+    """A retracted utterance leaves the search index; retracted homework is never open."""
+    cid = str(event.originator_id)
+    if event.target == "entry":
+        cur.execute(
+            "DELETE FROM readmodel_utterances WHERE client_id = ? AND session = ? AND seq = ?",
+            (cid, event.session, event.seq),
+        )
+    elif event.target == "homework":
+        cur.execute(
+            "UPDATE readmodel_homework SET status = ? WHERE client_id = ? AND homework_id = ?",
+            (RETRACTED, cid, event.homework_id),
+        )
+
+
+@apply.register
+def _(event: ClientErased, cur: sqlite3.Cursor) -> None:
+    for table in TABLES:
+        cur.execute(f"DELETE FROM {table} WHERE client_id = ?", (str(event.originator_id),))
 
 
 @apply.register(StageDirectionRecorded)

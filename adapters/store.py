@@ -71,6 +71,8 @@ class StoreSettings:
     keyed_chain: bool
     master_key: bytes | None = None
     integrity_key: bytes | None = None
+    read_models: bool = True
+    """Whether the plaintext read models (search index, homework, sessions) are kept."""
 
     @property
     def key_file(self) -> Path:
@@ -119,7 +121,7 @@ def _master_key(path: Path, meta: dict[str, str], creating: bool) -> bytes:
     return key
 
 
-def _settings(path: Path, creating: bool, plaintext: bool, unlock: bool) -> StoreSettings:
+def _settings(path: Path, plaintext: bool, unlock: bool) -> StoreSettings:
     with closing(sqlite3.connect(path, timeout=30)) as conn, conn:
         meta = _meta(conn)
         if "namespace" not in meta:
@@ -150,8 +152,10 @@ def _settings(path: Path, creating: bool, plaintext: bool, unlock: bool) -> Stor
         namespace=uuid.UUID(meta["namespace"]),
         encrypted=encrypted,
         keyed_chain=keyed,
-        master_key=_master_key(path, meta, creating) if encrypted and unlock else None,
+        # A new store made its key above; an existing one must find its own, never a new one.
+        master_key=_master_key(path, meta, creating=False) if encrypted and unlock else None,
         integrity_key=integrity_key,
+        read_models=meta.get("readmodels", "off" if encrypted else "on") == "on",
     )
 
 
@@ -174,9 +178,19 @@ def store_settings(
         with contextlib.suppress(FileExistsError):
             _create_file(path)
     try:
-        return _settings(path, create, plaintext, unlock)
+        return _settings(path, plaintext, unlock)
     except (sqlite3.DatabaseError, OSError) as e:
         raise StoreError(f"{path}: cannot open as a caselog store ({e})") from None
+
+
+def set_read_models(settings: StoreSettings, on: bool) -> None:
+    """Record the user's choice to keep (or stop keeping) the plaintext read models."""
+    with closing(sqlite3.connect(settings.path, timeout=30)) as conn, conn:
+        conn.execute(
+            "INSERT INTO caselog_meta VALUES ('readmodels', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+            ("on" if on else "off",),
+        )
 
 
 def open_store(
@@ -208,3 +222,61 @@ def open_store(
 def open_records(url: str = DEFAULT_DB) -> Records:
     """The query facade over an existing store: ``open_records(url).client(name).recap()``."""
     return Records(open_store(url))
+
+
+# --- restoring an export (caselog import) ------------------------------------------------
+
+
+def records_held(path: Path) -> str | None:
+    """What the store at ``path`` already holds (events, data keys, access-log entries),
+    or None when it holds nothing: only then may an import restore into it."""
+    try:
+        with closing(sqlite3.connect(path, timeout=30)) as conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            held = []
+            for table, what in (
+                ("stored_events", "events"),
+                ("caselog_keys", "data keys"),
+                ("access_log", "access-log entries"),
+            ):
+                if table in tables:
+                    (count,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+                    if count:
+                        held.append(f"{count} {what}")
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"{path}: cannot open as a caselog store ({e})") from None
+    return ", ".join(held) or None
+
+
+def create_store(url: str, meta: dict[str, str]) -> StoreSettings:
+    """Create a store with the settings ``meta`` (an export's header) instead of new ones.
+
+    The store must be new or empty (an empty one's own settings are replaced). Its
+    file is owner-only, like every store's. The keys the settings name must be at
+    hand — $CASELOG_KEY or <db>.key, and $CASELOG_INTEGRITY_KEY for a keyed chain —
+    and are checked before anything is written.
+    """
+    where = locate(url)
+    if where.kind != "sqlite":
+        raise StoreError(f"{url}: PostgreSQL stores are not supported yet; use a SQLite path")
+    path = Path(where.target)
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a caselog store")
+    if meta.get("integrity") == "hmac-sha256":
+        key = _integrity_key()
+        if key is None:
+            raise StoreError(f"{path}: the chain to restore is keyed; set $CASELOG_INTEGRITY_KEY")
+        if _integrity_check(key) != meta.get("integrity_check"):
+            raise StoreError(f"{path}: wrong integrity key for the chain to restore")
+    if path.exists() and (held := records_held(path)):
+        raise StoreError(f"{path} already holds {held}: import restores only into an empty store")
+    with contextlib.suppress(FileExistsError):
+        _create_file(path)
+    try:
+        with closing(sqlite3.connect(path, timeout=30)) as conn, conn:
+            _meta(conn)
+            conn.execute("DELETE FROM caselog_meta")
+            conn.executemany("INSERT INTO caselog_meta VALUES (?, ?)", sorted(meta.items()))
+    except (sqlite3.DatabaseError, OSError) as e:
+        raise StoreError(f"{path}: cannot open as a caselog store ({e})") from None
+    return store_settings(url)

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from caselog.adapters.access_log import ACCESS_LOG_TABLE, entry_fields
 from caselog.adapters.chain import GENESIS, event_fields, link
 
 
@@ -128,3 +129,66 @@ def verify_events(path: str, key: bytes | None, client: UUID | None = None) -> V
             if tip is not None:
                 heads[cid] = tip
     return Verification(clients=len(heads), events=events, digest=digest_of(heads), breaks=breaks)
+
+
+# --- the access log -------------------------------------------------------------------
+
+
+class AccessLogVerification(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    entries: int
+    head: str | None
+    """Hex of the last entry's link (None while the log is empty): anchor it to catch a
+    log truncated and re-chained by someone holding the integrity key."""
+    breaks: list[Break]
+
+
+def verify_access_log(path: str, key: bytes | None) -> AccessLogVerification:
+    """Recompute the access log's chain; name each altered, removed or inserted entry.
+
+    Kept out of the store-wide digest on purpose: every read appends to the log, so a
+    digest over it would change with each access.
+    """
+    breaks: list[Break] = []
+
+    def broken(seq: int, problem: str) -> None:
+        breaks.append(Break(log="access_log", client_id=None, version=seq, problem=problem))
+
+    with closing(sqlite3.connect(path, timeout=30)) as conn:
+        conn.execute(ACCESS_LOG_TABLE)
+        rows = conn.execute(
+            "SELECT seq, CAST(at AS BLOB), CAST(actor AS BLOB), CAST(command AS BLOB), "
+            "CAST(client_id AS BLOB), CAST(link AS BLOB) FROM access_log ORDER BY seq"
+        )
+        previous, expected, last, entries = GENESIS, 1, 0, 0
+        for seq, at, actor, command, client_id, stored in rows:
+            entries += 1
+            fields = entry_fields(
+                bytes(at or b""), bytes(actor or b""), bytes(command or b""), client_id
+            )
+            computed = link(previous, fields, key)
+            if seq > expected:
+                for missing in range(expected, seq):
+                    broken(missing, "access log entry missing: deleted from the log")
+                # Its predecessor went with the deletion: this link cannot be checked.
+                previous = bytes(stored) if stored is not None else computed
+            elif stored is None:
+                broken(seq, "access log entry has no chain link: it was not written by caselog")
+                previous = computed
+            else:
+                if bytes(stored) != computed:
+                    broken(
+                        seq,
+                        "access log entry does not match its chain link: "
+                        "altered, inserted or an entry before it deleted",
+                    )
+                previous = bytes(stored)
+            expected, last = seq + 1, seq
+        (issued,) = conn.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name='access_log'"
+        ).fetchone()
+    for missing in range(last + 1, int(issued) + 1):
+        broken(missing, "access log entry missing: deleted from the end of the log")
+    head = previous.hex() if entries else None
+    return AccessLogVerification(entries=entries, head=head, breaks=breaks)

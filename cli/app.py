@@ -7,9 +7,11 @@ from typing import Annotated
 import typer
 
 from caselog.cli.context import Settings
+from caselog.cli.corrections import amend_command, retract_command
 from caselog.cli.homework import homework_command, homework_set_command
 from caselog.cli.ingest import ingest_command
 from caselog.cli.project import project_app, search_command
+from caselog.cli.protect import erase_command, rotate_key_command
 from caselog.cli.reading import clients_command, log_command, replay_command, sessions_command
 from caselog.cli.summaries import recap_command, summary_command
 from caselog.cli.verify import verify_command
@@ -42,6 +44,7 @@ def main_options(
     Example:  caselog --db clinic.db ingest transcripts/ && caselog recap alicia
     """
     Settings.db = db
+    Settings.command = ctx.invoked_subcommand  # for the access log
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 
@@ -55,8 +58,12 @@ app.command("summary")(summary_command)
 app.command("recap")(recap_command)
 app.command("homework")(homework_command)
 app.command("homework-set")(homework_set_command)
+app.command("amend")(amend_command)
+app.command("retract")(retract_command)
 app.command("search")(search_command)
 app.command("verify")(verify_command)
+app.command("erase")(erase_command)
+app.command("rotate-key")(rotate_key_command)
 app.add_typer(project_app, name="project", help="The materialised read models: status, rebuild.")
 
 

@@ -9,12 +9,20 @@ import typer
 
 from caselog.projections.asof import AsOf
 
+# Beyond what SQLite's integers hold, a bound means nothing; refuse it as a usage error.
+_MAX = 2**62
+
 AtSession = Annotated[
     int | None,
-    typer.Option("--at-session", help="As the record stood once session N was recorded."),
+    typer.Option(
+        "--at-session", min=0, max=_MAX, help="As the record stood once session N was recorded."
+    ),
 ]
 AtVersion = Annotated[
-    int | None, typer.Option("--at-version", help="As the client's record stood after event V.")
+    int | None,
+    typer.Option(
+        "--at-version", min=0, max=_MAX, help="As the client's record stood after event V."
+    ),
 ]
 AtDate = Annotated[
     str | None,

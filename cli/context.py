@@ -8,13 +8,16 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, ParamSpec, TypeVar
+from uuid import UUID
 
 import orjson
 import typer
 from pydantic import BaseModel
 
-from caselog.adapters.store import DEFAULT_DB, open_store
-from caselog.domain.errors import CaselogError
+from caselog.adapters.access_log import AccessLog
+from caselog.adapters.readmodels import ReadModels
+from caselog.adapters.store import DEFAULT_DB, open_store, store_settings
+from caselog.domain.errors import CaselogError, ClientWasErased, StoreError
 from caselog.domain.service import CaselogApplication
 from caselog.projections.records import Records
 
@@ -46,6 +49,9 @@ class Settings:
     """Options given before the command (``caselog --db X ingest …``)."""
 
     db: str | None = None
+    # Set for each run, for the access log: the command invoked and its --actor, if any.
+    command: str | None = None
+    actor: str | None = None
 
 
 def db_url(given: str | None) -> str:
@@ -63,12 +69,42 @@ def actor(given: str | None) -> str:
         return "unknown"
 
 
-def service(db: str | None, *, create: bool = False) -> CaselogApplication:
-    return open_store(db_url(db), create=create)
+def service(db: str | None, *, create: bool = False, plaintext: bool = False) -> CaselogApplication:
+    return open_store(db_url(db), create=create, plaintext=plaintext)
 
 
-def records(db: str | None) -> Records:
-    return Records(service(db))
+def read_models(db: str | None, purpose: str) -> ReadModels:
+    """The read models, if this store keeps them (an encrypted one only when asked to)."""
+    if not store_settings(db_url(db)).read_models:
+        raise StoreError(
+            f"{purpose} needs the read models, which hold plaintext, so an encrypted store "
+            "keeps them only when asked: run `caselog project enable` (see README, Encryption)"
+        )
+    return ReadModels(service(db))
+
+
+# --- the access log (see adapters/access_log.py) ----------------------------------------
+
+
+def log_access(store: CaselogApplication | AccessLog, client_ids: Iterable[UUID | None]) -> None:
+    """Append one access-log entry per client read (None: a listing of the whole store).
+
+    The command is the one ``caselog`` is running (``Settings.command``); the actor is
+    its --actor if it takes one, else $CASELOG_ACTOR, else the OS user.
+    """
+    log = store if isinstance(store, AccessLog) else AccessLog.of(store)
+    log.append(
+        actor=actor(Settings.actor), command=Settings.command or "caselog", client_ids=client_ids
+    )
+
+
+def records(db: str | None, *, audited: bool = True) -> Records:
+    """The query facade. Each client it resolves is an access and is logged as one,
+    unless ``audited`` is off (only for naming clients in the access log itself)."""
+    app = service(db)
+    if not audited:
+        return Records(app)
+    return Records(app, on_access=lambda record: log_access(app, [record.id]))
 
 
 def friendly(command: Callable[P, R]) -> Callable[P, R]:
@@ -76,8 +112,13 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        given = kwargs.get("actor_name")
+        Settings.actor = given if isinstance(given, str) else None
         try:
             return command(*args, **kwargs)
+        except ClientWasErased as e:
+            typer.echo(str(e))
+            raise typer.Exit(0) from None
         except CaselogError as e:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(1) from None

@@ -8,13 +8,28 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from caselog.adapters.readmodels import ReadModels
+from caselog.adapters.readmodels import OpenHomeworkRow, ReadModels
+from caselog.adapters.store import store_settings
 from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
-from caselog.cli.context import ActorOption, DbOption, JsonOption, actor, friendly, print_json
+from caselog.cli.context import (
+    ActorOption,
+    DbOption,
+    JsonOption,
+    actor,
+    db_url,
+    friendly,
+    log_access,
+    print_json,
+)
 from caselog.cli.context import records as open_records
 from caselog.cli.context import service as open_service
 from caselog.cli.reading import ClientArg
+from caselog.domain.client import RETRACTED
 from caselog.domain.homework import STATUSES
+from caselog.projections.homework import open_homework
+from caselog.projections.records import ClientRecord
+
+_FILTERS = (*STATUSES, RETRACTED)
 
 
 @friendly
@@ -26,7 +41,7 @@ def homework_command(
         bool, typer.Option("--all-clients", help="Open homework of every client (read model).")
     ] = False,
     status: Annotated[
-        str | None, typer.Option(help=f"Only this status: {', '.join(STATUSES)}.")
+        str | None, typer.Option(help=f"Only this status: {', '.join(_FILTERS)}.")
     ] = None,
     at_session: AtSession = None,
     at_version: AtVersion = None,
@@ -43,8 +58,8 @@ def homework_command(
 
     Example:  caselog homework --all-clients
     """
-    if status is not None and status not in STATUSES:
-        raise typer.BadParameter(f"expected one of {', '.join(STATUSES)}", param_hint="--status")
+    if status is not None and status not in _FILTERS:
+        raise typer.BadParameter(f"expected one of {', '.join(_FILTERS)}", param_hint="--status")
     at = as_of(at_session, at_version, at_date, recorded_before)
     if all_clients:
         if client is not None or not at.is_now or status is not None:
@@ -69,7 +84,8 @@ def homework_command(
             f"{h.status} {h.at[:10]} by {h.actor}" + (f": {h.note}" if h.note else "")
             for h in v.history
         )
-        table.add_row(v.homework_id, str(v.session), v.status + link, v.text, history)
+        text = v.text + (f"\n(amended; originally: {v.original_text})" if v.amended else "")
+        table.add_row(v.homework_id, str(v.session), v.status + link, text, history)
     Console().print(table)
 
 
@@ -110,8 +126,28 @@ def homework_set_command(
     typer.echo(f"{record.name} {homework_id}: {status} (recorded by {event.actor})")
 
 
+def _open_everywhere(db: str | None) -> list[OpenHomeworkRow]:
+    """From the read model when the store keeps one, else from each client's state."""
+    if store_settings(db_url(db)).read_models:
+        return ReadModels(open_service(db)).open_homework()
+    app = open_service(db)
+    return [
+        OpenHomeworkRow(
+            client_id=cid,
+            client=name,
+            homework_id=h.homework_id,
+            session=h.session,
+            text=h.text,
+            status=h.status,
+        )
+        for cid, name in sorted(app.registered_clients(), key=lambda c: c[1].casefold())
+        for h in open_homework(ClientRecord(app, cid, name).homework())
+    ]
+
+
 def _print_open_everywhere(db: str | None, as_json: bool) -> None:
-    rows = ReadModels(open_service(db)).open_homework()
+    rows = _open_everywhere(db)
+    log_access(open_service(db), sorted({r.client_id for r in rows}))  # each client shown
     if as_json:
         print_json(rows)
         return

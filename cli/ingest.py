@@ -31,6 +31,13 @@ def ingest_command(
         typer.Option("--format", help="Force a transcript format: A, B, C or D."),
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="Parse and decide, but record nothing.")] = False,
+    plaintext: Annotated[
+        bool,
+        typer.Option(
+            help="Create the store unencrypted (also: CASELOG_ENCRYPTION=off). "
+            "Only when the store is new; erasure then is not possible."
+        ),
+    ] = False,
     actor_name: ActorOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -56,7 +63,7 @@ def ingest_command(
     options = IngestOptions(
         actor=actor(actor_name), client=client, session=session, format=format, dry_run=dry_run
     )
-    app = open_service(db, create=not dry_run)
+    app = open_service(db, create=not dry_run, plaintext=plaintext)
     show_progress = len(files) > 1 and not as_json and sys.stderr.isatty()
     if show_progress:
         with Progress(console=Console(stderr=True), transient=True) as progress:

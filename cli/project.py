@@ -10,7 +10,18 @@ from rich.table import Table
 from rich.text import Text
 
 from caselog.adapters.readmodels import ProjectionStatus, ReadModels
-from caselog.cli.context import DbOption, JsonOption, friendly, print_json, records, service
+from caselog.adapters.store import set_read_models, store_settings
+from caselog.cli.context import (
+    DbOption,
+    JsonOption,
+    db_url,
+    friendly,
+    log_access,
+    print_json,
+    read_models,
+    records,
+    service,
+)
 
 project_app = typer.Typer(
     help="The materialised read models: how far behind they are, and rebuilding them.",
@@ -58,13 +69,42 @@ def rebuild_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     _print_status(status, applied)
 
 
+@project_app.command("enable")
+@friendly
+def enable_command(db: DbOption = None) -> None:
+    """Keep the read models (search index, homework and sessions across clients).
+
+    On an encrypted store they hold plaintext — utterances, names, homework — so
+    they are off until enabled. Erasing a client still purges them.
+
+    Example:  caselog project enable && caselog search "kindness meditation"
+    """
+    settings = store_settings(db_url(db), create=True)
+    set_read_models(settings, True)
+    applied = ReadModels(service(db)).catch_up()
+    typer.echo(f"read models on: applied {applied} events")
+
+
+@project_app.command("disable")
+@friendly
+def disable_command(db: DbOption = None) -> None:
+    """Drop the read models and stop keeping them; their pages are wiped and reclaimed.
+
+    Example:  caselog project disable
+    """
+    settings = store_settings(db_url(db))
+    set_read_models(settings, False)
+    ReadModels(service(db)).drop()
+    typer.echo("read models off: dropped, file vacuumed")
+
+
 @friendly
 def search_command(
     text: Annotated[str, typer.Argument(help='Words to find; "quote" a phrase.')],
     client: Annotated[
         str | None, typer.Option("--client", help="Only this client's utterances.")
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many hits.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many hits.")] = 20,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -74,7 +114,9 @@ def search_command(
     """
     store = records(db)
     client_id = store.client(client).id if client else None
-    hits = ReadModels(store.app).search(text, client_id=client_id, limit=limit)
+    hits = read_models(db, "search").search(text, client_id=client_id, limit=limit)
+    if client_id is None:  # with --client, resolving it logged the access
+        log_access(store.app, sorted({h.client_id for h in hits}))
     if as_json:
         print_json(hits)
         return

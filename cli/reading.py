@@ -9,7 +9,14 @@ from rich.console import Console
 from rich.table import Table
 
 from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
-from caselog.cli.context import DbOption, JsonOption, friendly, print_json, print_json_lines
+from caselog.cli.context import (
+    DbOption,
+    JsonOption,
+    friendly,
+    log_access,
+    print_json,
+    print_json_lines,
+)
 from caselog.cli.context import records as open_records
 from caselog.cli.render import replay_text
 from caselog.domain.errors import SessionNotFound
@@ -28,7 +35,9 @@ def clients_command(db: DbOption = None, as_json: JsonOption = False) -> None:
 
     Example:  caselog clients --json
     """
-    views = open_records(db).clients()
+    store = open_records(db)
+    views = store.clients()
+    log_access(store.app, [None])  # a listing of every client: logged as a store-wide read
     if as_json:
         print_json(views)
         return
@@ -123,14 +132,18 @@ def log_command(
     """
     store = open_records(db)
     entries = store.log(store.client(client) if client else None)
+    if client is None:
+        log_access(store.app, [None])  # every client's entries: a store-wide read
     if as_json:
         print_json_lines(entries)
         return
+    rows = list(entries)
+    reasons = any(e.reason for e in rows)  # a column for corrections' reasons, if any
     table = Table()
-    for column in ("position", "client", "version", "type", "recorded at", "actor"):
+    columns = ("position", "client", "version", "type", "recorded at", "actor")
+    for column in (*columns, "reason") if reasons else columns:
         table.add_column(column, justify="right" if column in ("position", "version") else "left")
-    for e in entries:
-        table.add_row(
-            str(e.position), e.client, str(e.version), e.type, e.recorded_at[:19], e.actor
-        )
+    for e in rows:
+        row = [str(e.position), e.client, str(e.version), e.type, e.recorded_at[:19], e.actor]
+        table.add_row(*row, *([e.reason or ""] if reasons else []))
     Console().print(table)

@@ -50,11 +50,14 @@ def _session_lines(client: str, s: SessionView, entries: list[TimelineEntry]) ->
         text = _entry_text(entry.type, entry.fields)
         if text is None:
             continue
-        # Notes about an entry (flags, homework) sit right under it, without a gap.
+        # Notes about an entry (flags, homework, corrections) sit right under it, without a gap.
         if not text.startswith("  ") or not previous_was_note:
             yield ""
         previous_was_note = text.startswith("  ")
         yield text
+        for note in _correction_notes(entry.fields):
+            previous_was_note = True
+            yield note
     if summary:
         yield ""
         yield from _summary_block(summary)
@@ -63,19 +66,33 @@ def _session_lines(client: str, s: SessionView, entries: list[TimelineEntry]) ->
 def _entry_text(kind: str, f: dict[str, Any]) -> str | None:
     clock = f"[{f['clock']}] " if f.get("clock") else ""
     if kind == "UtteranceRecorded":
-        return f"{clock}{f['speaker']}: {f['text']}"
+        return f"{clock}{f['speaker']}: {_marked(f)}{f['text']}"
     if kind == "StageDirectionRecorded":
-        return f"{clock}{f['text']}"
+        return f"{clock}{_marked(f)}{f['text']}"
     if kind == "QualityFlagRaised":
         return f"  ⚑ {f['kind']} (entry {f['seq']}): {f['excerpt']}"
     if kind == "PriorSummaryQuoted":
         return _quoted(f)
     if kind == "HomeworkAssigned":
-        return f"  ✎ homework {f['homework_id']} ({f['source']}): {f['text']}"
+        return f"  ✎ homework {f['homework_id']} ({f['source']}): {_marked(f)}{f['text']}"
     if kind == "SessionEnded":
         detail = f": {f['detail']}" if f.get("detail") else ""
         return f"{clock}— session ended ({f['reason'].replace('_', ' ')}{detail})"
     return None
+
+
+def _marked(f: dict[str, Any]) -> str:
+    return "[retracted] " if f.get("retracted") else ""
+
+
+def _correction_notes(f: dict[str, Any]) -> Iterator[str]:
+    """One line per correction of an entry: what, when, who, why (and the first text)."""
+    for c in f.get("corrections", ()):
+        done = "amended" if c["type"] == "EntryAmended" else "retracted"
+        when = c["recorded_at"][:19].replace("T", " ")
+        yield f"  ✐ {done} {when} by {c['actor']}: {c['reason']}"
+    if f.get("amended"):
+        yield f"    originally: {f['original_text']}"
 
 
 def _quoted(f: dict[str, Any]) -> str:
@@ -97,4 +114,5 @@ def _summary_block(entries: Iterable[TimelineEntry]) -> Iterator[str]:
             heading = entry.fields["heading"]
             yield ""
             yield str(heading)
-        yield f"- {entry.fields['text']}"
+        yield f"- {_marked(entry.fields)}{entry.fields['text']}"
+        yield from _correction_notes(entry.fields)

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from caselog.domain.events import (
     ClientRegistered,
     DomainEvent,
+    EntryAmended,
+    EntryRetracted,
     HomeworkAssigned,
     HomeworkCarriedForward,
     HomeworkStatusChanged,
@@ -56,8 +58,28 @@ class HomeworkStep(State):
     note: str | None = None
 
 
+RETRACTED = "retracted"
+"""The status of a retracted homework item: final, and never open."""
+
+
+class HomeworkCorrection(State):
+    """An amendment or retraction of a homework item: who, when, why, and the new text."""
+
+    kind: str
+    """``amended`` or ``retracted``."""
+    version: int
+    at: dt.datetime
+    actor: str
+    reason: str
+    text: str | None = None
+
+
 class HomeworkState(State):
-    """Homework text is short and decisions need it (carry-forward); utterances stay out."""
+    """Homework text is short and decisions need it (carry-forward); utterances stay out.
+
+    ``text`` is the current text: an amendment replaces it (so carry-forward
+    uses it), keeping the text as assigned in ``original_text``.
+    """
 
     homework_id: str
     session: int
@@ -67,6 +89,8 @@ class HomeworkState(State):
     history: tuple[HomeworkStep, ...] = ()
     carried_to: str | None = None
     carried_from: str | None = None
+    original_text: str | None = None
+    corrections: tuple[HomeworkCorrection, ...] = ()
 
 
 class Client(State):
@@ -218,6 +242,47 @@ def _(event: HomeworkCarriedForward, client: Client | None) -> Client:
     step = _step(event, "carried_forward", event.session, f"continued by {event.later_id}")
     homework = _moved(client, event.earlier_id, step, carried_to=event.later_id)
     homework = _updated(homework, event.later_id, carried_from=event.earlier_id)
+    return _touched(client, event, homework=homework)
+
+
+def _correction(event: EntryAmended | EntryRetracted, kind: str) -> HomeworkCorrection:
+    text = event.text if isinstance(event, EntryAmended) else None
+    return HomeworkCorrection(
+        kind=kind,
+        version=event.originator_version,
+        at=event.timestamp,
+        actor=event.actor,
+        reason=event.reason,
+        text=text,
+    )
+
+
+@evolve.register
+def _(event: EntryAmended, client: Client | None) -> Client:
+    assert client is not None
+    item = client.homework_item(event.homework_id or "") if event.target == "homework" else None
+    if item is None:
+        return _touched(client, event)  # an utterance or summary item: no state to change
+    homework = _updated(
+        client.homework,
+        item.homework_id,
+        text=event.text,
+        original_text=item.original_text if item.original_text is not None else item.text,
+        corrections=(*item.corrections, _correction(event, "amended")),
+    )
+    return _touched(client, event, homework=homework)
+
+
+@evolve.register
+def _(event: EntryRetracted, client: Client | None) -> Client:
+    """A retracted homework item leaves the lifecycle: its status becomes ``retracted``."""
+    assert client is not None
+    item = client.homework_item(event.homework_id or "") if event.target == "homework" else None
+    if item is None:
+        return _touched(client, event)
+    step = _step(event, RETRACTED, None, event.reason)
+    fixes = (*item.corrections, _correction(event, "retracted"))
+    homework = _moved(client, item.homework_id, step, corrections=fixes)
     return _touched(client, event, homework=homework)
 
 

@@ -63,6 +63,14 @@ class InvalidCorrection(CaselogError):
     """A correction that cannot be recorded: no reason, no text, or a retracted entry."""
 
 
+class ClientWasErased(CaselogError):
+    """The record asked for was erased; this is the answer, not a failure."""
+
+
+class InvalidErasure(CaselogError):
+    """The erasure was asked for without what it needs."""
+
+
 class StoreError(CaselogError):
     """The store could not be opened or read."""
 

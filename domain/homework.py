@@ -7,6 +7,8 @@ Lifecycle (DESIGN.md §3)::
     partially_completed ─→ completed | not_completed | carried_forward | dropped
 
 ``completed``, ``not_completed``, ``carried_forward`` and ``dropped`` are final.
+A retracted item (see ``corrections.py``) is ``retracted``: final, never open,
+and not a status anyone can set by hand.
 
 Carry-forward rule: a new homework item *continues* an earlier open item
 (assigned, in_progress or partially_completed, from an earlier session) when
@@ -23,7 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from caselog.domain.client import Client
+from caselog.domain.client import RETRACTED, Client
 from caselog.domain.errors import HomeworkNotFound, InvalidStatusChange
 from caselog.domain.events import HomeworkStatusChanged
 
@@ -46,6 +48,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "not_completed": frozenset(),
     "carried_forward": frozenset(),
     "dropped": frozenset(),
+    RETRACTED: frozenset(),  # set only by a retraction (domain/corrections.py), never by hand
 }
 
 MIN_SHARED = 2

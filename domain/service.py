@@ -13,17 +13,25 @@ from typing import Any, Literal, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Notification
 from eventsourcing.utils import get_topic
 
 from caselog.domain.client import Client, ClientSnapshot, project_client
+from caselog.domain.corrections import CorrectionRequest, decide_correction
 from caselog.domain.errors import (
     ClientNotFound,
     ConcurrentChange,
     ContinuationUnmatched,
+    InvalidErasure,
     TranscriptError,
 )
-from caselog.domain.events import ClientRegistered, DomainEvent, HomeworkStatusChanged
+from caselog.domain.events import (
+    ClientErased,
+    ClientRegistered,
+    Correction,
+    DomainEvent,
+    HomeworkStatusChanged,
+)
 from caselog.domain.homework import change_status
 from caselog.domain.identity import client_id
 from caselog.domain.recording import Target, record_session
@@ -68,15 +76,20 @@ class CaselogApplication(Application[UUID]):
 
     def registered_clients(self) -> Iterator[tuple[UUID, str]]:
         """(id, name) of every client, in order of registration."""
-        topic = get_topic(ClientRegistered)
+        erased = set(self.erasures())
+        for notification in self._notifications(get_topic(ClientRegistered)):
+            if UUID(str(notification.originator_id)) in erased:
+                continue  # its name is unreadable now, by design
+            event = cast(ClientRegistered, self.mapper.to_domain_event(notification))
+            yield event.originator_id, event.name
+
+    def _notifications(self, topic: str) -> Iterator[Notification]:
         start: int | None = None
         while True:
             batch = self.recorder.select_notifications(
                 start=start, limit=500, topics=[topic], inclusive_of_start=False
             )
-            for notification in batch:
-                event = cast(ClientRegistered, self.mapper.to_domain_event(notification))
-                yield event.originator_id, event.name
+            yield from batch
             if len(batch) < 500:
                 return
             start = batch[-1].id
@@ -151,6 +164,35 @@ class CaselogApplication(Application[UUID]):
             return event
         raise ConcurrentChange(f"{homework_id}: other writers kept changing this record; try again")
 
+    def erase_client(self, cid: UUID, *, actor: str, reason: str) -> ClientErased:
+        """Record that the client's record is erased; the caller then destroys its key."""
+        if not reason.strip():
+            raise InvalidErasure("give a --reason for the erasure (it must hold no personal data)")
+        for _attempt in range(3):
+            client = self.get_client(cid)
+            if client is None:
+                raise ClientNotFound(f"no client with id {cid}")
+            event = ClientErased(
+                originator_id=cid,
+                originator_version=client.version + 1,
+                actor=actor,
+                reason=reason.strip(),
+            )
+            try:
+                self.save(event)
+            except IntegrityError:
+                continue
+            return event
+        raise ConcurrentChange(f"{cid}: other writers kept changing this record; try again")
+
+    def erasures(self) -> dict[UUID, ClientErased]:
+        """Every erased client's erasure event (stored in the clear, so always readable)."""
+        found: dict[UUID, ClientErased] = {}
+        for notification in self._notifications(get_topic(ClientErased)):
+            event = cast(ClientErased, self.mapper.to_domain_event(notification))
+            found[event.originator_id] = event
+        return found
+
     def _target(
         self, parsed: ParsedSession, client_name: str | None, session: int | None
     ) -> Target:
@@ -211,3 +253,26 @@ class CaselogApplication(Application[UUID]):
             )
         _, cid, name, number = best[0]
         return cid, name, number
+
+    def record_correction(self, cid: UUID, request: CorrectionRequest, *, actor: str) -> Correction:
+        """Record an amendment or retraction of one entry (see ``domain/corrections.py``)."""
+        for _attempt in range(3):
+            client = self.get_client(cid)
+            if client is None:
+                raise ClientNotFound(f"no client with id {cid}")
+            # The session's own events and its corrections: only the versions they hold.
+            spans = [
+                s
+                for s in client.spans
+                if s.kind in ("session", "correction") and s.session == request.session
+            ]
+            events = [
+                e for s in spans for e in self.client_events(cid, after=s.first - 1, upto=s.last)
+            ]
+            event = decide_correction(client, events, request, actor=actor)
+            try:
+                self.save(event)
+            except IntegrityError:
+                continue
+            return event
+        raise ConcurrentChange(f"{cid}: other writers kept changing this record; try again")

@@ -1,8 +1,9 @@
 """Spans: the text-free shape of a client's history, in version order.
 
 A span is a run of consecutive events that as-of selection treats alike: the
-registration, one status change, or a run of one session's events (a quoted
-session's homework, recorded inside the quoting session, is a run of its own).
+registration, one status change, one correction, or a run of one session's
+events (a quoted session's homework, recorded inside the quoting session, is a
+run of its own).
 The Client state keeps its spans, so a query can decide which versions it
 needs before it reads any event, and then read only those.
 """
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from caselog.domain.events import (
     ClientRegistered,
+    Correction,
     DomainEvent,
     HomeworkAssigned,
     HomeworkStatusChanged,
@@ -25,7 +27,7 @@ from caselog.domain.events import (
     SummaryItemNoted,
 )
 
-SpanKind = Literal["client", "session", "status"]
+SpanKind = Literal["client", "session", "status", "correction"]
 
 
 class Span(BaseModel):
@@ -38,7 +40,8 @@ class Span(BaseModel):
     """When the span's first event was recorded; a save records its events in order."""
     recorded_to: dt.datetime
     session: int | None = None
-    """The session a ``session`` span's events belong to."""
+    """The session a ``session`` span's events belong to; for a ``correction``, the
+    session it corrects."""
     reviewed_in: int | None = None
     """For a ``status`` span: the session the change was reviewed in, when known."""
     opened_on: dt.date | None = None
@@ -57,6 +60,8 @@ def _kind(event: DomainEvent) -> tuple[SpanKind, int | None]:
         return "session", event.session
     if isinstance(event, HomeworkStatusChanged):
         return "status", None
+    if isinstance(event, Correction):
+        return "correction", event.session
     if isinstance(event, ClientRegistered):
         return "client", None
     raise TypeError(f"no span kind for the event {type(event).__name__}")

@@ -9,6 +9,11 @@
   registration is always seen: the client existed whatever the date.
 - ``recorded_before``: only what had been recorded before that moment (audit time).
   Combines with the others.
+
+Corrections (amendments, retractions) are kept under ``session`` and ``date``,
+like the registration: the corrected record is what those views show, however
+late the correction came. Only ``version`` and ``recorded_before`` leave them
+out, so those show what the record said before a correction.
 """
 
 from __future__ import annotations
@@ -39,7 +44,12 @@ NOW = AsOf()
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.astimezone()
+    if moment.tzinfo:
+        return moment
+    try:
+        return moment.astimezone()
+    except (ValueError, OverflowError):  # outside what the OS clock can place: read it as UTC
+        return moment.replace(tzinfo=dt.UTC)
 
 
 def choose(spans: Iterable[Span], at: AsOf) -> list[Span]:
@@ -76,7 +86,7 @@ def _by_session(spans: list[Span], upto: int) -> list[Span]:
             return s.session is not None and s.session <= upto
         if s.kind == "status":
             return s.reviewed_in <= upto if s.reviewed_in is not None else s.last <= last_included
-        return True
+        return True  # the registration, and corrections
 
     return [s for s in spans if keep(s)]
 
@@ -85,7 +95,7 @@ def _by_date(spans: list[Span], day: dt.date) -> list[Span]:
     held = {s.session: s.opened_on <= day for s in spans if s.opened_on is not None}
 
     def keep(s: Span) -> bool:
-        if s.kind == "client":
+        if s.kind in ("client", "correction"):
             return True
         if s.kind == "session" and s.session in held:
             return held[s.session]

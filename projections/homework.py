@@ -2,16 +2,19 @@
 
 The Client state already folds the homework lifecycle (``domain/client.py``);
 this turns that state into what people read, so a homework query can start
-from a snapshot instead of replaying every event before it.
+from a snapshot instead of replaying every event before it. An amended item
+shows its current text (``original_text`` keeps the first); a retracted one has
+the status ``retracted``, so it is never open, and stays listed with its reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from caselog.domain.client import Client, HomeworkState, HomeworkStep, project_client
+from caselog.domain.client import RETRACTED, Client, HomeworkState, HomeworkStep, project_client
 from caselog.domain.events import DomainEvent
 from caselog.domain.homework import OPEN
+from caselog.projections.corrections import homework_note
 from caselog.projections.views import HomeworkChange, HomeworkView
 
 _ORIGIN = {
@@ -43,6 +46,10 @@ def _view(item: HomeworkState) -> HomeworkView:
         history=[_change(item, step) for step in item.history],
         carried_to=item.carried_to,
         carried_from=item.carried_from,
+        amended=item.original_text is not None,
+        retracted=item.status == RETRACTED,
+        original_text=item.original_text,
+        corrections=[homework_note(c) for c in item.corrections],
     )
 
 

@@ -11,13 +11,19 @@ Every method returns view models from ``caselog.projections.views``.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
 from caselog.domain.client import Client
-from caselog.domain.errors import AmbiguousClient, ClientNotFound, SessionNotFound
-from caselog.domain.events import DomainEvent
+from caselog.domain.errors import (
+    AmbiguousClient,
+    ClientNotFound,
+    ClientWasErased,
+    RecordErased,
+    SessionNotFound,
+)
+from caselog.domain.events import Correction, DomainEvent
 from caselog.domain.identity import normalise_name
 from caselog.domain.service import CaselogApplication
 from caselog.domain.spans import Span
@@ -115,7 +121,13 @@ class ClientRecord:
         return homework_views(self.app.get_client(self.id, version=end))
 
     def _summary(self, spans: list[Span], session: int, at: AsOf) -> SummaryView | None:
-        wanted = [s for s in spans if (s.summary and s.session == session) or s.quotes == session]
+        wanted = [
+            s
+            for s in spans
+            if (s.summary and s.session == session)
+            or s.quotes == session
+            or (s.kind == "correction" and s.session == session)
+        ]
         return summaries(self._read(wanted, at)).get(session)
 
 
@@ -128,8 +140,14 @@ class _Seen:
 
 
 class Records:
-    def __init__(self, app: CaselogApplication) -> None:
+    def __init__(
+        self,
+        app: CaselogApplication,
+        on_access: Callable[[ClientRecord], None] | None = None,
+    ) -> None:
         self.app = app
+        # Called with each client ``client()`` resolves: the CLI appends to the access log.
+        self.on_access = on_access
 
     def clients(self) -> list[ClientView]:
         views = []
@@ -149,6 +167,7 @@ class Records:
 
     def client(self, query: str) -> ClientRecord:
         """A client by name (case-insensitive), unique leading part of it, or id prefix."""
+        self._refuse_erased(query)
         known = list(self.app.registered_clients())
         key = normalise_name(query)
         for matcher in (
@@ -158,7 +177,10 @@ class Records:
         ):
             found = [(cid, name) for cid, name in known if key and matcher(name, cid)]
             if len(found) == 1:
-                return ClientRecord(self.app, *found[0])
+                record = ClientRecord(self.app, *found[0])
+                if self.on_access is not None:
+                    self.on_access(record)
+                return record
             if len(found) > 1:
                 listed = "; ".join(f"{name} ({str(cid)[:8]})" for cid, name in found)
                 raise AmbiguousClient(f"{query!r} matches more than one client: {listed}")
@@ -166,6 +188,18 @@ class Records:
         close = difflib.get_close_matches(query, names, n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         raise ClientNotFound(f"no client matches {query!r}{hint}")
+
+    def _refuse_erased(self, query: str) -> None:
+        """An erased client is named by its full name or id; its record says only that."""
+        erasures = self.app.erasures()
+        by_name = erasures.get(self.app.client_id_for(query))
+        by_id = [e for cid, e in erasures.items() if len(query) >= 8 and str(cid).startswith(query)]
+        erased = by_name or (by_id[0] if len(by_id) == 1 else None)
+        if erased is not None:
+            raise ClientWasErased(
+                f"{query}: erased on {erased.timestamp.date().isoformat()} by {erased.actor} "
+                f"(reason: {erased.reason}); nothing else of this record can be read"
+            )
 
     def log(self, client: ClientRecord | None = None) -> Iterator[LogEntry]:
         """The raw event log in recording order: position, client, version, type, actor."""
@@ -178,16 +212,25 @@ class Records:
             for n in batch:
                 if client is not None and n.originator_id != client.id:
                     continue
-                event = self.app.mapper.to_domain_event(n)
-                assert isinstance(event, DomainEvent)
+                try:
+                    event = self.app.mapper.to_domain_event(n)
+                except RecordErased:
+                    # Its type and place stay on record; who and when went with the key.
+                    recorded_at = actor = "(erased)"
+                    reason = None
+                else:
+                    assert isinstance(event, DomainEvent)
+                    recorded_at, actor = event.timestamp.isoformat(), event.actor
+                    reason = event.reason if isinstance(event, Correction) else None
                 yield LogEntry(
                     position=n.id,
                     client_id=str(n.originator_id),
-                    client=names.get(UUID(str(n.originator_id)), "?"),
+                    client=names.get(UUID(str(n.originator_id)), "(erased)"),
                     version=n.originator_version,
                     type=n.topic.rsplit(":", 1)[-1],
-                    recorded_at=event.timestamp.isoformat(),
-                    actor=event.actor,
+                    recorded_at=recorded_at,
+                    actor=actor,
+                    reason=reason,
                 )
             if len(batch) < 1000:
                 return

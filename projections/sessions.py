@@ -6,9 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import singledispatch
 
+from caselog.domain.corrections import Address, target_of
 from caselog.domain.events import (
     ClientRegistered,
+    Correction,
     DomainEvent,
+    EntryAmended,
+    EntryRetracted,
     HomeworkAssigned,
     HomeworkCarriedForward,
     HomeworkStatusChanged,
@@ -30,6 +34,8 @@ class _Session:
     stage_directions: int = 0
     flags: int = 0
     ended: SessionEnded | None = None
+    corrected: dict[Address, bool] = field(default_factory=dict)
+    """Each corrected entry's address: True once it is retracted."""
 
 
 @dataclass
@@ -67,6 +73,16 @@ def _(event: SessionEnded, acc: _Sessions) -> None:
     acc.by_number[event.session].ended = event
 
 
+@_apply.register(EntryAmended)
+@_apply.register(EntryRetracted)
+def _(event: Correction, acc: _Sessions) -> None:
+    session = acc.by_number.get(event.session)
+    if session is None:
+        return  # a session the record (as of now) does not hold, e.g. one known from a quote
+    key = target_of(event)
+    session.corrected[key] = session.corrected.get(key, False) or isinstance(event, EntryRetracted)
+
+
 @_apply.register(ClientRegistered)
 @_apply.register(PriorSummaryQuoted)
 @_apply.register(SummaryItemNoted)
@@ -102,4 +118,6 @@ def _view(s: _Session) -> SessionView:
         source=Source(file=o.source.file, sha256=o.source.sha256, format=o.source.format),
         recorded_at=o.timestamp.isoformat(),
         recorded_by=o.actor,
+        amended=sum(not retracted for retracted in s.corrected.values()),
+        retracted=sum(s.corrected.values()),
     )

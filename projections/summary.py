@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from caselog.domain.events import DomainEvent, PriorSummaryQuoted
-from caselog.domain.summaries import summaries_by_session
+from caselog.domain.corrections import address_of, corrected, corrections_by_address
+from caselog.domain.events import (
+    DomainEvent,
+    HomeworkAssigned,
+    PriorSummaryQuoted,
+    SummaryItemNoted,
+)
 from caselog.domain.transcript import SECTION_KEYS, SectionKey
-from caselog.projections.views import HomeworkView, RecapHomework, RecapView, SummaryView
+from caselog.projections.corrections import note_of
+from caselog.projections.views import (
+    HomeworkView,
+    RecapHomework,
+    RecapView,
+    SummaryItemCorrection,
+    SummaryView,
+)
 
 CANONICAL_HEADINGS: dict[SectionKey, str] = {
     "topics": "Main topics discussed:",
@@ -32,7 +44,11 @@ def summary_text(view: SummaryView) -> str:
 
 
 def summaries(events: Iterable[DomainEvent]) -> dict[int, SummaryView]:
-    """Each session's summary: its own block where recorded, else a quoted one."""
+    """Each session's summary: its own block where recorded, else a quoted one.
+
+    A recorded summary shows its items' current text; retracted items are left
+    out. Both are listed in ``corrections``. A quoted summary is shown as quoted.
+    """
     events = list(events)
     found: dict[int, SummaryView] = {}
     for e in events:
@@ -41,8 +57,46 @@ def summaries(events: Iterable[DomainEvent]) -> dict[int, SummaryView]:
                 k: [i.text for s in e.sections if s.key == k for i in s.items] for k in SECTION_KEYS
             }
             found[e.about_session] = SummaryView(session=e.about_session, source="quoted", **quoted)
-    for number, sections in summaries_by_session(events).items():
-        found[number] = SummaryView(session=number, source="recorded", **sections)
+    for number, (sections, notes) in _recorded(events).items():
+        found[number] = SummaryView(
+            session=number, source="recorded", corrections=notes, **sections
+        )
+    return found
+
+
+def _recorded(
+    events: list[DomainEvent],
+) -> dict[int, tuple[dict[SectionKey, list[str]], list[SummaryItemCorrection]]]:
+    """Each session's own summary items, corrected, and the notes on those corrected."""
+    fixes = corrections_by_address(events)
+    found: dict[int, tuple[dict[SectionKey, list[str]], list[SummaryItemCorrection]]] = {}
+    counts: dict[tuple[int, SectionKey], int] = {}
+    for e in events:
+        if isinstance(e, SummaryItemNoted):
+            key: SectionKey = e.section
+        elif isinstance(e, HomeworkAssigned) and e.source == "summary":
+            key = "homework"
+        else:
+            continue
+        sections, notes = found.setdefault(e.session, ({k: [] for k in SECTION_KEYS}, []))
+        number = counts[e.session, key] = counts.get((e.session, key), 0) + 1
+        address = address_of(e)
+        item = corrected(e.text, fixes.get(address, []) if address else [])
+        if not item.retracted:
+            sections[key].append(item.text)
+        if item.corrections:
+            notes.append(
+                SummaryItemCorrection(
+                    section=key,
+                    item=e.item if isinstance(e, SummaryItemNoted) else number,
+                    homework_id=e.homework_id if isinstance(e, HomeworkAssigned) else None,
+                    amended=item.amended,
+                    retracted=item.retracted,
+                    text=item.text,
+                    original_text=item.original,
+                    corrections=[note_of(c) for c in item.corrections],
+                )
+            )
     return found
 
 

@@ -34,6 +34,19 @@ class Source(View):
     format: str
 
 
+class CorrectionNote(View):
+    """One amendment or retraction of an entry: what it did, when, by whom, why."""
+
+    type: str
+    """``EntryAmended`` or ``EntryRetracted``."""
+    version: int
+    recorded_at: str
+    actor: str
+    reason: str
+    text: str | None = None
+    """The text an amendment gave the entry."""
+
+
 class SessionView(View):
     number: int
     planned_total: int | None
@@ -48,10 +61,19 @@ class SessionView(View):
     source: Source
     recorded_at: str
     recorded_by: str
+    amended: int = 0
+    """How many of its entries (utterances, stage directions, summary items, homework)
+    read differently now; retracted ones are counted in ``retracted`` only."""
+    retracted: int = 0
 
 
 class TimelineEntry(View):
-    """One event as replay shows it: its place, its kind, and its own fields."""
+    """One event as replay shows it: its place, its kind, and its own fields.
+
+    A corrected entry shows its current ``text``, and adds ``amended``,
+    ``retracted``, ``original_text`` and ``corrections`` (see ``CorrectionNote``)
+    to its fields. A correction's own entry has the corrected session as ``session``.
+    """
 
     version: int
     type: str
@@ -79,6 +101,8 @@ class LogEntry(View):
     type: str
     recorded_at: str
     actor: str
+    reason: str | None = None
+    """Why, for a correction (``EntryAmended``, ``EntryRetracted``)."""
 
 
 class HomeworkChange(View):
@@ -98,6 +122,27 @@ class HomeworkView(View):
     history: list[HomeworkChange]
     carried_to: str | None = None
     carried_from: str | None = None
+    amended: bool = False
+    """``text`` is an amended text; ``original_text`` is the text as assigned."""
+    retracted: bool = False
+    """Retracted (its status is ``retracted``): never open, kept for the record."""
+    original_text: str | None = None
+    corrections: list[CorrectionNote] = []
+
+
+class SummaryItemCorrection(View):
+    """A summary item that reads differently now, or is left out as retracted."""
+
+    section: str
+    item: int
+    """Its number in its section, as recorded (retracted items keep their numbers)."""
+    homework_id: str | None = None
+    amended: bool
+    retracted: bool
+    text: str
+    """What it reads now (for a retracted item: what it read when retracted)."""
+    original_text: str
+    corrections: list[CorrectionNote]
 
 
 class SummaryView(View):
@@ -109,6 +154,8 @@ class SummaryView(View):
     helpful: list[str]
     homework: list[str]
     insights: list[str]
+    corrections: list[SummaryItemCorrection] = []
+    """The items shown amended, and those left out as retracted."""
 
 
 class RecapHomework(View):

@@ -1,11 +1,21 @@
-"""Random client histories for property tests: sessions in any order, status changes."""
+"""Random client histories for property tests: sessions in any order, status changes,
+amendments and retractions."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from hypothesis import strategies as st
 
+from caselog.domain.corrections import CorrectionRequest
+from caselog.domain.errors import CaselogError
+from caselog.domain.events import (
+    HomeworkAssigned,
+    StageDirectionRecorded,
+    SummaryItemNoted,
+    UtteranceRecorded,
+)
 from caselog.domain.homework import TRANSITIONS
 from caselog.domain.service import CaselogApplication
 from caselog.domain.transcript import QuotedSummary
@@ -35,8 +45,16 @@ record = st.tuples(
 change = st.tuples(
     st.just("status"), st.sampled_from(CLIENTS), st.integers(0, 20), st.integers(0, 9)
 )
+correct = st.tuples(
+    st.just("correct"),
+    st.sampled_from(CLIENTS),
+    st.integers(0, 40),
+    st.sampled_from(("amend", "retract")),
+)
 catch_up = st.tuples(st.just("catch_up"))
-histories = st.lists(st.one_of(record, record, change, change, catch_up), min_size=4, max_size=16)
+histories = st.lists(
+    st.one_of(record, record, change, change, correct, catch_up), min_size=4, max_size=16
+)
 
 
 def record_step(
@@ -73,3 +91,28 @@ def status_step(app: CaselogApplication, name: str, pick: int, to: int) -> None:
     item = movable[pick % len(movable)]
     allowed = sorted(TRANSITIONS[item.status])
     app.change_homework_status(cid, item.homework_id, allowed[to % len(allowed)], actor="prop")
+
+
+def correct_step(app: CaselogApplication, name: str, pick: int, action: str) -> None:
+    """Amend or retract one entry, summary item or homework item, if the client has any."""
+    cid = app.client_id_for(name)
+    targets: list[CorrectionRequest] = []
+    for e in app.client_events(cid):
+        if isinstance(e, UtteranceRecorded | StageDirectionRecorded):
+            targets.append(CorrectionRequest("amend", session=e.session, seq=e.seq))
+        elif isinstance(e, SummaryItemNoted):
+            targets.append(CorrectionRequest("amend", e.session, summary=f"{e.section}:{e.item}"))
+        elif isinstance(e, HomeworkAssigned):
+            targets.append(CorrectionRequest("amend", homework_id=e.homework_id))
+    if not targets:
+        return
+    request = replace(
+        targets[pick % len(targets)],
+        action="amend" if action == "amend" else "retract",
+        text=f"Keep writing amended words {pick}" if action == "amend" else None,
+        reason="prop",
+    )
+    try:
+        app.record_correction(cid, request, actor="prop")
+    except CaselogError:
+        pass  # already retracted, or already reads that text

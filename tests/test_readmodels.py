@@ -30,6 +30,12 @@ def _ingest(app: CaselogApplication, files=SEEDS) -> None:
 
 
 @pytest.fixture
+def app(db: str) -> CaselogApplication:
+    """A plaintext store keeps its read models by default (an encrypted one opts in)."""
+    return open_store(db, create=True, plaintext=True)
+
+
+@pytest.fixture
 def seeded(app: CaselogApplication) -> CaselogApplication:
     _ingest(app)
     return app

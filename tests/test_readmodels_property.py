@@ -10,11 +10,11 @@ from hypothesis import event, given, settings
 
 from caselog.adapters.readmodels import ReadModels
 from caselog.adapters.store import open_store
-from caselog.domain.events import UtteranceRecorded
+from caselog.domain.events import EntryRetracted, UtteranceRecorded
 from caselog.domain.service import CaselogApplication
 from caselog.projections.homework import fold_homework, open_homework
 from caselog.projections.sessions import fold_sessions
-from tests.histories import histories, record_step, status_step
+from tests.histories import correct_step, histories, record_step, status_step
 
 
 def _assert_models_match_folds(app: CaselogApplication, models: ReadModels) -> None:
@@ -23,7 +23,13 @@ def _assert_models_match_folds(app: CaselogApplication, models: ReadModels) -> N
     utterances = 0
     for cid, _name in app.registered_clients():
         events = app.client_events(cid)
-        utterances += sum(isinstance(e, UtteranceRecorded) for e in events)
+        retracted = {
+            (e.session, e.seq)
+            for e in events
+            if isinstance(e, EntryRetracted) and e.target == "entry"
+        }
+        spoken = [e for e in events if isinstance(e, UtteranceRecorded)]
+        utterances += sum((e.session, e.seq) not in retracted for e in spoken)
         expected = open_homework(fold_homework(events))
         assert [(r.homework_id, r.status) for r in homework if r.client_id == cid] == [
             (v.homework_id, v.status) for v in expected
@@ -49,6 +55,8 @@ def test_read_models_equal_the_folds_incrementally_and_after_rebuild(history):
                 record_step(app, *step[1:])
             elif step[0] == "status":
                 status_step(app, *step[1:])
+            elif step[0] == "correct":
+                correct_step(app, *step[1:])
             else:
                 models.catch_up()
                 _assert_models_match_folds(app, models)
@@ -59,6 +67,7 @@ def test_read_models_equal_the_folds_incrementally_and_after_rebuild(history):
         }
         event(f"carried forward: {'HomeworkCarriedForward' in kinds}")
         event(f"status changed: {'HomeworkStatusChanged' in kinds}")
+        event(f"corrected: {'EntryAmended' in kinds or 'EntryRetracted' in kinds}")
         event(f"in progress open: {'in_progress' in statuses}")
         models.rebuild()
         _assert_models_match_folds(app, models)

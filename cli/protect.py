@@ -1,0 +1,104 @@
+"""``caselog erase`` and ``caselog rotate-key``: protecting a client's data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from caselog.adapters.crypto import decode_key, new_master_key, rewrap, write_key_file
+from caselog.adapters.erasure import erase_client
+from caselog.adapters.store import open_store, store_settings
+from caselog.cli.context import (
+    ActorOption,
+    DbOption,
+    JsonOption,
+    actor,
+    db_url,
+    friendly,
+    print_json,
+)
+from caselog.domain.errors import InvalidErasure, StoreError
+from caselog.projections.records import Records
+
+
+@friendly
+def erase_command(
+    client: Annotated[str, typer.Argument(help="The client (full name or id prefix).")],
+    reason: Annotated[
+        str,
+        typer.Option(help="Why, for the audit trail (e.g. a request number); no personal data."),
+    ],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+    actor_name: ActorOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Erase a client's record by destroying its data key (crypto-shredding).
+
+    Appends a ClientErased event (no personal data), destroys the key, purges the
+    client from every read model, index and snapshot, then vacuums the file. The
+    chain still verifies; other clients are untouched. Refused on a plaintext store.
+
+    Example:  caselog erase "Marcus Thompson" --reason "erasure request 2026-114" --yes
+    """
+    if not yes:
+        raise InvalidErasure("erasure cannot be undone: add --yes to confirm")
+    url = db_url(db)
+    settings = store_settings(url)
+    app = open_store(url)
+    record = Records(app).client(client)
+    erased = erase_client(app, settings, record.id, actor=actor(actor_name), reason=reason)
+    if as_json:
+        print_json(
+            {
+                "client_id": str(record.id),
+                "erased_at": erased.timestamp.isoformat(),
+                "erased_by": erased.actor,
+                "reason": erased.reason,
+                "version": erased.originator_version,
+            }
+        )
+        return
+    typer.echo(
+        f"erased {record.name} ({record.id}): data key destroyed, derived copies purged; "
+        f"recorded as version {erased.originator_version} by {erased.actor}"
+    )
+
+
+@friendly
+def rotate_key_command(
+    db: DbOption = None,
+) -> None:
+    """Wrap every client's data key under a new master key, without rewriting events.
+
+    With a key file (<db>.key), a new key replaces it. With $CASELOG_KEY, put the new
+    key in $CASELOG_NEW_KEY (base64, 32 bytes); afterwards set $CASELOG_KEY to it.
+
+    Example:  caselog --db clinic.db rotate-key
+    """
+    settings = store_settings(db_url(db))
+    if settings.master_key is None:
+        raise StoreError(f"{settings.path} is a plaintext store: there is no key to rotate")
+    from_env = bool(os.environ.get("CASELOG_KEY"))
+    if from_env:
+        given = os.environ.get("CASELOG_NEW_KEY")
+        if not given:
+            raise StoreError("the key comes from $CASELOG_KEY: put the new one in $CASELOG_NEW_KEY")
+        new = decode_key(given, "$CASELOG_NEW_KEY")
+    else:
+        new = new_master_key()
+        # The new key is safe on disk before any data key is wrapped with it.
+        write_key_file(_pending(settings.key_file), new)
+    count = rewrap(str(settings.path), settings.master_key, new)
+    if from_env:
+        typer.echo(f"re-wrapped {count} data keys; now set CASELOG_KEY to the new key")
+        return
+    _pending(settings.key_file).replace(settings.key_file)
+    typer.echo(f"re-wrapped {count} data keys; {settings.key_file} holds the new key — back it up")
+
+
+def _pending(key_file: Path) -> Path:
+    return key_file.with_name(key_file.name + ".new")

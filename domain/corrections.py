@@ -1,0 +1,246 @@
+"""Corrections: amending or retracting one entry of the record, as events.
+
+Nothing recorded is edited in place. ``EntryAmended`` says an entry now reads
+differently, and why; ``EntryRetracted`` withdraws it, and why. The original
+stays in its own event, so the record as it was before a correction can always
+be read back (``--recorded-before``), and the log shows who corrected what.
+
+An entry is addressed as:
+
+- an utterance or stage direction: its session and ``seq`` (its place in the session);
+- a summary item: its session, section and number in that section (``topics:2``).
+  An item of the "homework" section is that session's homework, corrected as such;
+- a homework item: its id (``S1.H2``).
+
+Rules: a correction needs a reason; an amendment needs a text that is not empty
+and differs from what the entry reads now; a retracted entry can be neither
+amended nor retracted again. ``decide_correction`` applies them and is pure;
+the folds use ``address_of``, ``corrections_by_address`` and ``corrected`` to
+show each entry's current text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+from caselog.domain.client import RETRACTED, Client
+from caselog.domain.errors import (
+    EntryNotFound,
+    HomeworkNotFound,
+    InvalidCorrection,
+    SessionNotFound,
+)
+from caselog.domain.events import (
+    Correction,
+    CorrectionTarget,
+    DomainEvent,
+    EntryAmended,
+    EntryRetracted,
+    HomeworkAssigned,
+    SessionEvent,
+    StageDirectionRecorded,
+    SummaryItemNoted,
+    UtteranceRecorded,
+)
+from caselog.domain.transcript import SECTION_KEYS, SectionKey
+
+Action = Literal["amend", "retract"]
+
+
+class Address(NamedTuple):
+    """Where an entry is: ``key`` is its seq, its ``section:item``, or its homework id."""
+
+    target: CorrectionTarget
+    session: int | None
+    key: str
+
+
+def address_of(event: DomainEvent) -> Address | None:
+    """The address of an entry a correction can reach; None for any other event."""
+    if isinstance(event, UtteranceRecorded | StageDirectionRecorded):
+        return Address("entry", event.session, str(event.seq))
+    if isinstance(event, SummaryItemNoted):
+        return Address("summary", event.session, f"{event.section}:{event.item}")
+    if isinstance(event, HomeworkAssigned):
+        return Address("homework", None, event.homework_id)
+    return None
+
+
+def target_of(correction: Correction) -> Address:
+    """The address of the entry a correction corrects."""
+    if correction.target == "entry":
+        return Address("entry", correction.session, str(correction.seq))
+    if correction.target == "summary":
+        return Address("summary", correction.session, f"{correction.section}:{correction.item}")
+    return Address("homework", None, correction.homework_id or "")
+
+
+def corrections_by_address(events: Iterable[DomainEvent]) -> dict[Address, list[Correction]]:
+    """Every correction among ``events``, grouped by the entry it corrects, in order."""
+    found: dict[Address, list[Correction]] = {}
+    for event in events:
+        if isinstance(event, Correction):
+            found.setdefault(target_of(event), []).append(event)
+    return found
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """An entry after its corrections: what it reads now, and what it read at first."""
+
+    text: str
+    original: str
+    amended: bool
+    retracted: bool
+    corrections: tuple[Correction, ...]
+
+
+def corrected(text: str, corrections: Sequence[Correction] = ()) -> Corrected:
+    current, amended, retracted = text, False, False
+    for c in corrections:
+        if isinstance(c, EntryAmended):
+            current, amended = c.text, True
+        elif isinstance(c, EntryRetracted):
+            retracted = True
+    return Corrected(current, text, amended, retracted, tuple(corrections))
+
+
+@dataclass(frozen=True)
+class CorrectionRequest:
+    """What a user asks to correct, as given; exactly one of seq, summary, homework_id."""
+
+    action: Action
+    session: int | None = None
+    seq: int | None = None
+    summary: str | None = None
+    """``SECTION:ITEM``, e.g. ``topics:2`` or ``homework:1``."""
+    homework_id: str | None = None
+    text: str | None = None
+    reason: str = ""
+
+
+def decide_correction(
+    client: Client,
+    session_events: Sequence[DomainEvent],
+    request: CorrectionRequest,
+    *,
+    actor: str,
+) -> Correction:
+    """The event that records ``request``, if it addresses an entry that can take it.
+
+    ``session_events`` are the requested session's events, with the corrections
+    already recorded for it (the Client state holds no utterance or summary text).
+    """
+    if not request.reason.strip():
+        raise InvalidCorrection("a correction needs a reason: give --reason")
+    if request.action == "amend" and not (request.text or "").strip():
+        raise InvalidCorrection("an amendment needs the corrected text: give a non-empty --text")
+    given = [x for x in (request.seq, request.summary, request.homework_id) if x is not None]
+    if len(given) != 1:
+        raise InvalidCorrection(
+            "address exactly one entry: --seq K, --summary SECTION:ITEM or --homework ID"
+        )
+    if request.homework_id is not None:
+        return _homework(client, request, request.homework_id, actor)
+    session = request.session
+    if session is None:
+        raise InvalidCorrection("give the --session the entry belongs to")
+    if client.session(session) is None:
+        raise SessionNotFound(f"{client.name} has no session {session} recorded")
+    own = [e for e in session_events if isinstance(e, SessionEvent) and e.session == session]
+    fixes = corrections_by_address(session_events)
+    if request.seq is not None:
+        entries = [e for e in own if isinstance(e, UtteranceRecorded | StageDirectionRecorded)]
+        entry = next((e for e in entries if e.seq == request.seq), None)
+        if entry is None:
+            numbered = f"entries 1–{max(e.seq for e in entries)}" if entries else "no entries"
+            raise EntryNotFound(
+                f"session {session} of {client.name} has no entry {request.seq} ({numbered})"
+            )
+        now = corrected(entry.text, fixes.get(Address("entry", session, str(entry.seq)), []))
+        _check(request, f"entry {entry.seq} of session {session}", now)
+        return _event(client, request, actor, session=session, target="entry", seq=entry.seq)
+    section, number = _parse_summary(request.summary or "")
+    if section == "homework":
+        items = [e for e in own if isinstance(e, HomeworkAssigned) and e.source == "summary"]
+        if not 1 <= number <= len(items):
+            raise EntryNotFound(_no_item(client, session, section, number, len(items)))
+        return _homework(client, request, items[number - 1].homework_id, actor)
+    summary = [e for e in own if isinstance(e, SummaryItemNoted) and e.section == section]
+    item = next((e for e in summary if e.item == number), None)
+    if item is None:
+        raise EntryNotFound(_no_item(client, session, section, number, len(summary)))
+    now = corrected(item.text, fixes.get(Address("summary", session, f"{section}:{number}"), []))
+    _check(request, f"{section} item {number} of session {session}'s summary", now)
+    return _event(
+        client, request, actor, session=session, target="summary", section=section, item=number
+    )
+
+
+def _homework(
+    client: Client, request: CorrectionRequest, homework_id: str, actor: str
+) -> Correction:
+    item = client.homework_item(homework_id)
+    if item is None:
+        known = [h.homework_id for h in client.homework]
+        listed = ", ".join(known[:12]) + (", …" if len(known) > 12 else "") if known else "none"
+        raise HomeworkNotFound(
+            f"{client.name} has no homework {homework_id[:40]!r} (known: {listed})"
+        )
+    if request.session is not None and request.session != item.session:
+        raise EntryNotFound(
+            f"{homework_id} was assigned in session {item.session}, not session {request.session}"
+        )
+    now = Corrected(item.text, item.original_text or item.text, False, item.status == RETRACTED, ())
+    _check(request, f"homework {homework_id}", now)
+    return _event(
+        client, request, actor, session=item.session, target="homework", homework_id=homework_id
+    )
+
+
+def _check(request: CorrectionRequest, label: str, now: Corrected) -> None:
+    if now.retracted:
+        again = "amended" if request.action == "amend" else "retracted again"
+        raise InvalidCorrection(f"{label} was retracted; a retracted entry cannot be {again}")
+    if request.action == "amend" and request.text == now.text:
+        raise InvalidCorrection(f"{label} already reads that text; nothing to amend")
+
+
+def _parse_summary(given: str) -> tuple[SectionKey, int]:
+    match = re.fullmatch(r"\s*([A-Za-z]+)\s*:\s*([0-9]+)\s*", given)
+    if match is None:
+        raise InvalidCorrection(
+            f"expected --summary SECTION:ITEM, e.g. topics:2; got {given[:40]!r}"
+        )
+    name = match.group(1).casefold()
+    section = next((k for k in SECTION_KEYS if k == name), None)
+    if section is None:
+        known = ", ".join(SECTION_KEYS)
+        raise InvalidCorrection(
+            f"unknown summary section {match.group(1)!r}; expected one of: {known}"
+        )
+    return section, int(match.group(2))
+
+
+def _no_item(client: Client, session: int, section: str, number: int, count: int) -> str:
+    has = f"{count} {'item' if count == 1 else 'items'}" if count else "none"
+    return (
+        f"session {session} of {client.name} has no {section} item {number} "
+        f"in its own summary ({has})"
+    )
+
+
+def _event(client: Client, request: CorrectionRequest, actor: str, **address: object) -> Correction:
+    common = {
+        "originator_id": client.id,
+        "originator_version": client.version + 1,
+        "actor": actor,
+        "reason": request.reason.strip(),
+        **address,
+    }
+    if request.action == "amend":
+        return EntryAmended.model_validate({**common, "text": request.text})
+    return EntryRetracted.model_validate(common)

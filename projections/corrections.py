@@ -1,0 +1,45 @@
+"""How a correction reads in the views: one ``CorrectionNote`` per amendment or retraction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from caselog.domain.client import HomeworkCorrection
+from caselog.domain.corrections import Corrected
+from caselog.domain.events import Correction, EntryAmended
+from caselog.projections.views import CorrectionNote
+
+_TYPES = {"amended": "EntryAmended", "retracted": "EntryRetracted"}
+
+
+def note_of(correction: Correction) -> CorrectionNote:
+    return CorrectionNote(
+        type=type(correction).__name__,
+        version=correction.originator_version,
+        recorded_at=correction.timestamp.isoformat(),
+        actor=correction.actor,
+        reason=correction.reason,
+        text=correction.text if isinstance(correction, EntryAmended) else None,
+    )
+
+
+def homework_note(step: HomeworkCorrection) -> CorrectionNote:
+    return CorrectionNote(
+        type=_TYPES.get(step.kind, step.kind),
+        version=step.version,
+        recorded_at=step.at.isoformat(),
+        actor=step.actor,
+        reason=step.reason,
+        text=step.text,
+    )
+
+
+def corrected_fields(entry: Corrected) -> dict[str, Any]:
+    """What a corrected entry adds to (or changes in) its replay fields."""
+    return {
+        "text": entry.text,
+        "amended": entry.amended,
+        "retracted": entry.retracted,
+        "original_text": entry.original,
+        "corrections": [note_of(c).model_dump(mode="json") for c in entry.corrections],
+    }
