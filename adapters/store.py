@@ -198,6 +198,11 @@ def open_store(
 ) -> CaselogApplication:
     """Open the store at ``url``; with ``create``, make it if it does not exist yet."""
     settings = store_settings(url, create=create, plaintext=plaintext)
+    return application(settings, store_env(settings))
+
+
+def store_env(settings: StoreSettings) -> dict[str, str]:
+    """The eventsourcing environment for a store with these settings."""
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(settings.path),
@@ -210,12 +215,16 @@ def open_store(
     if settings.master_key is not None:
         env["CIPHER_TOPIC"] = get_topic(ClientKeys)
         env["CASELOG_MASTER_KEY"] = encode_key(settings.master_key)
+    return env
+
+
+def application(settings: StoreSettings, env: dict[str, str]) -> CaselogApplication:
     try:
         app = CaselogApplication(env, settings.namespace)
     except (sqlite3.DatabaseError, OSError, PersistenceError) as e:
         raise StoreError(f"{settings.path}: cannot open as a caselog store ({e})") from None
-    assert isinstance(app.recorder, ChainedSQLiteRecorder)
-    app.recorder.chain_key = settings.integrity_key
+    if isinstance(app.recorder, ChainedSQLiteRecorder):
+        app.recorder.chain_key = settings.integrity_key
     return app
 
 

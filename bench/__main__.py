@@ -1,8 +1,7 @@
 """``make bench``: side-by-side ratios on the bundled samples.
 
-The full suite (synthetic corpus, PostgreSQL, query growth, memory) is
-still to come; this measures what exists now, each figure a ratio taken in
-one run, because absolute times on shared machines are noise.
+Each figure is a ratio taken in one run, because absolute times on shared
+machines are noise. (PostgreSQL, query growth and memory are still to come.)
 """
 
 from __future__ import annotations
@@ -10,11 +9,12 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from caselog.adapters.ingest import IngestOptions, expand, ingest
 from caselog.adapters.parsing import parse_transcript
-from caselog.adapters.store import open_store
+from caselog.adapters.store import application, open_store, store_env, store_settings
 from caselog.projections.asof import AsOf, select
 from caselog.projections.homework import fold_homework
 from caselog.projections.records import Records
@@ -111,6 +111,35 @@ def as_of_queries() -> None:
         )
 
 
+def protection() -> None:
+    """Ingest throughput with encryption on and off, and with and without the hash chain."""
+    sessions = [synthetic_session(f"Client {c}", n) for c in range(4) for n in range(1, 7)]
+
+    def ingest_with(encrypted: bool, chained: bool) -> Callable[[], None]:
+        def run() -> None:
+            with tempfile.TemporaryDirectory() as d:
+                settings = store_settings(
+                    str(Path(d) / "p.db"), create=True, plaintext=not encrypted
+                )
+                env = store_env(settings)
+                if not chained:
+                    del env["APPLICATION_RECORDER_TOPIC"]
+                app = application(settings, env)
+                for parsed in sessions:
+                    app.record_session(parsed, actor="bench")
+
+        return run
+
+    times = {(e, c): _best(ingest_with(e, c)) for e in (False, True) for c in (False, True)}
+    base = times[(False, False)]
+    print(f"ingest of {len(sessions)} synthetic sessions (4 clients), events/s relative to")
+    print("plaintext without the chain (higher is faster):")
+    for (encrypted, chained), t in times.items():
+        label = f"encryption {'on ' if encrypted else 'off'}, chain {'on ' if chained else 'off'}"
+        print(f"  {label}: {base / t:.2f}")
+
+
 if __name__ == "__main__":
     main()
     as_of_queries()
+    protection()
