@@ -24,7 +24,9 @@ def ingest_command(
     ] = None,
     session: Annotated[
         int | None,
-        typer.Option(help="The session number, when the file does not say it (one file only)."),
+        typer.Option(
+            min=1, help="The session number, when the file does not say it (one file only)."
+        ),
     ] = None,
     format: Annotated[
         str | None,

@@ -223,6 +223,10 @@ class CaselogApplication(Application[UUID]):
                 "expected a session number ('Session 5/24' or 'Session Number: 5'); "
                 "give --session N",
             )
+        if number < 1:
+            raise TranscriptError(
+                parsed.source.file, 1, f"expected a session number of 1 or more, not {number}"
+            )
         if parsed.session_number is not None and session and session != parsed.session_number:
             raise TranscriptError(
                 parsed.source.file,

@@ -9,6 +9,7 @@ from pathlib import Path
 from caselog.adapters.store import open_store
 from caselog.projections.records import Records
 from tests.conftest import FIXTURES, SEEDS, event_count, seed
+from tests.transcripts import write_transcript
 
 
 def _ingest_all(cli, *extra: str):
@@ -154,3 +155,13 @@ def test_the_format_can_be_forced_and_a_wrong_forced_format_is_an_error(cli, db)
     wrong = cli("ingest", str(seed("004")), "--format", "A")
     assert wrong.exit_code == 1
     assert "004_4efce3182aebd317.txt:" in wrong.stderr
+
+
+def test_session_zero_is_refused_naming_the_file(cli, db, tmp_path):
+    path = write_transcript(tmp_path, "Zed Zero", 1)
+    text = path.read_text().replace("Session 1/40", "Session 0/40", 1)
+    path.write_text(text)
+    result = cli("ingest", str(path))
+    assert result.exit_code == 1
+    assert "expected a session number of 1 or more" in result.stderr
+    assert cli("ingest", "--session", "0", str(path)).exit_code == 2
