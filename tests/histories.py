@@ -4,6 +4,7 @@ amendments and retractions."""
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from dataclasses import replace
 
 from hypothesis import strategies as st
@@ -112,7 +113,5 @@ def correct_step(app: CaselogApplication, name: str, pick: int, action: str) -> 
         text=f"Keep writing amended words {pick}" if action == "amend" else None,
         reason="prop",
     )
-    try:
+    with suppress(CaselogError):  # already retracted, or already reads that text
         app.record_correction(cid, request, actor="prop")
-    except CaselogError:
-        pass  # already retracted, or already reads that text
