@@ -22,11 +22,13 @@ install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
 demo: $(VENV)/.installed
-	@rm -f $(DB)
+	@rm -f $(DB) $(DB)-wal $(DB)-shm $(DB).key
 	$(BIN)/caselog --db $(DB) ingest samples/
 	$(BIN)/caselog --db $(DB) clients
 	$(BIN)/caselog --db $(DB) sessions alicia
 	$(BIN)/caselog --db $(DB) replay alex --session 5
+	$(BIN)/caselog --db $(DB) recap marcus
+	$(BIN)/caselog --db $(DB) verify
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
