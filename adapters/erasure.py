@@ -26,9 +26,9 @@ def erase_client(
 ) -> ClientErased:
     if not settings.encrypted:
         raise StoreError(
-            f"{settings.path} is a plaintext store: its events cannot be destroyed without "
-            "rewriting the record, so erasure is refused. Export the other clients into a "
-            "new encrypted store (caselog export / import) and retire this one"
+            f"{settings.path} is a plaintext store: a client's text cannot be destroyed "
+            "without rewriting the record, so erasure is refused (only encrypted stores can "
+            "erase, by destroying the client's key)"
         )
     erased = app.erase_client(client, actor=actor, reason=reason)
     shred(str(settings.path), client, erased.timestamp.isoformat())

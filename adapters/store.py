@@ -261,9 +261,9 @@ def create_store(url: str, meta: dict[str, str]) -> StoreSettings:
     """Create a store with the settings ``meta`` (an export's header) instead of new ones.
 
     The store must be new or empty (an empty one's own settings are replaced). Its
-    file is owner-only, like every store's. The keys the settings name must be at
-    hand — $CASELOG_KEY or <db>.key, and $CASELOG_INTEGRITY_KEY for a keyed chain —
-    and are checked before anything is written.
+    file is owner-only, like every store's. A keyed chain's $CASELOG_INTEGRITY_KEY is
+    checked before anything is written; the master key (for an encrypted store) is
+    not needed here, and is checked when the store is opened.
     """
     where = locate(url)
     if where.kind != "sqlite":
@@ -288,4 +288,4 @@ def create_store(url: str, meta: dict[str, str]) -> StoreSettings:
             conn.executemany("INSERT INTO caselog_meta VALUES (?, ?)", sorted(meta.items()))
     except (sqlite3.DatabaseError, OSError) as e:
         raise StoreError(f"{path}: cannot open as a caselog store ({e})") from None
-    return store_settings(url)
+    return store_settings(url, unlock=False)

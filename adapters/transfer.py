@@ -139,7 +139,9 @@ def _header(
     try:
         clients = sorted(UUID(hex=cid) for cid in ids)
     except ValueError:
-        raise StoreError("the store holds a client id that is not a UUID: run caselog verify")
+        raise StoreError(
+            "the store holds a client id that is not a UUID: run caselog verify"
+        ) from None
     header: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
@@ -199,7 +201,7 @@ class _Malformed(Exception):
 
 def _field(obj: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
     value = obj.get(name)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise _Malformed(f"expected {name!r}")
     return value
 
@@ -283,7 +285,9 @@ def _event(raw: bytes, clients: set[UUID]) -> tuple[StoredEvent, bytes | None]:
     return event, link
 
 
-def _master_key(header: dict[str, Any], key_file: Path | None, target_key: Path) -> bytes:
+def _master_key(
+    name: str, header: dict[str, Any], key_file: Path | None, target_key: Path
+) -> bytes:
     where: str
     if key_file is not None:
         where = str(key_file)
@@ -297,8 +301,8 @@ def _master_key(header: dict[str, Any], key_file: Path | None, target_key: Path)
         where, text = str(target_key), target_key.read_text()
     else:
         raise StoreError(
-            "the export is of an encrypted store: give its key file with --key-file PATH, "
-            "or set $CASELOG_KEY to its master key"
+            f"{name}: the export is of an encrypted store: give its key file with "
+            "--key-file PATH, or set $CASELOG_KEY to its master key"
         )
     key = decode_key(text, where)
     if not is_master_key(key, bytes.fromhex(header["key_check"])):
@@ -337,20 +341,20 @@ def import_jsonl(source: Path, url: str, key_file: Path | None = None) -> Import
         target_key = path.with_name(path.name + ".key")
         if not encrypted and key_file is not None:
             raise StoreError(f"{name}: the export is of a plaintext store; it needs no --key-file")
-        key = _master_key(header, key_file, target_key) if encrypted else None
-        wrote_key = False
+        key = _master_key(name, header, key_file, target_key) if encrypted else None
+        copy_key = False
         if key_file is not None and key is not None:
-            if target_key.exists():
-                if decode_key(target_key.read_text(), str(target_key)) != key:
-                    raise StoreError(
-                        f"{target_key} already holds a different key: move it away first"
-                    )
-            else:
-                write_key_file(target_key, key)
-                wrote_key = True
+            if not target_key.exists():
+                copy_key = True
+            elif decode_key(target_key.read_text(), str(target_key)) != key:
+                raise StoreError(f"{target_key} already holds a different key: move it away first")
+        wrote_key = False
         app: CaselogApplication | None = None
         try:
             create_store(url, _meta(header))
+            if copy_key and key is not None:
+                write_key_file(target_key, key)
+                wrote_key = True
             app = open_store(url)
             events = _restore(app, f, name, header, keys, clients)
         except BaseException:

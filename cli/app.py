@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from caselog.cli.access import access_log_command
 from caselog.cli.context import Settings
 from caselog.cli.corrections import amend_command, retract_command
 from caselog.cli.homework import homework_command, homework_set_command
@@ -14,6 +15,7 @@ from caselog.cli.project import project_app, search_command
 from caselog.cli.protect import erase_command, rotate_key_command
 from caselog.cli.reading import clients_command, log_command, replay_command, sessions_command
 from caselog.cli.summaries import recap_command, summary_command
+from caselog.cli.transfer import export_command, import_command
 from caselog.cli.verify import verify_command
 
 app = typer.Typer(
@@ -62,6 +64,9 @@ app.command("amend")(amend_command)
 app.command("retract")(retract_command)
 app.command("search")(search_command)
 app.command("verify")(verify_command)
+app.command("access-log")(access_log_command)
+app.command("export")(export_command)
+app.command("import")(import_command)
 app.command("erase")(erase_command)
 app.command("rotate-key")(rotate_key_command)
 app.add_typer(project_app, name="project", help="The materialised read models: status, rebuild.")

@@ -98,12 +98,9 @@ def log_access(store: CaselogApplication | AccessLog, client_ids: Iterable[UUID 
     )
 
 
-def records(db: str | None, *, audited: bool = True) -> Records:
-    """The query facade. Each client it resolves is an access and is logged as one,
-    unless ``audited`` is off (only for naming clients in the access log itself)."""
+def records(db: str | None) -> Records:
+    """The query facade. Each client it resolves is read, so it is logged as an access."""
     app = service(db)
-    if not audited:
-        return Records(app)
     return Records(app, on_access=lambda record: log_access(app, [record.id]))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from caselog.adapters.store import store_settings
-from caselog.adapters.verify import Break, verify_events
+from caselog.adapters.verify import Break, verify_access_log, verify_events
 from caselog.cli.context import DbOption, JsonOption, db_url, friendly, print_json
 from caselog.domain.identity import client_id
 
@@ -43,14 +43,16 @@ def verify_command(
     """Recompute every hash chain; report each broken link. Exit 1 if anything is wrong.
 
     Needs no decryption key (the chains cover the stored ciphertext), only
-    $CASELOG_INTEGRITY_KEY when the store's chain is keyed.
+    $CASELOG_INTEGRITY_KEY when the store's chain is keyed. The access log's
+    chain is verified too; it is not part of the digest (every read changes it).
 
     Example:  caselog verify --digest > anchor; caselog verify --expect-digest "$(cat anchor)"
     """
     settings = store_settings(db_url(db), unlock=False)
     one = _client(client, settings.namespace) if client else None
     report = verify_events(str(settings.path), settings.integrity_key, one)
-    breaks = list(report.breaks)
+    access = verify_access_log(str(settings.path), settings.integrity_key)
+    breaks = [*report.breaks, *access.breaks]
     if expect_digest is not None and expect_digest.strip() != report.digest:
         breaks.append(
             Break(
@@ -62,21 +64,36 @@ def verify_command(
             )
         )
     if json:
-        print_json({**report.model_dump(mode="json"), "breaks": breaks, "ok": not breaks})
+        print_json(
+            {
+                **report.model_dump(mode="json"),
+                "access_log_entries": access.entries,
+                "access_log_head": access.head,
+                "breaks": breaks,
+                "ok": not breaks,
+            }
+        )
     elif digest:
         typer.echo(report.digest)
     else:
-        _print(report.clients, report.events, breaks)
+        _print(report.clients, report.events, access.entries, breaks)
     if breaks:
         if digest and not json:
-            _print(report.clients, report.events, breaks, err=True)
+            _print(report.clients, report.events, access.entries, breaks, err=True)
         raise typer.Exit(1)
 
 
-def _print(clients: int, events: int, breaks: list[Break], err: bool = False) -> None:
+def _print(
+    clients: int, events: int, accesses: int, breaks: list[Break], err: bool = False
+) -> None:
     for b in breaks:
-        where = f"client {b.client_id}" if b.client_id else "store"
-        at = f" version {b.version}" if b.version is not None else ""
+        if b.log == "access_log":
+            where = "entry" if b.version is not None else "access log"
+            at = f" seq {b.version}" if b.version is not None else ""
+        else:
+            where = f"client {b.client_id}" if b.client_id else "store"
+            at = f" version {b.version}" if b.version is not None else ""
         typer.echo(f"BROKEN {b.log}: {where}{at}: {b.problem}", err=err)
     if not breaks:
         typer.echo(f"intact: {events} events of {clients} clients, every chain link verified")
+        typer.echo(f"access log intact: {accesses} entries, every chain link verified")

@@ -1,0 +1,244 @@
+"""The access log: every read of a client's record is one chained, append-only entry."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+
+import pytest
+
+from caselog.adapters.access_log import ACCESS_LOG_TABLE, AccessLog, entry_fields
+from caselog.adapters.chain import GENESIS, link
+from caselog.adapters.store import open_store
+from tests.conftest import FIXTURES, Cli
+
+
+@pytest.fixture
+def seeded(cli: Cli) -> Cli:
+    assert cli("ingest", str(FIXTURES)).exit_code == 0
+    return cli
+
+
+def _entries(db: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        conn.execute(ACCESS_LOG_TABLE)
+        rows = conn.execute(
+            "SELECT seq, at, actor, command, client_id, link FROM access_log ORDER BY seq"
+        ).fetchall()
+    conn.close()
+    return rows
+
+
+def _marcus(db: str) -> str:
+    return open_store(db).client_id_for("Marcus Thompson").hex
+
+
+def _sql(db: str, statement: str, *params: object) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute(statement, params)
+    conn.close()
+
+
+def _verify(cli: Cli) -> tuple[int, dict]:
+    result = cli("verify", "--json")
+    return result.exit_code, json.loads(result.stdout)
+
+
+READS = [
+    ("sessions", "marcus"),
+    ("replay", "marcus"),
+    ("summary", "marcus", "--session", "8"),
+    ("recap", "marcus"),
+    ("homework", "marcus"),
+    ("log", "--client", "marcus"),
+    ("export", "marcus"),
+]
+
+
+@pytest.mark.parametrize("args", READS, ids=[a[0] for a in READS])
+def test_each_reading_command_appends_exactly_one_entry(seeded, args):
+    assert _entries(seeded.db) == []  # ingest writes; it reads no record
+    result = seeded(*args, env={"CASELOG_ACTOR": "dr-harper"})
+    assert result.exit_code == 0, result.output
+    [(seq, at, actor, command, client_id, chained)] = _entries(seeded.db)
+    assert (seq, actor, command, client_id) == (1, "dr-harper", args[0], _marcus(seeded.db))
+    assert at.endswith("+00:00") and len(chained) == 32
+
+
+def test_a_command_with_actor_logs_that_actor(seeded):
+    result = seeded("homework-set", "alicia", "S1.H1", "completed", "--actor", "nurse-kim")
+    assert result.exit_code == 0, result.output
+    [entry] = _entries(seeded.db)
+    assert entry[2:4] == ("nurse-kim", "homework-set")
+
+
+def test_a_failed_lookup_logs_nothing_and_names_stay_out_of_the_log(seeded):
+    assert seeded("sessions", "nobody").exit_code == 1
+    assert _entries(seeded.db) == []
+    seeded("sessions", "marcus")
+    with sqlite3.connect(seeded.db) as conn:
+        dump = "\n".join(conn.iterdump())
+    conn.close()
+    logged = [line for line in dump.splitlines() if "access_log" in line]
+    assert logged and not any("Marcus" in line for line in logged)
+
+
+def test_listings_of_the_whole_store_are_logged_without_a_client(seeded):
+    assert seeded("clients").exit_code == 0
+    assert seeded("log").exit_code == 0
+    assert [(e[3], e[4]) for e in _entries(seeded.db)] == [("clients", None), ("log", None)]
+
+
+def test_access_log_lists_filters_and_logs_its_own_read(seeded):
+    seeded("sessions", "marcus", env={"CASELOG_ACTOR": "a1"})
+    seeded("recap", "alex", env={"CASELOG_ACTOR": "a2"})
+    seeded("summary", "marcus", "--session", "8", env={"CASELOG_ACTOR": "a3"})
+    result = seeded("access-log", "--client", "marcus", "--json")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["seq"], r["actor"], r["command"], r["client"]) for r in rows] == [
+        (1, "a1", "sessions", "Marcus Thompson"),
+        (3, "a3", "summary", "Marcus Thompson"),
+    ]
+    assert set(rows[0]) == {"seq", "at", "actor", "command", "client_id", "client"}
+    # Resolving "marcus" to filter logged no read of Marcus; the listing is one store-wide read.
+    assert [(e[3], e[4]) for e in _entries(seeded.db)][-1] == ("access-log", None)
+    assert len(_entries(seeded.db)) == 4
+    table = seeded("access-log")
+    assert table.exit_code == 0 and "Marcus Thompson" in table.stdout and "(store)" in table.stdout
+
+
+def test_access_log_reads_ids_without_the_decryption_key(seeded, tmp_path):
+    seeded("sessions", "marcus")
+    (tmp_path / "store.db.key").rename(tmp_path / "elsewhere.key")
+    result = seeded("access-log", "--client", "Marcus Thompson", "--json")
+    assert result.exit_code == 0, result.output
+    [row] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert row["client_id"].replace("-", "") == _marcus_from_namespace(seeded.db)
+    assert row["client"] is None
+
+
+def _marcus_from_namespace(db: str) -> str:
+    from caselog.adapters.store import store_settings
+    from caselog.domain.identity import client_id
+
+    return client_id(store_settings(db, unlock=False).namespace, "Marcus Thompson").hex
+
+
+def test_entries_are_chained_like_events(seeded):
+    for args in READS[:3]:
+        seeded(*args)
+    previous = GENESIS
+    for _seq, at, actor, command, client_id, stored in _entries(seeded.db):
+        fields = entry_fields(at.encode(), actor.encode(), command.encode(), client_id.encode())
+        previous = link(previous, fields, None)
+        assert stored == previous
+    code, report = _verify(seeded)
+    assert code == 0 and report["access_log_entries"] == 3
+    assert report["access_log_head"] == previous.hex()
+
+
+def test_reads_do_not_change_the_digest(seeded):
+    before = seeded("verify", "--digest").stdout
+    seeded("sessions", "marcus")
+    assert seeded("verify", "--digest").stdout == before
+
+
+@pytest.fixture
+def logged(seeded: Cli) -> Cli:
+    for args in READS[:4]:
+        assert seeded(*args).exit_code == 0
+    return seeded
+
+
+def _access_breaks(report: dict) -> list[int]:
+    return [b["version"] for b in report["breaks"] if b["log"] == "access_log"]
+
+
+def test_an_altered_entry_is_named_by_seq(logged):
+    _sql(logged.db, "UPDATE access_log SET actor='someone-else' WHERE seq=2")
+    code, report = _verify(logged)
+    assert code == 1 and _access_breaks(report) == [2]
+    text = logged("verify")
+    assert text.exit_code == 1 and "access_log" in text.stdout and "seq 2" in text.stdout
+
+
+def test_a_deleted_entry_is_named(logged):
+    _sql(logged.db, "DELETE FROM access_log WHERE seq=2")
+    code, report = _verify(logged)
+    assert code == 1 and _access_breaks(report) == [2]
+    assert "deleted" in report["breaks"][0]["problem"]
+
+
+def test_deleted_and_renumbered_entries_break_the_next_link(logged):
+    _sql(logged.db, "DELETE FROM access_log WHERE seq=2")
+    _sql(logged.db, "UPDATE access_log SET seq=seq-1 WHERE seq>2")
+    code, report = _verify(logged)
+    assert code == 1 and 2 in _access_breaks(report)
+
+
+def test_a_removed_last_entry_is_named(logged):
+    _sql(logged.db, "DELETE FROM access_log WHERE seq=4")
+    code, report = _verify(logged)
+    assert code == 1 and _access_breaks(report) == [4]
+
+
+def test_an_inserted_entry_is_named(logged):
+    (_, at, _, _, client_id, chained) = _entries(logged.db)[-1]
+    _sql(
+        logged.db,
+        "INSERT INTO access_log (at, actor, command, client_id, link) VALUES (?,?,?,?,?)",
+        at,
+        "ghost",
+        "sessions",
+        client_id,
+        chained,
+    )
+    code, report = _verify(logged)
+    assert code == 1 and _access_breaks(report) == [5]
+
+
+def test_a_keyed_log_catches_links_recomputed_without_the_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("CASELOG_INTEGRITY_KEY", "k3y for this store")
+    cli = Cli(str(tmp_path / "keyed.db"))
+    assert cli("ingest", str(FIXTURES)).exit_code == 0
+    cli("sessions", "marcus")
+    assert _verify(cli)[0] == 0
+    (_, at, _, command, _, _) = _entries(cli.db)[0]
+    forged = link(GENESIS, entry_fields(at.encode(), b"x", command.encode(), None), None)
+    _sql(cli.db, "UPDATE access_log SET actor='x', client_id=NULL, link=? WHERE seq=1", forged)
+    code, report = _verify(cli)
+    assert code == 1 and _access_breaks(report) == [1]
+
+
+def test_concurrent_appends_stay_one_chain(seeded):
+    log = AccessLog(seeded.db, None)
+    cid = open_store(seeded.db).client_id_for("Alex")
+
+    def read(n: int) -> None:
+        for _ in range(10):
+            log.append(actor=f"t{n}", command="sessions", client_ids=[cid])
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    code, report = _verify(seeded)
+    assert code == 0 and report["access_log_entries"] == 40
+    assert [e[0] for e in _entries(seeded.db)] == list(range(1, 41))
+
+
+def test_reads_across_clients_log_each_client_shown(tmp_path):
+    cli = Cli(str(tmp_path / "plain.db"))
+    assert cli("ingest", str(FIXTURES), "--plaintext").exit_code == 0
+    app = open_store(cli.db)
+    marcus, alicia = (app.client_id_for(n).hex for n in ("Marcus Thompson", "Alicia Rodriguez"))
+    assert cli("search", "kindness meditation").exit_code == 0
+    assert [(e[3], e[4]) for e in _entries(cli.db)] == [("search", marcus)]
+    assert cli("search", "no such words anywhere").exit_code == 0  # nothing shown: nothing read
+    assert len(_entries(cli.db)) == 1
+    assert cli("homework", "--all-clients").exit_code == 0
+    shown = {e[4] for e in _entries(cli.db) if e[3] == "homework"}
+    assert marcus in shown and alicia in shown
