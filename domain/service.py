@@ -185,6 +185,13 @@ class CaselogApplication(Application[UUID]):
             return event
         raise ConcurrentChange(f"{cid}: other writers kept changing this record; try again")
 
+    def erasure(self, cid: UUID) -> ClientErased | None:
+        """The client's erasure, if erased: always its last event, and stored in the clear."""
+        (last,) = self.recorder.select_events(cid, desc=True, limit=1) or (None,)
+        if last is None or last.topic != get_topic(ClientErased):
+            return None
+        return cast(ClientErased, self.mapper.to_domain_event(last))
+
     def erasures(self) -> dict[UUID, ClientErased]:
         """Every erased client's erasure event (stored in the clear, so always readable)."""
         found: dict[UUID, ClientErased] = {}

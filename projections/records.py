@@ -10,6 +10,7 @@ Every method returns view models from ``caselog.projections.views``.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -191,10 +192,10 @@ class Records:
 
     def _refuse_erased(self, query: str) -> None:
         """An erased client is named by its full name or id; its record says only that."""
-        erasures = self.app.erasures()
-        by_name = erasures.get(self.app.client_id_for(query))
-        by_id = [e for cid, e in erasures.items() if len(query) >= 8 and str(cid).startswith(query)]
-        erased = by_name or (by_id[0] if len(by_id) == 1 else None)
+        candidates = [self.app.client_id_for(query)]
+        with contextlib.suppress(ValueError):
+            candidates.append(UUID(query))
+        erased = next(filter(None, map(self.app.erasure, candidates)), None)
         if erased is not None:
             raise ClientWasErased(
                 f"{query}: erased on {erased.timestamp.date().isoformat()} by {erased.actor} "
