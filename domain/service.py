@@ -7,9 +7,9 @@ Persistence is configured from outside (the composition root in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -37,6 +37,8 @@ from caselog.domain.identity import client_id
 from caselog.domain.recording import Target, record_session
 from caselog.domain.summaries import summaries_by_session, summary_similarity
 from caselog.domain.transcript import ParsedSession
+
+E = TypeVar("E", bound=DomainEvent)
 
 # How alike a continuation's opening summary and a recorded summary must be to match.
 MATCH_THRESHOLD = 0.8
@@ -150,38 +152,38 @@ class CaselogApplication(Application[UUID]):
         reviewed_in: int | None = None,
     ) -> HomeworkStatusChanged:
         """Record a homework status change; refused if the lifecycle does not allow it."""
-        for _attempt in range(3):
-            client = self.get_client(cid)
-            if client is None:
-                raise ClientNotFound(f"no client with id {cid}")
-            event = change_status(
+        return self._decide_and_save(
+            cid,
+            lambda client: change_status(
                 client, homework_id, status, note=note, actor=actor, reviewed_in=reviewed_in
-            )
-            try:
-                self.save(event)
-            except IntegrityError:
-                continue
-            return event
-        raise ConcurrentChange(f"{homework_id}: other writers kept changing this record; try again")
+            ),
+        )
 
     def erase_client(self, cid: UUID, *, actor: str, reason: str) -> ClientErased:
         """Record that the client's record is erased; the caller then destroys its key."""
         if not reason.strip():
             raise InvalidErasure("give a --reason for the erasure (it must hold no personal data)")
-        for _attempt in range(3):
-            client = self.get_client(cid)
-            if client is None:
-                raise ClientNotFound(f"no client with id {cid}")
-            event = ClientErased(
+        return self._decide_and_save(
+            cid,
+            lambda client: ClientErased(
                 originator_id=cid,
                 originator_version=client.version + 1,
                 actor=actor,
                 reason=reason.strip(),
-            )
+            ),
+        )
+
+    def _decide_and_save(self, cid: UUID, decide: Callable[[Client], E]) -> E:
+        """Load the client, decide one event, save it; on a version clash decide again."""
+        for _attempt in range(3):
+            client = self.get_client(cid)
+            if client is None:
+                raise ClientNotFound(f"no client with id {cid}")
+            event = decide(client)
             try:
                 self.save(event)
             except IntegrityError:
-                continue
+                continue  # another writer got there first: decide again on fresh state
             return event
         raise ConcurrentChange(f"{cid}: other writers kept changing this record; try again")
 
@@ -267,10 +269,8 @@ class CaselogApplication(Application[UUID]):
 
     def record_correction(self, cid: UUID, request: CorrectionRequest, *, actor: str) -> Correction:
         """Record an amendment or retraction of one entry (see ``domain/corrections.py``)."""
-        for _attempt in range(3):
-            client = self.get_client(cid)
-            if client is None:
-                raise ClientNotFound(f"no client with id {cid}")
+
+        def decide(client: Client) -> Correction:
             # The session's own events and its corrections: only the versions they hold.
             spans = [
                 s
@@ -280,10 +280,6 @@ class CaselogApplication(Application[UUID]):
             events = [
                 e for s in spans for e in self.client_events(cid, after=s.first - 1, upto=s.last)
             ]
-            event = decide_correction(client, events, request, actor=actor)
-            try:
-                self.save(event)
-            except IntegrityError:
-                continue
-            return event
-        raise ConcurrentChange(f"{cid}: other writers kept changing this record; try again")
+            return decide_correction(client, events, request, actor=actor)
+
+        return self._decide_and_save(cid, decide)
