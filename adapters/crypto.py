@@ -12,8 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 from uuid import UUID
 
@@ -22,6 +20,7 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import Cipher
 from eventsourcing.utils import Environment
 
+from caselog.adapters.database import Database, database_in
 from caselog.domain.errors import RecordErased, StoreError
 
 KEY_BYTES = 32
@@ -77,7 +76,7 @@ class ClientKeys(Cipher):
     """The mapper's cipher: encrypts and decrypts per client, keyed by the event's client."""
 
     def __init__(self, environment: Environment) -> None:
-        self.path = environment.get("SQLITE_DBNAME") or ""
+        self.db = database_in(environment)
         self.master = decode_key(environment.get("CASELOG_MASTER_KEY") or "", "master key")
         self._ciphers: dict[UUID, AESCipher] = {}
 
@@ -100,18 +99,18 @@ class ClientKeys(Cipher):
         return self._ciphers[client]
 
     def _data_key(self, client: UUID, *, create: bool) -> bytes:
-        with closing(sqlite3.connect(self.path, timeout=30)) as conn, conn:
-            row = conn.execute(
-                "SELECT wrapped, erased_at FROM caselog_keys WHERE client_id=?", (client.hex,)
-            ).fetchone()
-            if row is None and create:
+        select = "SELECT wrapped, erased_at FROM caselog_keys WHERE client_id=?"
+        with self.db.autocommit() as conn:
+            row = conn.execute(select, (client.hex,)).fetchone()
+        if row is None and create:
+            # Under the writers' lock, so a read never has to turn into a write mid-way.
+            with self.db.transaction(lock="keys") as conn:
                 wrapped = aes_key_wrap(self.master, os.urandom(KEY_BYTES))
                 conn.execute(
-                    "INSERT OR IGNORE INTO caselog_keys VALUES (?, ?, NULL)", (client.hex, wrapped)
+                    "INSERT INTO caselog_keys VALUES (?, ?, NULL) ON CONFLICT DO NOTHING",
+                    (client.hex, wrapped),
                 )
-                row = conn.execute(
-                    "SELECT wrapped, erased_at FROM caselog_keys WHERE client_id=?", (client.hex,)
-                ).fetchone()
+                row = conn.execute(select, (client.hex,)).fetchone()
         if row is None:
             raise RecordErased(client, None)
         wrapped, erased_at = row
@@ -123,10 +122,12 @@ class ClientKeys(Cipher):
         self._ciphers.pop(client, None)
 
 
-def shred(path: str, client: UUID, when: str) -> None:
-    """Destroy a client's data key, leaving a tombstone so the key is never made again."""
-    with closing(sqlite3.connect(path, timeout=30)) as conn, conn:
-        conn.execute("PRAGMA secure_delete=ON")
+def shred(db: Database, client: UUID, when: str) -> None:
+    """Destroy a client's data key, leaving a tombstone so the key is never made again.
+
+    The old row's bytes are overwritten when ``db.reclaim`` runs after the purge.
+    """
+    with db.transaction() as conn:
         conn.execute(
             "INSERT INTO caselog_keys VALUES (?, NULL, ?) ON CONFLICT (client_id) "
             "DO UPDATE SET wrapped=NULL, erased_at=excluded.erased_at",
@@ -134,9 +135,9 @@ def shred(path: str, client: UUID, when: str) -> None:
         )
 
 
-def rewrap(path: str, old: bytes, new: bytes) -> int:
+def rewrap(db: Database, old: bytes, new: bytes) -> int:
     """Re-wrap every data key under a new master key, in one transaction; returns the count."""
-    with closing(sqlite3.connect(path, timeout=30)) as conn, conn:
+    with db.transaction(lock="keys") as conn:
         rows = conn.execute(
             "SELECT client_id, wrapped FROM caselog_keys WHERE wrapped IS NOT NULL"
         ).fetchall()

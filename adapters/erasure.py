@@ -3,17 +3,17 @@
 The record stays as stored — so every chain still verifies — but the client's
 data key is destroyed, which leaves its events unreadable. Everything derived
 from them in plaintext (read models, the search index, snapshots) is purged,
-then the database is checkpointed and vacuumed with ``secure_delete`` so no
-freed page keeps the old bytes.
+then the storage is rewritten (SQLite: ``secure_delete``, VACUUM and a WAL
+checkpoint; PostgreSQL: VACUUM FULL of each purged table) so no freed page
+keeps the old bytes.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from uuid import UUID
 
 from caselog.adapters.crypto import shred
+from caselog.adapters.database import Database
 from caselog.adapters.readmodels_sql import TABLES
 from caselog.adapters.store import StoreSettings
 from caselog.domain.errors import StoreError
@@ -26,31 +26,30 @@ def erase_client(
 ) -> ClientErased:
     if not settings.encrypted:
         raise StoreError(
-            f"{settings.path} is a plaintext store: a client's text cannot be destroyed "
+            f"{settings.where} is a plaintext store: a client's text cannot be destroyed "
             "without rewriting the record, so erasure is refused (only encrypted stores can "
             "erase, by destroying the client's key)"
         )
     erased = app.erase_client(client, actor=actor, reason=reason)
-    shred(str(settings.path), client, erased.timestamp.isoformat())
-    purge(str(settings.path), client)
+    shred(settings.db, client, erased.timestamp.isoformat())
+    purge(settings.db, client)
     return erased
 
 
-def purge(path: str, client: UUID) -> None:
+def purge(db: Database, client: UUID) -> None:
     """Remove every derived copy of the client's record, then reclaim the freed pages."""
-    with closing(sqlite3.connect(path, timeout=30)) as conn:
-        conn.execute("PRAGMA secure_delete=ON")
-        with conn:
-            conn.execute("DELETE FROM stored_snapshots WHERE originator_id=?", (client.hex,))
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-            for table in TABLES:
-                if table in tables:
-                    conn.execute(f"DELETE FROM {table} WHERE client_id=?", (str(client),))
-            if "readmodel_utterances" in tables:
-                # Merge the index's segments so the deleted text leaves them too.
-                conn.execute(
-                    "INSERT INTO readmodel_utterances(readmodel_utterances) VALUES ('optimize')"
-                )
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("VACUUM")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    # The read models' lock: a projection batch cannot write the client back mid-purge.
+    with db.transaction(lock="readmodels") as conn:
+        conn.execute(
+            "DELETE FROM stored_snapshots WHERE originator_id=?", (db.event_id(client.hex),)
+        )
+        tables = db.tables(conn)
+        for table in TABLES:
+            if table in tables:
+                conn.execute(f"DELETE FROM {table} WHERE client_id=?", (str(client),))
+        if db.kind == "sqlite" and "readmodel_utterances" in tables:
+            # Merge the index's segments so the deleted text leaves them too.
+            conn.execute(
+                "INSERT INTO readmodel_utterances(readmodel_utterances) VALUES ('optimize')"
+            )
+    db.reclaim(["stored_snapshots", "caselog_keys", *TABLES])

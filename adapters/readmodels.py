@@ -1,33 +1,40 @@
-"""Materialised read models for questions across clients, kept in the store's own file.
+"""Materialised read models for questions across clients, kept in the store's own database.
 
     models = ReadModels(open_store("caselog.db"))
     models.open_homework(); models.sessions_by_date(); models.search("kindness meditation")
 
 A tracked runner applies the event log in notification order. Each batch of
-view changes is committed in the same SQLite transaction as the new position,
-so every event is applied exactly once even if the process dies mid-way.
-Read methods catch up first, so a caller never sees a stale view.
+view changes is committed in the same transaction as the new position, under
+the store's "readmodels" writer lock, and the position is read again inside
+that transaction: every event is applied exactly once even if the process dies
+mid-way or several runners (read commands catching up, ``caselog project
+follow``) work at once. Read methods catch up first, so a caller never sees a
+stale view. The same tables live in a SQLite file or a PostgreSQL schema; only
+search differs (FTS5 and bm25, or a ``tsvector`` column and ts_rank).
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel, ConfigDict
 
 from caselog.adapters import readmodels_sql as sql
+from caselog.adapters.database import Database, Sql
+from caselog.adapters.store import database_of
 from caselog.domain.errors import RecordErased, StoreError
 from caselog.domain.events import DomainEvent
 from caselog.domain.homework import OPEN
 from caselog.domain.service import CaselogApplication
 
 NAME = "readmodels"
-BATCH = 500
+LOCK = "readmodels"
+BATCH = 2000
 
 
 class Row(BaseModel):
@@ -72,53 +79,162 @@ class SearchHit(Row):
     rank: float
 
 
+class ReadModelsOff(StoreError):
+    """The store does not keep read models (an encrypted store, until enabled)."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one step of catching up did."""
+
+    read: int
+    """Notifications read from the log (at most BATCH)."""
+    applied: int
+    """Of those, how many this runner applied (another runner may have done the rest)."""
+    position: int
+    """The read models' position after the step."""
+
+    @property
+    def more(self) -> bool:
+        """Whether the log may hold more to apply right now."""
+        return self.read == BATCH
+
+
 class ReadModels:
-    def __init__(self, app: CaselogApplication) -> None:
-        path = app.env.get("SQLITE_DBNAME")
-        if not path or path == ":memory:" or path.startswith("file::memory:"):
-            raise StoreError("read models need a SQLite store kept in a file")
+    def __init__(self, app: CaselogApplication, *, only_if_kept: bool = False) -> None:
+        """``only_if_kept``: check, in each batch's transaction, that the store still keeps
+        its read models, and raise ``ReadModelsOff`` if not (a long-lived runner must not
+        bring back views that ``caselog project disable`` dropped)."""
         self.app = app
-        self.path = path
+        self.db: Database = database_of(app)
+        self.only_if_kept = only_if_kept
+        self._created = False
+        self._erased_rows: set[str] = set()
 
     # --- keeping up -----------------------------------------------------------------
 
     def catch_up(self) -> int:
         """Apply every event recorded since the last catch-up; the number applied."""
         applied = 0
-        with self._connect() as conn:
-            while True:
-                position = self._position(conn)
-                batch = self.app.recorder.select_notifications(
-                    start=position, limit=BATCH, inclusive_of_start=False
+        while True:
+            batch = self.step()
+            applied += batch.applied
+            if not batch.more:
+                return applied
+
+    def step(self) -> Batch:
+        """Apply the next batch of at most BATCH events (none if the models are current)."""
+        seen = self.position()
+        notifications = self.app.recorder.select_notifications(
+            start=seen, limit=BATCH, inclusive_of_start=False
+        )
+        if not notifications:
+            return Batch(read=0, applied=0, position=seen)
+        done = self.apply(seen, notifications)
+        if done is None:  # rebuilt meanwhile: read again from the new position
+            return Batch(read=BATCH, applied=0, position=self.position())
+        applied, position = done
+        return Batch(read=len(notifications), applied=applied, position=position)
+
+    def apply(self, seen: int, notifications: Sequence[Notification]) -> tuple[int, int] | None:
+        """Apply ``notifications`` — every notification after position ``seen``, in order,
+        as far as they go — in one transaction with the new position.
+
+        Inside the transaction the position is read again: what another runner applied
+        meanwhile is skipped. Returns how many were applied and the new position, or None
+        if the position is now behind ``seen`` (the models were rebuilt meanwhile): the
+        caller must read the log again from ``position()``.
+        """
+        with self.db.transaction(lock=LOCK) as conn:
+            # Checked before anything is created: the tables must not come back.
+            if self.only_if_kept and not _kept(conn):
+                raise ReadModelsOff(
+                    f"{self.db.where}: the read models are off (caselog project disable, or "
+                    "an encrypted store not enabled); nothing was applied"
                 )
-                if not batch:
-                    return applied
-                applied += self._apply_batch(conn, position, batch)
-                if len(batch) < BATCH:
-                    return applied
+            if not self._created:
+                sql.create(conn, self.db)
+            if self.db.kind == "postgresql":
+                # Derived data committed with its position: a batch lost in a server crash
+                # is applied again, so the commit need not wait for the WAL flush.
+                conn.execute("SET LOCAL synchronous_commit TO off")
+            done = self._apply(conn, seen, notifications)
+        self._created = True
+        if self._erased_rows:
+            self._forget(self._erased_rows)
+        return done
+
+    def _apply(
+        self, conn: Sql, seen: int, notifications: Sequence[Notification]
+    ) -> tuple[int, int] | None:
+        position = _position(conn)
+        if position < seen:
+            return None
+        todo = [n for n in notifications if n.id > position]
+        if not todo:
+            return 0, position
+        changes = sql.Changes()
+        for notification in todo:
+            if sql.ignored(resolve_topic(notification.topic)):
+                continue
+            try:
+                event = self.app.mapper.to_domain_event(notification)
+            except RecordErased:
+                continue  # an erased client's events are unreadable, and stay out
+            assert isinstance(event, DomainEvent)
+            self.apply_event(event, changes)
+        # A client erased while these models lagged: a runner that still held its key (it
+        # decoded the client's events before the key was destroyed) may have written rows
+        # after the erasure's purge. Deleting them is not enough; see _forget.
+        self._erased_rows = {
+            c for c in changes.erased if c in changes.touched() or _has_rows(conn, c)
+        }
+        changes.run(conn)
+        conn.execute(
+            f"INSERT INTO {sql.POSITION_TABLE} (name, position) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            (NAME, todo[-1].id),
+        )
+        return len(todo), todo[-1].id
+
+    def _forget(self, clients: set[str]) -> None:
+        """After erased clients' rows were deleted here: reclaim the freed storage, so no
+        page keeps their text, and drop their keys from this process's cipher."""
+        self._erased_rows = set()
+        with self.db.transaction(lock=LOCK) as conn:
+            sql.merge_index(conn, self.db)
+        self.db.reclaim(list(sql.TABLES))
+        forget = getattr(self.app.mapper.cipher, "forget", None)
+        if forget is not None:
+            for client in clients:
+                forget(UUID(client))
 
     def rebuild(self) -> int:
         """Drop every read model and the position, then apply the whole log again."""
-        with self._connect() as conn:
-            # One script, one transaction: a rebuild that dies here leaves the old views.
-            drops = "".join(f"DROP TABLE IF EXISTS {t};" for t in (*sql.TABLES, sql.POSITION_TABLE))
-            conn.executescript(f"BEGIN IMMEDIATE;{drops}{sql.SCHEMA}COMMIT;")
+        with self.db.transaction(lock=LOCK) as conn:
+            # One transaction: a rebuild that dies here leaves the old views.
+            sql.drop(conn)
+            sql.create(conn, self.db)
+        self._created = True
         return self.catch_up()
 
     def drop(self) -> None:
-        """Drop every read model and the position, wiping and reclaiming their pages."""
-        with self._connect() as conn:
-            conn.execute("PRAGMA secure_delete=ON")
-            drops = "".join(f"DROP TABLE IF EXISTS {t};" for t in (*sql.TABLES, sql.POSITION_TABLE))
-            conn.executescript(f"BEGIN IMMEDIATE;{drops}COMMIT;")
-            conn.execute("VACUUM")
-            # Old pages live on in the write-ahead log until it is checkpointed and cut.
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Drop every read model and the position, then reclaim (and wipe) their storage."""
+        with self.db.transaction(lock=LOCK) as conn:
+            sql.drop(conn)
+        self._created = False
+        self.db.reclaim([*sql.TABLES, sql.POSITION_TABLE])
+
+    def position(self) -> int:
+        """How far into the log the read models are (0 when they do not exist yet)."""
+        with self.db.autocommit() as conn:
+            if sql.POSITION_TABLE not in self.db.tables(conn):
+                return 0
+            return _position(conn)
 
     def status(self) -> ProjectionStatus:
         """Where the read models are, against the head of the log (does not catch up)."""
-        with self._connect() as conn:
-            position = self._position(conn)
+        position = self.position()
         head = self.app.recorder.max_notification_id() or 0
         return ProjectionStatus(name=NAME, position=position, head=head, lag=head - position)
 
@@ -126,101 +242,92 @@ class ReadModels:
 
     def open_homework(self, client_id: UUID | None = None) -> list[OpenHomeworkRow]:
         """Open homework (assigned, in progress, partly done) of every client, or one."""
-        marks = ", ".join(f"?{i}" for i in range(2, len(OPEN) + 2))  # ?1 is the client
+        marks = ", ".join("?" * len(OPEN))
+        cid = str(client_id) if client_id else None
         rows = self._query(
             "SELECT h.client_id, c.name, h.homework_id, h.session, h.text, h.status"
             " FROM readmodel_homework h JOIN readmodel_clients c USING (client_id)"
-            f" WHERE h.status IN ({marks}) AND (?1 IS NULL OR h.client_id = ?1)"
-            " ORDER BY c.name, h.client_id, h.session, h.number",
-            client_id,
-            *sorted(OPEN),
+            f" WHERE h.status IN ({marks}) AND (? IS NULL OR h.client_id = ?)"
+            f" ORDER BY {self._by_name}, h.client_id, h.session, h.number",
+            (*sorted(OPEN), cid, cid),
         )
         fields = OpenHomeworkRow.model_fields
         return [OpenHomeworkRow(**dict(zip(fields, r, strict=True))) for r in rows]
 
     def sessions_by_date(self, client_id: UUID | None = None) -> list[SessionRow]:
         """Every session, oldest first; sessions with no date come last."""
+        cid = str(client_id) if client_id else None
         rows = self._query(
             "SELECT s.client_id, c.name, s.session, s.date, s.professional, s.utterances,"
             " s.ended_reason, s.source_file"
             " FROM readmodel_sessions s JOIN readmodel_clients c USING (client_id)"
-            " WHERE (?1 IS NULL OR s.client_id = ?1)"
-            " ORDER BY s.date IS NULL, s.date, c.name, s.client_id, s.session",
-            client_id,
+            " WHERE (? IS NULL OR s.client_id = ?)"
+            f" ORDER BY s.date IS NULL, s.date, {self._by_name}, s.client_id, s.session",
+            (cid, cid),
         )
         return [SessionRow(**dict(zip(SessionRow.model_fields, r, strict=True))) for r in rows]
 
     def search(self, text: str, client_id: UUID | None = None, limit: int = 20) -> list[SearchHit]:
-        """Utterances matching every word (or "quoted phrase") of ``text``, best first."""
-        query = sql.fts_query(text)
-        if not query:
+        """Utterances matching every word (or "quoted phrase") of ``text``, best first.
+
+        The snippet marks matches with [brackets]; a lower rank is a better match.
+        """
+        tokens = sql.search_tokens(text)
+        if not tokens:
             return []
-        rows = self._query(
-            "SELECT u.client_id, c.name, u.session, u.seq, u.speaker, u.role,"
-            f" snippet(readmodel_utterances, {sql.TEXT_COLUMN}, '[', ']', '…', 12),"
-            " bm25(readmodel_utterances) AS rank"
-            " FROM readmodel_utterances u JOIN readmodel_clients c USING (client_id)"
-            " WHERE readmodel_utterances MATCH ?2 AND (?1 IS NULL OR u.client_id = ?1)"
-            " ORDER BY rank, u.client_id, u.session, u.seq LIMIT ?3",
-            client_id,
-            query,
-            limit,
-        )
+        cid = str(client_id) if client_id else None
+        params: tuple[str | int | None, ...]
+        if self.db.kind == "sqlite":
+            statement, params = sql.SEARCH_SQLITE, (sql.fts_query(text), cid, cid, limit)
+        else:
+            statement, params = sql.search_postgres(tokens), (*tokens, cid, cid, limit)
+        rows = self._query(statement, params)
         return [SearchHit(**dict(zip(SearchHit.model_fields, r, strict=True))) for r in rows]
 
     # --- the machinery ----------------------------------------------------------------
 
-    def apply_event(self, event: DomainEvent, cur: sqlite3.Cursor) -> None:
-        """Apply one event inside the open batch transaction (tests override to fail)."""
-        sql.apply(event, cur)
+    def apply_event(self, event: DomainEvent, changes: sql.Changes) -> None:
+        """Add one event's statements to the open batch (tests override to fail)."""
+        sql.apply(event, changes)
 
-    def _apply_batch(
-        self, conn: sqlite3.Connection, seen: int, batch: Sequence[Notification]
-    ) -> int:
-        conn.execute("BEGIN IMMEDIATE")  # take the write lock before re-checking the position
-        try:
-            # Another runner may have applied this batch while we were reading it.
-            if self._position(conn) != seen:
-                conn.rollback()
-                return 0
-            cur = conn.cursor()
-            for notification in batch:
-                try:
-                    event = self.app.mapper.to_domain_event(notification)
-                except RecordErased:
-                    continue  # an erased client's events are unreadable, and stay out
-                assert isinstance(event, DomainEvent)
-                self.apply_event(event, cur)
-            cur.execute(
-                f"INSERT OR REPLACE INTO {sql.POSITION_TABLE} VALUES (?, ?)",
-                (NAME, batch[-1].id),
-            )
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
-        return len(batch)
+    @property
+    def _by_name(self) -> str:
+        # Byte order on both engines, whatever the PostgreSQL database's collation.
+        return "c.name" if self.db.kind == "sqlite" else 'c.name COLLATE "C"'
 
-    @staticmethod
-    def _position(conn: sqlite3.Connection) -> int:
-        row = conn.execute(
-            f"SELECT position FROM {sql.POSITION_TABLE} WHERE name = ?", (NAME,)
-        ).fetchone()
-        return int(row[0]) if row else 0
+    def _create(self) -> None:
+        if not self._created:
+            with self.db.transaction(lock=LOCK) as conn:
+                sql.create(conn, self.db)
+            self._created = True
 
-    def _query(self, statement: str, client_id: UUID | None, *params: Any) -> list[Any]:
+    def _query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        self._create()  # an empty log has nothing to apply, but the tables must exist
         self.catch_up()
-        with self._connect() as conn:
-            cid = str(client_id) if client_id else None
-            return conn.execute(statement, (cid, *params)).fetchall()
+        with self.db.autocommit() as conn:
+            rows: list[Any] = conn.execute(statement, params).fetchall()
+            return rows
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # Autocommit mode: transactions are begun explicitly, so a batch is one unit.
-        try:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        except sqlite3.Error as e:
-            raise StoreError(f"{self.path}: cannot open the read models ({e})") from None
-        with closing(conn):
-            conn.executescript(sql.SCHEMA)
-            yield conn
+
+def _position(conn: Sql) -> int:
+    row = conn.execute(
+        f"SELECT position FROM {sql.POSITION_TABLE} WHERE name = ?", (NAME,)
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _has_rows(conn: Sql, client: str) -> bool:
+    row = conn.execute("SELECT 1 FROM readmodel_clients WHERE client_id = ?", (client,))
+    return row.fetchone() is not None
+
+
+def _kept(conn: Sql) -> bool:
+    """Whether the store keeps its read models: caselog_meta's choice, else on unless the
+    store is encrypted (as ``caselog.adapters.store`` decides when it opens a store)."""
+    meta = dict(
+        conn.execute(
+            "SELECT key, value FROM caselog_meta WHERE key IN ('readmodels', 'encryption')"
+        ).fetchall()
+    )
+    encrypted = meta.get("encryption", "off") != "off"
+    return bool(meta.get("readmodels", "off" if encrypted else "on") == "on")

@@ -4,14 +4,26 @@ Every event class in ``caselog.domain.events`` is registered here, even those
 that change nothing, so that a new event type fails loudly instead of being
 skipped silently (a skipped event could never be applied later: the position
 has moved past it).
+
+The statements are written once, for both engines (``?`` placeholders,
+explicit column lists, ``INSERT … ON CONFLICT … DO UPDATE``). Only the search
+table differs: an FTS5 virtual table on SQLite, a table with a generated
+``tsvector`` column and a GIN index on PostgreSQL.
+
+Handlers do not execute anything: they add statements to a ``Changes``, which
+runs a whole batch's statements in order, each run of the same statement as
+one ``executemany`` (on PostgreSQL, one round trip instead of one per event).
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
-from functools import singledispatch
+from collections.abc import Sequence
+from functools import cache, singledispatch
+from typing import Any
+from uuid import UUID
 
+from caselog.adapters.database import Database, Sql
 from caselog.domain.client import RETRACTED
 from caselog.domain.events import (
     ClientErased,
@@ -39,18 +51,19 @@ TABLES = (
     "readmodel_utterances",
 )
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS readmodel_position (
+# Written for SQLite; Database.ddl adapts them (INTEGER -> BIGINT on PostgreSQL).
+COMMON_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS readmodel_position (
     name TEXT PRIMARY KEY,
     position INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS readmodel_clients (
+)""",
+    """CREATE TABLE IF NOT EXISTS readmodel_clients (
     client_id TEXT PRIMARY KEY,
     name TEXT NOT NULL
-);
--- Every homework item with its current status; "open" is a WHERE, so a status
--- change never has to re-create a row it deleted.
-CREATE TABLE IF NOT EXISTS readmodel_homework (
+)""",
+    # Every homework item with its current status; "open" is a WHERE, so a status
+    # change never has to re-create a row it deleted.
+    """CREATE TABLE IF NOT EXISTS readmodel_homework (
     client_id TEXT NOT NULL,
     homework_id TEXT NOT NULL,
     session INTEGER NOT NULL,
@@ -58,9 +71,9 @@ CREATE TABLE IF NOT EXISTS readmodel_homework (
     text TEXT NOT NULL,
     status TEXT NOT NULL,
     PRIMARY KEY (client_id, homework_id)
-);
-CREATE INDEX IF NOT EXISTS readmodel_homework_status ON readmodel_homework (status);
-CREATE TABLE IF NOT EXISTS readmodel_sessions (
+)""",
+    "CREATE INDEX IF NOT EXISTS readmodel_homework_status ON readmodel_homework (status)",
+    """CREATE TABLE IF NOT EXISTS readmodel_sessions (
     client_id TEXT NOT NULL,
     session INTEGER NOT NULL,
     date TEXT,
@@ -69,20 +82,61 @@ CREATE TABLE IF NOT EXISTS readmodel_sessions (
     ended_reason TEXT,
     source_file TEXT NOT NULL,
     PRIMARY KEY (client_id, session)
-);
-CREATE INDEX IF NOT EXISTS readmodel_sessions_date ON readmodel_sessions (date);
-CREATE VIRTUAL TABLE IF NOT EXISTS readmodel_utterances USING fts5 (
+)""",
+    "CREATE INDEX IF NOT EXISTS readmodel_sessions_date ON readmodel_sessions (date)",
+)
+
+SQLITE_SEARCH = (
+    """CREATE VIRTUAL TABLE IF NOT EXISTS readmodel_utterances USING fts5 (
     client_id UNINDEXED,
     session UNINDEXED,
     seq UNINDEXED,
     speaker UNINDEXED,
     role UNINDEXED,
     text
-);
-"""
+)""",
+)
 
-# Column index of ``text`` in readmodel_utterances, for snippet().
+# 'simple': lower-cased words, no stemming and no stop words, as FTS5's unicode61.
+POSTGRES_SEARCH = (
+    """CREATE TABLE IF NOT EXISTS readmodel_utterances (
+    client_id TEXT NOT NULL,
+    session BIGINT NOT NULL,
+    seq BIGINT NOT NULL,
+    speaker TEXT NOT NULL,
+    role TEXT NOT NULL,
+    text TEXT NOT NULL,
+    words tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED,
+    PRIMARY KEY (client_id, session, seq)
+)""",
+    "CREATE INDEX IF NOT EXISTS readmodel_utterances_words"
+    " ON readmodel_utterances USING GIN (words)",
+)
+
+# Column index of ``text`` in readmodel_utterances, for FTS5's snippet().
 TEXT_COLUMN = 5
+
+
+def create(conn: Sql, db: Database) -> None:
+    """Create every read-model table that is missing (inside the caller's transaction)."""
+    if db.kind == "sqlite":
+        for statement in (*COMMON_SCHEMA, *SQLITE_SEARCH):
+            conn.execute(statement)
+    else:
+        # One round trip: without parameters the statements may go together.
+        conn.execute(";\n".join([*(db.ddl(s) for s in COMMON_SCHEMA), *POSTGRES_SEARCH]))
+
+
+def merge_index(conn: Sql, db: Database) -> None:
+    """Merge the search index into one segment (SQLite), so deleted text leaves its segments:
+    FTS5 records a delete as a marker, and the old segment keeps the words until merged."""
+    if db.kind == "sqlite":
+        conn.execute("INSERT INTO readmodel_utterances(readmodel_utterances) VALUES ('optimize')")
+
+
+def drop(conn: Sql) -> None:
+    for table in (*TABLES, POSITION_TABLE):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def homework_number(homework_id: str) -> int:
@@ -90,25 +144,96 @@ def homework_number(homework_id: str) -> int:
     return int(homework_id.rsplit("H", 1)[-1] or 0)
 
 
+# --- a batch's statements ---------------------------------------------------------------
+
+COUNT_UTTERANCE = (
+    "UPDATE readmodel_sessions SET utterances = utterances + ? WHERE client_id = ? AND session = ?"
+)
+
+
+class Changes:
+    """The statements a batch of events makes, kept in order.
+
+    Consecutive uses of one statement become one ``executemany``. Utterance counts
+    are summed per session and written as one update each, before the next
+    statement that could depend on them (a session's row being replaced or
+    deleted) and at the end of the batch.
+    """
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[str, list[Sequence[Any]]]] = []
+        self._counts: dict[tuple[str, int], int] = {}
+        self._ids: dict[UUID, str] = {}
+        self.erased: set[str] = set()
+        """Clients erased in this batch."""
+
+    def client(self, client_id: UUID) -> str:
+        """The client id as the tables hold it (formatting a UUID costs more than a lookup)."""
+        text = self._ids.get(client_id)
+        if text is None:
+            text = self._ids[client_id] = str(client_id)
+        return text
+
+    def add(self, statement: str, params: Sequence[Any], *, resets_sessions: bool = False) -> None:
+        if resets_sessions:
+            self._write_counts()
+        if self._runs and self._runs[-1][0] == statement:
+            self._runs[-1][1].append(params)
+        else:
+            self._runs.append((statement, [params]))
+
+    def count_utterance(self, client_id: str, session: int) -> None:
+        key = (client_id, session)
+        self._counts[key] = self._counts.get(key, 0) + 1
+
+    def _write_counts(self) -> None:
+        if self._counts:
+            counts, self._counts = self._counts, {}
+            self._runs.append((COUNT_UTTERANCE, [(n, c, s) for (c, s), n in counts.items()]))
+
+    def touched(self) -> set[str]:
+        """Clients whose rows this batch writes (other than by erasing them)."""
+        return set(self._ids.values())
+
+    def run(self, conn: Sql) -> None:
+        self._write_counts()
+        for statement, rows in self._runs:
+            if len(rows) == 1:
+                conn.execute(statement, rows[0])
+            else:
+                conn.executemany(statement, rows)
+        self._runs = []
+
+    def __len__(self) -> int:
+        return sum(len(rows) for _, rows in self._runs) + len(self._counts)
+
+
+# --- each event --------------------------------------------------------------------------
+
+
 @singledispatch
-def apply(event: DomainEvent, cur: sqlite3.Cursor) -> None:
+def apply(event: DomainEvent, changes: Changes) -> None:
     raise TypeError(f"the read models do not know the event {type(event).__name__}")
 
 
 @apply.register
-def _(event: ClientRegistered, cur: sqlite3.Cursor) -> None:
-    cur.execute(
-        "INSERT OR REPLACE INTO readmodel_clients VALUES (?, ?)",
-        (str(event.originator_id), event.name),
+def _(event: ClientRegistered, changes: Changes) -> None:
+    changes.add(
+        "INSERT INTO readmodel_clients (client_id, name) VALUES (?, ?)"
+        " ON CONFLICT (client_id) DO UPDATE SET name = excluded.name",
+        (changes.client(event.originator_id), event.name),
     )
 
 
 @apply.register
-def _(event: HomeworkAssigned, cur: sqlite3.Cursor) -> None:
-    cur.execute(
-        "INSERT OR REPLACE INTO readmodel_homework VALUES (?, ?, ?, ?, ?, 'assigned')",
+def _(event: HomeworkAssigned, changes: Changes) -> None:
+    changes.add(
+        "INSERT INTO readmodel_homework (client_id, homework_id, session, number, text, status)"
+        " VALUES (?, ?, ?, ?, ?, 'assigned')"
+        " ON CONFLICT (client_id, homework_id) DO UPDATE SET session = excluded.session,"
+        " number = excluded.number, text = excluded.text, status = excluded.status",
         (
-            str(event.originator_id),
+            changes.client(event.originator_id),
             event.homework_id,
             event.session,
             homework_number(event.homework_id),
@@ -118,104 +243,124 @@ def _(event: HomeworkAssigned, cur: sqlite3.Cursor) -> None:
 
 
 @apply.register
-def _(event: HomeworkStatusChanged, cur: sqlite3.Cursor) -> None:
-    cur.execute(
+def _(event: HomeworkStatusChanged, changes: Changes) -> None:
+    changes.add(
         "UPDATE readmodel_homework SET status = ? WHERE client_id = ? AND homework_id = ?",
-        (event.status, str(event.originator_id), event.homework_id),
+        (event.status, changes.client(event.originator_id), event.homework_id),
     )
 
 
 @apply.register
-def _(event: HomeworkCarriedForward, cur: sqlite3.Cursor) -> None:
-    cur.execute(
+def _(event: HomeworkCarriedForward, changes: Changes) -> None:
+    changes.add(
         "UPDATE readmodel_homework SET status = 'carried_forward'"
         " WHERE client_id = ? AND homework_id = ?",
-        (str(event.originator_id), event.earlier_id),
+        (changes.client(event.originator_id), event.earlier_id),
     )
 
 
 @apply.register
-def _(event: SessionOpened, cur: sqlite3.Cursor) -> None:
-    cur.execute(
-        "INSERT OR REPLACE INTO readmodel_sessions"
-        " (client_id, session, date, professional, source_file) VALUES (?, ?, ?, ?, ?)",
+def _(event: SessionOpened, changes: Changes) -> None:
+    # Opening a session starts its row afresh, as the sessions fold does.
+    changes.add(
+        "INSERT INTO readmodel_sessions"
+        " (client_id, session, date, professional, utterances, ended_reason, source_file)"
+        " VALUES (?, ?, ?, ?, 0, NULL, ?)"
+        " ON CONFLICT (client_id, session) DO UPDATE SET date = excluded.date,"
+        " professional = excluded.professional, utterances = 0, ended_reason = NULL,"
+        " source_file = excluded.source_file",
         (
-            str(event.originator_id),
+            changes.client(event.originator_id),
             event.session,
             event.date.isoformat() if event.date else None,
             event.professional,
             event.source.file,
         ),
+        resets_sessions=True,
     )
 
 
 @apply.register
-def _(event: UtteranceRecorded, cur: sqlite3.Cursor) -> None:
-    cid = str(event.originator_id)
-    cur.execute(
-        "UPDATE readmodel_sessions SET utterances = utterances + 1"
-        " WHERE client_id = ? AND session = ?",
-        (cid, event.session),
-    )
-    cur.execute(
-        "INSERT INTO readmodel_utterances VALUES (?, ?, ?, ?, ?, ?)",
+def _(event: UtteranceRecorded, changes: Changes) -> None:
+    cid = changes.client(event.originator_id)
+    changes.count_utterance(cid, event.session)
+    changes.add(
+        "INSERT INTO readmodel_utterances (client_id, session, seq, speaker, role, text)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
         (cid, event.session, event.seq, event.speaker, event.role, event.text),
     )
 
 
 @apply.register
-def _(event: SessionEnded, cur: sqlite3.Cursor) -> None:
-    cur.execute(
+def _(event: SessionEnded, changes: Changes) -> None:
+    changes.add(
         "UPDATE readmodel_sessions SET ended_reason = ? WHERE client_id = ? AND session = ?",
-        (event.reason, str(event.originator_id), event.session),
+        (event.reason, changes.client(event.originator_id), event.session),
     )
 
 
 @apply.register
-def _(event: EntryAmended, cur: sqlite3.Cursor) -> None:
+def _(event: EntryAmended, changes: Changes) -> None:
     """Search finds an utterance by what it reads now; homework shows its current text."""
-    cid = str(event.originator_id)
+    cid = changes.client(event.originator_id)
     if event.target == "entry":
-        cur.execute(
+        changes.add(
             "UPDATE readmodel_utterances SET text = ? WHERE client_id = ? AND session = ?"
             " AND seq = ?",
             (event.text, cid, event.session, event.seq),
         )
     elif event.target == "homework":
-        cur.execute(
+        changes.add(
             "UPDATE readmodel_homework SET text = ? WHERE client_id = ? AND homework_id = ?",
             (event.text, cid, event.homework_id),
         )
 
 
 @apply.register
-def _(event: EntryRetracted, cur: sqlite3.Cursor) -> None:
+def _(event: EntryRetracted, changes: Changes) -> None:
     """A retracted utterance leaves the search index; retracted homework is never open."""
-    cid = str(event.originator_id)
+    cid = changes.client(event.originator_id)
     if event.target == "entry":
-        cur.execute(
+        changes.add(
             "DELETE FROM readmodel_utterances WHERE client_id = ? AND session = ? AND seq = ?",
             (cid, event.session, event.seq),
         )
     elif event.target == "homework":
-        cur.execute(
+        changes.add(
             "UPDATE readmodel_homework SET status = ? WHERE client_id = ? AND homework_id = ?",
             (RETRACTED, cid, event.homework_id),
         )
 
 
 @apply.register
-def _(event: ClientErased, cur: sqlite3.Cursor) -> None:
+def _(event: ClientErased, changes: Changes) -> None:
+    cid = str(event.originator_id)  # not changes.client(): that marks the client as written
+    changes.erased.add(cid)
     for table in TABLES:
-        cur.execute(f"DELETE FROM {table} WHERE client_id = ?", (str(event.originator_id),))
+        changes.add(f"DELETE FROM {table} WHERE client_id = ?", (cid,), resets_sessions=True)
 
 
 @apply.register(StageDirectionRecorded)
 @apply.register(PriorSummaryQuoted)
 @apply.register(SummaryItemNoted)
 @apply.register(QualityFlagRaised)
-def _(event: DomainEvent, cur: sqlite3.Cursor) -> None:
+def _ignore(event: DomainEvent, changes: Changes) -> None:
     return None  # nothing in the read models depends on these
+
+
+@cache
+def ignored(cls: type) -> bool:
+    """Whether events of ``cls`` change nothing here, so a batch need not decode them."""
+    return apply.dispatch(cls) is _ignore
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+def search_tokens(text: str) -> list[str]:
+    """The user's words, each "quoted phrase" kept as one token."""
+    tokens = [phrase or word for phrase, word in re.findall(r'"([^"]*)"|(\S+)', text)]
+    return [t for t in tokens if t.strip()]
 
 
 def fts_query(text: str) -> str:
@@ -224,5 +369,36 @@ def fts_query(text: str) -> str:
     Quoting every token means FTS5 operators and punctuation (``-``, ``'``,
     ``NOT``, ``*``) are matched as text instead of parsed as query syntax.
     """
-    tokens = [phrase or word for phrase, word in re.findall(r'"([^"]*)"|(\S+)', text)]
-    return " ".join('"' + t.replace('"', '""') + '"' for t in tokens if t.strip())
+    return " ".join('"' + t.replace('"', '""') + '"' for t in search_tokens(text))
+
+
+def tsquery(tokens: Sequence[str]) -> str:
+    """The PostgreSQL tsquery expression for ``tokens``: every one must match, each as a
+    phrase. The tokens are parameters, so nothing the user types is query syntax."""
+    return " && ".join(["phraseto_tsquery('simple', ?)"] * len(tokens))
+
+
+SEARCH_SQLITE = (
+    "SELECT u.client_id, c.name, u.session, u.seq, u.speaker, u.role,"
+    f" snippet(readmodel_utterances, {TEXT_COLUMN}, '[', ']', '…', 12),"
+    " bm25(readmodel_utterances) AS rank"
+    " FROM readmodel_utterances u JOIN readmodel_clients c USING (client_id)"
+    " WHERE readmodel_utterances MATCH ? AND (? IS NULL OR u.client_id = ?)"
+    " ORDER BY rank, u.client_id, u.session, u.seq LIMIT ?"
+)
+
+# ts_rank is higher for better matches; negated, lower is better, as bm25 is. Its
+# normalisation 1 divides by 1 + log(length), so long utterances do not win by length.
+HEADLINE = "StartSel=[, StopSel=], MaxWords=12, MinWords=4, MaxFragments=1, FragmentDelimiter=…"
+
+
+def search_postgres(tokens: Sequence[str]) -> str:
+    return (
+        "SELECT u.client_id, c.name, u.session, u.seq, u.speaker, u.role,"
+        f" ts_headline('simple', u.text, q.query, '{HEADLINE}'),"
+        " -ts_rank(u.words, q.query, 1) AS rank"
+        f" FROM (SELECT {tsquery(tokens)} AS query) q,"
+        " readmodel_utterances u JOIN readmodel_clients c USING (client_id)"
+        " WHERE u.words @@ q.query AND (? IS NULL OR u.client_id = ?)"
+        " ORDER BY rank, u.client_id, u.session, u.seq LIMIT ?"
+    )

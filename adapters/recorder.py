@@ -1,19 +1,22 @@
-"""The SQLite recorder that chains each client's events as it stores them.
+"""Recorders that chain each client's events as they store them.
 
-It is eventsourcing's application recorder plus two tables written in the
+They are eventsourcing's application recorders plus two tables written in the
 same transaction as the events: ``event_chain`` (one link per stored event)
 and ``chain_heads`` (each client's latest version and link, so a removed tail
-is named even when its links were removed with it).
+is named even when its links were removed with it). The linking is the same
+on SQLite and PostgreSQL; only the cursor differs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg.sql import SQL, Identifier
 
 from caselog.adapters.chain import GENESIS, event_fields, link
 
@@ -24,14 +27,51 @@ CHAIN_TABLES = [
     "CREATE TABLE IF NOT EXISTS chain_heads ("
     "originator_id TEXT PRIMARY KEY, originator_version INTEGER NOT NULL, link BLOB NOT NULL)",
 ]
+POSTGRES_CHAIN_TABLES = [
+    "CREATE TABLE IF NOT EXISTS {schema}.event_chain ("
+    "originator_id TEXT, originator_version BIGINT, link BYTEA NOT NULL, "
+    "PRIMARY KEY (originator_id, originator_version))",
+    "CREATE TABLE IF NOT EXISTS {schema}.chain_heads ("
+    "originator_id TEXT PRIMARY KEY, originator_version BIGINT NOT NULL, link BYTEA NOT NULL)",
+]
 
 
 def _hex(originator_id: UUID | str) -> str:
     return originator_id.hex if isinstance(originator_id, UUID) else originator_id
 
 
+def chain_rows(
+    stored_events: Sequence[StoredEvent],
+    key: bytes | None,
+    link_before: Callable[[str, int], bytes],
+) -> list[tuple[str, int, bytes]]:
+    """Each event's link, chained from the link before the first of each client's events."""
+    previous: dict[str, bytes] = {}
+    rows = []
+    for s in stored_events:
+        cid = _hex(s.originator_id)
+        if cid not in previous:
+            v = s.originator_version
+            previous[cid] = GENESIS if v == 1 else link_before(cid, v - 1)
+        previous[cid] = link(
+            previous[cid], event_fields(s.topic, cid, s.originator_version, s.state), key
+        )
+        rows.append((cid, s.originator_version, previous[cid]))
+    return rows
+
+
+def heads_of(rows: list[tuple[str, int, bytes]]) -> list[tuple[str, int, bytes]]:
+    heads = {cid: (version, chained) for cid, version, chained in rows}
+    return [(cid, version, chained) for cid, (version, chained) in heads.items()]
+
+
+def chain_key(recorder: ApplicationRecorder, key: bytes | None) -> None:
+    """Give a chained recorder the store's integrity key (None: plain SHA-256 links)."""
+    if isinstance(recorder, ChainedSQLiteRecorder | ChainedPostgresRecorder):
+        recorder.chain_key = key
+
+
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
-    # Set by the composition root from the store's integrity settings.
     chain_key: bytes | None = None
 
     def construct_create_table_statements(self) -> list[str]:
@@ -42,35 +82,68 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         # Events first: the write takes the lock, so the link read below is current.
         rowids = super()._insert_events(c, stored_events, **kwargs)
-        previous: dict[str, bytes] = {}
-        rows = []
-        for s in stored_events:
-            cid = _hex(s.originator_id)
-            if cid not in previous:
-                previous[cid] = self._link_before(c, cid, s.originator_version)
-            previous[cid] = link(
-                previous[cid],
-                event_fields(s.topic, cid, s.originator_version, s.state),
-                self.chain_key,
+
+        def link_before(cid: str, version: int) -> bytes:
+            c.execute(
+                "SELECT link FROM event_chain WHERE originator_id=? AND originator_version=?",
+                (cid, version),
             )
-            rows.append((cid, s.originator_version, previous[cid]))
+            row = c.fetchone()
+            # A missing link is already a break that verify reports; keep chaining after it.
+            return bytes(row["link"]) if row else GENESIS
+
+        rows = chain_rows(stored_events, self.chain_key, link_before)
         c.executemany("INSERT INTO event_chain VALUES (?,?,?)", rows)
-        heads = {cid: (version, chained) for cid, version, chained in rows}
         c.executemany(
             "INSERT INTO chain_heads VALUES (?,?,?) ON CONFLICT (originator_id) DO UPDATE SET "
             "originator_version=excluded.originator_version, link=excluded.link",
-            [(cid, version, chained) for cid, (version, chained) in heads.items()],
+            heads_of(rows),
         )
         return rowids
 
-    @staticmethod
-    def _link_before(c: SQLiteCursor, cid: str, version: int) -> bytes:
-        if version == 1:
-            return GENESIS
-        c.execute(
-            "SELECT link FROM event_chain WHERE originator_id=? AND originator_version=?",
-            (cid, version - 1),
+
+class ChainedPostgresRecorder(PostgresApplicationRecorder):
+    chain_key: bytes | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schema = Identifier(self.datastore.schema)
+        self.sql_create_statements.extend(
+            SQL(statement).format(schema=schema) for statement in POSTGRES_CHAIN_TABLES
         )
-        row = c.fetchone()
-        # A missing link is already a break that verify reports; keep chaining after it.
-        return bytes(row["link"]) if row else GENESIS
+        self._select_link = SQL(
+            "SELECT link FROM {schema}.event_chain WHERE originator_id=%s AND originator_version=%s"
+        ).format(schema=schema)
+        self._insert_links = SQL("INSERT INTO {schema}.event_chain VALUES (%s,%s,%s)").format(
+            schema=schema
+        )
+        self._upsert_heads = SQL(
+            "INSERT INTO {schema}.chain_heads VALUES (%s,%s,%s) ON CONFLICT (originator_id) "
+            "DO UPDATE SET originator_version=excluded.originator_version, link=excluded.link"
+        ).format(schema=schema)
+
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # The events first: that takes the table lock, so the link read below is current.
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        with curs.connection.cursor() as c:
+
+            def link_before(cid: str, version: int) -> bytes:
+                c.execute(self._select_link, (cid, version))
+                row = c.fetchone()
+                return bytes(row["link"]) if row else GENESIS
+
+            rows = chain_rows(stored_events, self.chain_key, link_before)
+            c.executemany(self._insert_links, rows)
+            c.executemany(self._upsert_heads, heads_of(rows))
+
+
+class CaselogPostgresFactory(PostgresFactory):
+    """eventsourcing's PostgreSQL factory, naming tables as its SQLite factory does
+    (``stored_events``, ``stored_snapshots``) rather than after the application, so
+    caselog's statements name the same tables on both engines."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        self.env.name = ""

@@ -1,18 +1,17 @@
 """The composition root: turn a ``--db`` value into a ready application.
 
 ``open_store`` is the one place that knows how persistence is configured; the
-CLI, the tests and other programs all come through it.
+CLI, the tests and other programs all come through it. A store is a SQLite
+file or a schema of a PostgreSQL database (``adapters.database``); everything
+here works the same on both.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
-import sqlite3
 import uuid
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,43 +28,34 @@ from caselog.adapters.crypto import (
     new_master_key,
     write_key_file,
 )
+from caselog.adapters.database import (
+    STORE_URL,
+    Database,
+    PostgresDatabase,
+    Sql,
+    database_in,
+    store_database,
+)
 from caselog.adapters.mapper import OrjsonTranscoder, PydanticMapper
-from caselog.adapters.recorder import ChainedSQLiteRecorder
+from caselog.adapters.recorder import (
+    CaselogPostgresFactory,
+    ChainedPostgresRecorder,
+    ChainedSQLiteRecorder,
+    chain_key,
+)
 from caselog.domain.errors import StoreError
 from caselog.domain.service import CaselogApplication
 from caselog.projections.records import Records
 
 DEFAULT_DB = "caselog.db"
-
-
-@dataclass(frozen=True)
-class StoreLocation:
-    kind: str
-    target: str
-
-    @property
-    def display(self) -> str:
-        return self.target
-
-
-def locate(url: str) -> StoreLocation:
-    """Parse a ``--db`` value: a SQLite path, ``sqlite:///path`` or a PostgreSQL URL."""
-    if url.startswith(("postgresql://", "postgres://")):
-        return StoreLocation("postgresql", url)
-    if url.startswith("sqlite:///"):
-        return StoreLocation("sqlite", url.removeprefix("sqlite://"))
-    if url.startswith("sqlite://"):
-        return StoreLocation("sqlite", url.removeprefix("sqlite://"))
-    if "://" in url:
-        raise StoreError(f"unsupported store URL {url!r}: give a SQLite path or sqlite:///path")
-    return StoreLocation("sqlite", url)
+META_TABLE = "CREATE TABLE IF NOT EXISTS caselog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
 
 @dataclass(frozen=True)
 class StoreSettings:
     """What a store records about itself when it is created, and the keys it needs."""
 
-    path: Path
+    db: Database
     namespace: uuid.UUID
     encrypted: bool
     keyed_chain: bool
@@ -75,21 +65,22 @@ class StoreSettings:
     """Whether the plaintext read models (search index, homework, sessions) are kept."""
 
     @property
+    def where(self) -> str:
+        return self.db.where
+
+    @property
     def key_file(self) -> Path:
-        return self.path.with_name(self.path.name + ".key")
+        return self.db.default_key_file()
 
 
-def _create_file(path: Path) -> None:
-    """Create the database file readable by its owner only (SQLite's -wal and -shm follow)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+def database_of(app: CaselogApplication) -> Database:
+    """The database ``app`` was opened on."""
+    return database_in(app.env)
 
 
-def _meta(conn: sqlite3.Connection) -> dict[str, str]:
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS caselog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-    )
-    conn.execute(KEYS_TABLE)
+def _meta(conn: Sql, db: Database) -> dict[str, str]:
+    conn.execute(db.ddl(META_TABLE))
+    conn.execute(db.ddl(KEYS_TABLE))
     return dict(conn.execute("SELECT key, value FROM caselog_meta").fetchall())
 
 
@@ -102,28 +93,31 @@ def _integrity_check(key: bytes) -> str:
     return hmac.new(key, b"caselog integrity key check", hashlib.sha256).hexdigest()
 
 
-def _master_key(path: Path, meta: dict[str, str], creating: bool) -> bytes:
-    key_file = path.with_name(path.name + ".key")
+def _master_key(db: Database, meta: dict[str, str], creating: bool) -> bytes:
+    key_file = db.default_key_file()
     if text := os.environ.get("CASELOG_KEY"):
         key = decode_key(text, "$CASELOG_KEY")
     elif key_file.exists():
         key = decode_key(key_file.read_text(), str(key_file))
     elif creating:
         key = new_master_key()
+        key_file.parent.mkdir(parents=True, exist_ok=True)
         write_key_file(key_file, key)
     else:
         raise StoreError(
-            f"{path} is encrypted and its key was not found: set $CASELOG_KEY or restore "
-            f"{key_file.name} from your backup"
+            f"{db.where} is encrypted and its key was not found: set $CASELOG_KEY or restore "
+            f"{key_file} from your backup"
         )
     if "key_check" in meta and not is_master_key(key, bytes.fromhex(meta["key_check"])):
-        raise StoreError(f"{path}: wrong key — this is not the key the store was encrypted with")
+        raise StoreError(
+            f"{db.where}: wrong key — this is not the key the store was encrypted with"
+        )
     return key
 
 
-def _settings(path: Path, plaintext: bool, unlock: bool) -> StoreSettings:
-    with closing(sqlite3.connect(path, timeout=30)) as conn, conn:
-        meta = _meta(conn)
+def _settings(db: Database, plaintext: bool, unlock: bool) -> StoreSettings:
+    with db.transaction(lock="meta") as conn:
+        meta = _meta(conn, db)
         if "namespace" not in meta:
             off = plaintext or os.environ.get("CASELOG_ENCRYPTION", "").lower() == "off"
             integrity = _integrity_key()
@@ -135,25 +129,30 @@ def _settings(path: Path, plaintext: bool, unlock: bool) -> StoreSettings:
             if integrity:
                 meta["integrity_check"] = _integrity_check(integrity)
             if not off:
-                meta["key_check"] = key_check(_master_key(path, {}, creating=True)).hex()
-            conn.executemany("INSERT OR IGNORE INTO caselog_meta VALUES (?, ?)", meta.items())
-            meta = _meta(conn)  # another process may have created it first
+                meta["key_check"] = key_check(_master_key(db, {}, creating=True)).hex()
+            conn.executemany(
+                "INSERT INTO caselog_meta VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                list(meta.items()),
+            )
+            meta = _meta(conn, db)  # another process may have created it first
         elif plaintext and meta.get("encryption", "off") != "off":
-            raise StoreError(f"{path} is already encrypted; --plaintext applies only to new stores")
+            raise StoreError(
+                f"{db.where} is already encrypted; --plaintext applies only to new stores"
+            )
     encrypted = meta.get("encryption", "off") != "off"
     keyed = meta.get("integrity") == "hmac-sha256"
     integrity_key = _integrity_key() if keyed else None
     if keyed and integrity_key is None:
-        raise StoreError(f"{path}: its chain is keyed; set $CASELOG_INTEGRITY_KEY")
+        raise StoreError(f"{db.where}: its chain is keyed; set $CASELOG_INTEGRITY_KEY")
     if integrity_key and _integrity_check(integrity_key) != meta.get("integrity_check"):
-        raise StoreError(f"{path}: wrong integrity key")
+        raise StoreError(f"{db.where}: wrong integrity key")
     return StoreSettings(
-        path=path,
+        db=db,
         namespace=uuid.UUID(meta["namespace"]),
         encrypted=encrypted,
         keyed_chain=keyed,
         # A new store made its key above; an existing one must find its own, never a new one.
-        master_key=_master_key(path, meta, creating=False) if encrypted and unlock else None,
+        master_key=_master_key(db, meta, creating=False) if encrypted and unlock else None,
         integrity_key=integrity_key,
         read_models=meta.get("readmodels", "off" if encrypted else "on") == "on",
     )
@@ -166,26 +165,26 @@ def store_settings(
 
     ``unlock=False`` skips the master key: enough to verify the chain, not to read.
     """
-    where = locate(url)
-    if where.kind == "postgresql":
-        raise StoreError(f"{url}: PostgreSQL stores are not supported yet; use a SQLite path")
-    path = Path(where.target)
-    if path.is_dir():
-        raise StoreError(f"{path} is a directory, not a caselog store")
-    if not path.exists():
+    db = store_database(url)
+    if not db.exists():
         if not create:
-            raise StoreError(f"no caselog store at {path}: ingest transcripts first, or pass --db")
-        with contextlib.suppress(FileExistsError):
-            _create_file(path)
+            raise StoreError(
+                f"no caselog store at {db.where}: ingest transcripts first, or pass --db"
+            )
+        db.create()
     try:
-        return _settings(path, plaintext, unlock)
-    except (sqlite3.DatabaseError, OSError) as e:
-        raise StoreError(f"{path}: cannot open as a caselog store ({e})") from None
+        return _settings(db, plaintext, unlock)
+    except OSError as e:
+        raise db.fail("open as a caselog store", e) from None
+    except Exception as e:
+        if type(e).__module__.startswith(("sqlite3", "psycopg")):
+            raise db.fail("open as a caselog store", e) from None
+        raise
 
 
 def set_read_models(settings: StoreSettings, on: bool) -> None:
     """Record the user's choice to keep (or stop keeping) the plaintext read models."""
-    with closing(sqlite3.connect(settings.path, timeout=30)) as conn, conn:
+    with settings.db.transaction(lock="meta") as conn:
         conn.execute(
             "INSERT INTO caselog_meta VALUES ('readmodels', ?) "
             "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
@@ -203,12 +202,17 @@ def open_store(
 
 def store_env(settings: StoreSettings) -> dict[str, str]:
     """The eventsourcing environment for a store with these settings."""
+    db = settings.db
+    env = db.es_env()
+    recorder: type = ChainedSQLiteRecorder
+    if isinstance(db, PostgresDatabase):
+        env["PERSISTENCE_MODULE"] = get_topic(CaselogPostgresFactory)
+        recorder = ChainedPostgresRecorder
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(settings.path),
-        "SQLITE_LOCK_TIMEOUT": "30",
+        **env,
+        STORE_URL: db.url,
         "IS_SNAPSHOTTING_ENABLED": "y",
-        "APPLICATION_RECORDER_TOPIC": get_topic(ChainedSQLiteRecorder),
+        "APPLICATION_RECORDER_TOPIC": get_topic(recorder),
         "MAPPER_TOPIC": get_topic(PydanticMapper),
         "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
     }
@@ -220,11 +224,11 @@ def store_env(settings: StoreSettings) -> dict[str, str]:
 
 def application(settings: StoreSettings, env: dict[str, str]) -> CaselogApplication:
     try:
-        app = CaselogApplication(env, settings.namespace)
-    except (sqlite3.DatabaseError, OSError, PersistenceError) as e:
-        raise StoreError(f"{settings.path}: cannot open as a caselog store ({e})") from None
-    if isinstance(app.recorder, ChainedSQLiteRecorder):
-        app.recorder.chain_key = settings.integrity_key
+        with settings.db.creating_tables():
+            app = CaselogApplication(env, settings.namespace)
+    except (OSError, PersistenceError) as e:
+        raise settings.db.fail("open as a caselog store", e) from None
+    chain_key(app.recorder, settings.integrity_key)
     return app
 
 
@@ -236,56 +240,51 @@ def open_records(url: str = DEFAULT_DB) -> Records:
 # --- restoring an export (caselog import) ------------------------------------------------
 
 
-def records_held(path: Path) -> str | None:
-    """What the store at ``path`` already holds (events, data keys, access-log entries),
+def records_held(db: Database) -> str | None:
+    """What the store ``db`` already holds (events, data keys, access-log entries),
     or None when it holds nothing: only then may an import restore into it."""
-    try:
-        with closing(sqlite3.connect(path, timeout=30)) as conn:
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-            held = []
-            for table, what in (
-                ("stored_events", "events"),
-                ("caselog_keys", "data keys"),
-                ("access_log", "access-log entries"),
-            ):
-                if table in tables:
-                    (count,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
-                    if count:
-                        held.append(f"{count} {what}")
-    except sqlite3.DatabaseError as e:
-        raise StoreError(f"{path}: cannot open as a caselog store ({e})") from None
+    if db.kind == "sqlite" and not db.exists():
+        return None  # asking SQLite would create the file
+    with db.autocommit() as conn:
+        tables = db.tables(conn)
+        held = []
+        for table, what in (
+            ("stored_events", "events"),
+            ("caselog_keys", "data keys"),
+            ("access_log", "access-log entries"),
+        ):
+            if table in tables:
+                (count,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+                if count:
+                    held.append(f"{count} {what}")
     return ", ".join(held) or None
 
 
 def create_store(url: str, meta: dict[str, str]) -> StoreSettings:
     """Create a store with the settings ``meta`` (an export's header) instead of new ones.
 
-    The store must be new or empty (an empty one's own settings are replaced). Its
-    file is owner-only, like every store's. A keyed chain's $CASELOG_INTEGRITY_KEY is
-    checked before anything is written; the master key (for an encrypted store) is
-    not needed here, and is checked when the store is opened.
+    The store must be new or empty (an empty one's own settings are replaced). A
+    SQLite file is owner-only, like every store's. A keyed chain's
+    $CASELOG_INTEGRITY_KEY is checked before anything is written; the master key
+    (for an encrypted store) is not needed here, and is checked when the store is
+    opened.
     """
-    where = locate(url)
-    if where.kind != "sqlite":
-        raise StoreError(f"{url}: PostgreSQL stores are not supported yet; use a SQLite path")
-    path = Path(where.target)
-    if path.is_dir():
-        raise StoreError(f"{path} is a directory, not a caselog store")
+    db = store_database(url)
     if meta.get("integrity") == "hmac-sha256":
         key = _integrity_key()
         if key is None:
-            raise StoreError(f"{path}: the chain to restore is keyed; set $CASELOG_INTEGRITY_KEY")
+            raise StoreError(
+                f"{db.where}: the chain to restore is keyed; set $CASELOG_INTEGRITY_KEY"
+            )
         if _integrity_check(key) != meta.get("integrity_check"):
-            raise StoreError(f"{path}: wrong integrity key for the chain to restore")
-    if path.exists() and (held := records_held(path)):
-        raise StoreError(f"{path} already holds {held}: import restores only into an empty store")
-    with contextlib.suppress(FileExistsError):
-        _create_file(path)
-    try:
-        with closing(sqlite3.connect(path, timeout=30)) as conn, conn:
-            _meta(conn)
-            conn.execute("DELETE FROM caselog_meta")
-            conn.executemany("INSERT INTO caselog_meta VALUES (?, ?)", sorted(meta.items()))
-    except (sqlite3.DatabaseError, OSError) as e:
-        raise StoreError(f"{path}: cannot open as a caselog store ({e})") from None
+            raise StoreError(f"{db.where}: wrong integrity key for the chain to restore")
+    if held := records_held(db):
+        raise StoreError(
+            f"{db.where} already holds {held}: import restores only into an empty store"
+        )
+    db.create()
+    with db.transaction(lock="meta") as conn:
+        _meta(conn, db)
+        conn.execute("DELETE FROM caselog_meta")
+        conn.executemany("INSERT INTO caselog_meta VALUES (?, ?)", sorted(meta.items()))
     return store_settings(url, unlock=False)

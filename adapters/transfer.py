@@ -9,7 +9,13 @@ records reads of and is not exported.
 
 Import writes the events through the chained recorder, so every link is computed
 again as it is written and compared with the exported one: an altered, reordered,
-removed or inserted line stops the import, which then leaves nothing behind.
+removed or inserted line stops the import, which then leaves nothing behind: its
+one transaction rolls back, a file or PostgreSQL schema it created is removed, and
+in one that was there before, the tables (and eventsourcing's type and function)
+it added are dropped and the old settings put back.
+
+Both work the same on SQLite and PostgreSQL, and across them: an export of one
+imports into the other.
 """
 
 from __future__ import annotations
@@ -19,21 +25,32 @@ import binascii
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import PersistenceError, StoredEvent
+import psycopg
+from eventsourcing.persistence import ApplicationRecorder, PersistenceError, StoredEvent
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Identifier
 
+from caselog.adapters.access_log import as_bytes, reported
 from caselog.adapters.crypto import decode_key, is_master_key, write_key_file
-from caselog.adapters.recorder import ChainedSQLiteRecorder
+from caselog.adapters.database import (
+    Database,
+    PostgresDatabase,
+    Sql,
+    SQLiteDatabase,
+    database,
+    store_database,
+)
+from caselog.adapters.recorder import ChainedPostgresRecorder, ChainedSQLiteRecorder
 from caselog.adapters.store import (
     StoreSettings,
     create_store,
-    locate,
     open_store,
     records_held,
 )
@@ -59,6 +76,9 @@ def _b64(data: bytes | None) -> str | None:
 
 # --- export -------------------------------------------------------------------------------
 
+PAGE = 1000
+"""Events read per statement: the export streams, whatever the engine's cursors do."""
+
 
 @dataclass(frozen=True)
 class Exported:
@@ -74,65 +94,75 @@ def export_jsonl(
 ) -> Exported:
     """Write the store (or one client) to ``out`` as JSON lines, streaming the events.
 
-    Everything is read in one read transaction, so the header and the events agree
+    Everything is read in one read transaction (one snapshot: SQLite's read
+    transaction, PostgreSQL's REPEATABLE READ), so the header and the events agree
     even while others write. ``on_clients`` is called with the clients about to be
     exported, before any event is written (the CLI logs the access there).
     """
+    # A connection of its own: the access log written from ``on_clients`` must commit
+    # at once, not inside this snapshot (on PostgreSQL a store shares one connection).
+    reader = database(settings.db.url)
     try:
-        with closing(sqlite3.connect(settings.path, timeout=30)) as conn:
-            conn.execute("BEGIN")  # one snapshot of the store for the whole export
-            header, clients, events = _header(conn, client)
+        with reported(settings.db, "export"), reader.transaction() as conn:
+            if reader.kind == "postgresql":
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            header, clients, events = _header(conn, reader, client)
             if on_clients is not None:
                 on_clients(clients)
             out.write(orjson.dumps(header, option=orjson.OPT_APPEND_NEWLINE))
-            for line in _event_lines(conn, client):
+            for line in _event_lines(conn, reader, client):
                 out.write(line)
-            conn.rollback()
-    except sqlite3.DatabaseError as e:
-        raise StoreError(f"{settings.path}: cannot export ({e})") from None
+    finally:
+        if isinstance(reader, PostgresDatabase):
+            reader.close()
     return Exported(clients=clients, events=events)
 
 
-def _tables(conn: sqlite3.Connection) -> set[str]:
-    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+def _hex(value: Any) -> str:
+    """A client id as caselog's tables hold it (hex), from a uuid column or a text one."""
+    return value.hex if isinstance(value, UUID) else str(value)
 
 
-def _header(
-    conn: sqlite3.Connection, client: UUID | None
-) -> tuple[dict[str, Any], list[UUID], int]:
-    tables = _tables(conn)
+def _header(conn: Sql, db: Database, client: UUID | None) -> tuple[dict[str, Any], list[UUID], int]:
+    tables = db.tables(conn)
     meta = dict(conn.execute("SELECT key, value FROM caselog_meta").fetchall())
-    one = "WHERE originator_id=?1" if client else "WHERE ?1 IS NULL"
-    params = (client.hex if client else None,)
+    # The same filter on each table; the events' ids are uuids on PostgreSQL.
+    one = "WHERE originator_id=?" if client else ""
+    ours: tuple[Any, ...] = (client.hex,) if client else ()
+    theirs: tuple[Any, ...] = (db.event_id(client.hex),) if client else ()
     ids: set[str] = set()
     events = 0
     heads: list[dict[str, Any]] = []
     if "stored_events" in tables:
         ids |= {
-            r[0]
-            for r in conn.execute(f"SELECT DISTINCT originator_id FROM stored_events {one}", params)
+            _hex(r[0])
+            for r in conn.execute(f"SELECT DISTINCT originator_id FROM stored_events {one}", theirs)
         }
-        (events,) = conn.execute(f"SELECT COUNT(*) FROM stored_events {one}", params).fetchone()
+        (events,) = conn.execute(f"SELECT COUNT(*) FROM stored_events {one}", theirs).fetchone()
     if "chain_heads" in tables:
         heads = [
             {
                 "client_id": _uuid(cid),
                 "version": version,
-                "link": bytes(chained).hex() if chained is not None else None,
+                "link": as_bytes(chained).hex() if chained is not None else None,
             }
             for cid, version, chained in conn.execute(
                 f"SELECT originator_id, originator_version, link FROM chain_heads {one} "
                 "ORDER BY originator_id",
-                params,
+                ours,
             )
         ]
-    key_filter = "WHERE client_id=?1" if client else "WHERE ?1 IS NULL"
+    key_filter = "WHERE client_id=?" if client else ""
     rows = conn.execute(
         f"SELECT client_id, wrapped, erased_at FROM caselog_keys {key_filter} ORDER BY client_id",
-        params,
+        ours,
     ).fetchall()
     keys = [
-        {"client_id": _uuid(cid), "wrapped": _b64(wrapped), "erased_at": erased_at}
+        {
+            "client_id": _uuid(cid),
+            "wrapped": None if wrapped is None else _b64(bytes(wrapped)),
+            "erased_at": erased_at,
+        }
         for cid, wrapped, erased_at in rows
     ]
     ids |= {cid for cid, _, _ in rows}
@@ -156,30 +186,42 @@ def _header(
         "heads": heads,
         "keys": keys,
     }
-    return header, clients, events
+    return header, clients, int(events)
 
 
-def _event_lines(conn: sqlite3.Connection, client: UUID | None) -> Iterator[bytes]:
-    if "stored_events" not in _tables(conn):
+def _event_lines(conn: Sql, db: Database, client: UUID | None) -> Iterator[bytes]:
+    """The events in store order (SQLite's rowid, PostgreSQL's notification id), a page
+    at a time, each with its chain link."""
+    if "stored_events" not in db.tables(conn):
         return
-    rows = conn.execute(
-        "SELECT e.originator_id, e.originator_version, e.topic, CAST(e.state AS BLOB), "
-        "CAST(c.link AS BLOB) FROM stored_events e LEFT JOIN event_chain c "
-        "ON c.originator_id = e.originator_id AND c.originator_version = e.originator_version "
-        f"{'WHERE e.originator_id=?1' if client else 'WHERE ?1 IS NULL'} ORDER BY e.rowid",
-        (client.hex if client else None,),
+    order = "e.rowid" if db.kind == "sqlite" else "e.notification_id"
+    one = "AND e.originator_id=?" if client else ""
+    theirs: tuple[Any, ...] = (db.event_id(client.hex),) if client else ()
+    # event_chain holds ids as hex text; on PostgreSQL stored_events holds uuids.
+    statement = (
+        f"SELECT {order}, e.originator_id, e.originator_version, e.topic, e.state, c.link "
+        "FROM stored_events e LEFT JOIN event_chain c "
+        "ON c.originator_id = replace(CAST(e.originator_id AS TEXT), '-', '') "
+        "AND c.originator_version = e.originator_version "
+        f"WHERE {order} > ? {one} ORDER BY {order} LIMIT {PAGE}"
     )
-    for cid, version, topic, state, chained in rows:  # a cursor: one row at a time
-        yield orjson.dumps(
-            {
-                "client_id": _uuid(cid),
-                "version": version,
-                "topic": topic,
-                "state": _b64(bytes(state)),
-                "link": bytes(chained).hex() if chained is not None else None,
-            },
-            option=orjson.OPT_APPEND_NEWLINE,
-        )
+    after = 0
+    while True:
+        rows = conn.execute(statement, (after, *theirs)).fetchall()
+        for position, cid, version, topic, state, chained in rows:
+            after = position
+            yield orjson.dumps(
+                {
+                    "client_id": _uuid(_hex(cid)),
+                    "version": version,
+                    "topic": topic,
+                    "state": _b64(as_bytes(state)),
+                    "link": as_bytes(chained).hex() if chained is not None else None,
+                },
+                option=orjson.OPT_APPEND_NEWLINE,
+            )
+        if len(rows) < PAGE:
+            return
 
 
 # --- import -------------------------------------------------------------------------------
@@ -187,7 +229,8 @@ def _event_lines(conn: sqlite3.Connection, client: UUID | None) -> Iterator[byte
 
 @dataclass(frozen=True)
 class Imported:
-    path: Path
+    where: str
+    """The store imported into, as errors name it (a path, or host/database/schema)."""
     clients: int
     events: int
     encrypted: bool
@@ -325,20 +368,16 @@ def import_jsonl(source: Path, url: str, key_file: Path | None = None) -> Import
         except (_Malformed, ValueError, TypeError, AttributeError) as e:
             problem = str(e) if isinstance(e, _Malformed) else "expected 'clients' to list ids"
             raise StoreError(f"{name}:1: {problem}") from None
-        where = locate(url)
-        if where.kind != "sqlite":
-            raise StoreError(f"{url}: PostgreSQL stores are not supported yet; use a SQLite path")
-        path = Path(where.target)
-        existed = path.exists()
-        old_meta: dict[str, str] = {}
-        if existed:
-            if held := records_held(path):
-                raise StoreError(
-                    f"{path} already holds {held}: import restores only into a new or empty store"
-                )
-            old_meta = _read_meta(path)
+        db = store_database(url)
+        before = _before(db)
+        with reported(db, "open as a caselog store"):
+            held = records_held(db) if before.existed else None
+        if held:
+            raise StoreError(
+                f"{db.where} already holds {held}: import restores only into a new or empty store"
+            )
         encrypted = header["encryption"] != "off"
-        target_key = path.with_name(path.name + ".key")
+        target_key = db.default_key_file()
         if not encrypted and key_file is not None:
             raise StoreError(f"{name}: the export is of a plaintext store; it needs no --key-file")
         key = _master_key(name, header, key_file, target_key) if encrypted else None
@@ -353,6 +392,7 @@ def import_jsonl(source: Path, url: str, key_file: Path | None = None) -> Import
         try:
             create_store(url, _meta(header))
             if copy_key and key is not None:
+                target_key.parent.mkdir(parents=True, exist_ok=True)
                 write_key_file(target_key, key)
                 wrote_key = True
             app = open_store(url)
@@ -360,16 +400,76 @@ def import_jsonl(source: Path, url: str, key_file: Path | None = None) -> Import
         except BaseException:
             if app is not None:
                 app.close()
-            _undo(path, existed, old_meta, target_key if wrote_key else None)
+            _undo(db, before, target_key if wrote_key else None)
             raise
         app.close()
     return Imported(
-        path=path,
+        where=db.where,
         clients=len(clients),
         events=events,
         encrypted=encrypted,
         key_file=target_key if wrote_key else None,
     )
+
+
+class _Writer:
+    """Statements in the recorder's own transaction, so the keys, the events and their
+    links commit (or roll back) together, on either engine."""
+
+    def __init__(self, cursor: Any, placeholder: str) -> None:
+        self.cursor = cursor
+        self.placeholder = placeholder
+
+    def one(self, statement: str, params: tuple[Any, ...] = ()) -> Any:
+        self.cursor.execute(statement.replace("?", self.placeholder), params)
+        return self.cursor.fetchone()
+
+    def many(self, statement: str, rows: list[Any]) -> None:
+        self.cursor.executemany(statement.replace("?", self.placeholder), rows)
+
+
+Insert = Callable[[StoredEvent], None]
+
+
+@contextmanager
+def _recording(recorder: ApplicationRecorder) -> Iterator[tuple[_Writer, Insert]]:
+    """One write transaction of the chained recorder, and a way to store one event in it
+    (through the recorder, so its link is computed as caselog computes every link)."""
+    if isinstance(recorder, ChainedSQLiteRecorder):
+        with _recording_sqlite(recorder) as recording:
+            yield recording
+    elif isinstance(recorder, ChainedPostgresRecorder):
+        with _recording_postgres(recorder) as recording:
+            yield recording
+    else:
+        raise StoreError(f"cannot import through {type(recorder).__name__}")
+
+
+@contextmanager
+def _recording_sqlite(recorder: ChainedSQLiteRecorder) -> Iterator[tuple[_Writer, Insert]]:
+    with recorder.datastore.transaction(commit=True) as curs:
+
+        def insert(event: StoredEvent) -> None:
+            recorder._insert_events(curs, [event])
+
+        yield _Writer(curs, "?"), insert
+
+
+@contextmanager
+def _recording_postgres(recorder: ChainedPostgresRecorder) -> Iterator[tuple[_Writer, Insert]]:
+    with recorder.datastore.transaction(commit=True) as curs:
+        # caselog's statements name tables as they are in the store's own schema.
+        schema = Identifier(recorder.datastore.schema)
+        curs.execute(SQL("SET LOCAL search_path TO {}").format(schema))
+        # Writers wait here, as they do for any insert: nothing interleaves with the import.
+        recorder._lock_table(curs)
+
+        def insert(event: StoredEvent) -> None:
+            # Takes the same lock again, then chains the event in this transaction.
+            recorder._insert_stored_events(curs, [event])
+
+        with curs.connection.cursor(row_factory=tuple_row) as c:
+            yield _Writer(c, "%s"), insert
 
 
 def _restore(
@@ -381,15 +481,13 @@ def _restore(
     clients: set[UUID],
 ) -> int:
     """Insert the keys and every event in one transaction, checking each link as it goes."""
-    recorder = app.recorder
-    assert isinstance(recorder, ChainedSQLiteRecorder)
     events = 0
     lineno = 1
-    with recorder.datastore.transaction(commit=True) as c:
-        c.execute("SELECT COUNT(*) FROM stored_events")
-        if c.fetchone()[0]:
+    with _recording(app.recorder) as (c, insert):
+        if c.one("SELECT COUNT(*) FROM stored_events")[0]:
             raise StoreError(f"{name}: the target store was written to while importing")
-        c.executemany("INSERT INTO caselog_keys VALUES (?, ?, ?)", keys)
+        if keys:
+            c.many("INSERT INTO caselog_keys VALUES (?, ?, ?)", keys)
         for lineno, raw in enumerate(f, start=2):
             try:
                 event, exported = _event(raw, clients)
@@ -397,17 +495,17 @@ def _restore(
                 raise StoreError(f"{name}:{lineno}: {e}; nothing was imported") from None
             cid, version = UUID(str(event.originator_id)), event.originator_version
             try:
-                recorder._insert_events(c, [event])
-            except (sqlite3.Error, PersistenceError) as e:
+                insert(event)
+            except (sqlite3.Error, psycopg.Error, PersistenceError) as e:
                 raise StoreError(
-                    f"{name}:{lineno}: client {cid} version {version} cannot be stored ({e}); "
-                    "nothing was imported"
+                    f"{name}:{lineno}: client {cid} version {version} cannot be stored "
+                    f"({_first_line(e)}); nothing was imported"
                 ) from None
-            c.execute(
+            row = c.one(
                 "SELECT link FROM event_chain WHERE originator_id=? AND originator_version=?",
                 (cid.hex, version),
             )
-            if exported is None or bytes(c.fetchone()[0]) != exported:
+            if exported is None or row is None or bytes(row[0]) != exported:
                 raise StoreError(
                     f"{name}:{lineno}: client {cid} version {version} does not match its chain "
                     "link: the export was altered or damaged; nothing was imported"
@@ -422,17 +520,21 @@ def _restore(
     return events
 
 
-def _check_heads(c: Any, name: str, heads: list[Any], lineno: int) -> None:
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _check_heads(c: _Writer, name: str, heads: list[Any], lineno: int) -> None:
     for head in heads:
         try:
             cid = UUID(head["client_id"])
             version, chained = int(head["version"]), bytes.fromhex(head["link"])
         except (KeyError, ValueError, TypeError):
             raise StoreError(f"{name}:1: a head in 'heads' is not valid") from None
-        c.execute(
+        row = c.one(
             "SELECT originator_version, link FROM chain_heads WHERE originator_id=?", (cid.hex,)
         )
-        row = c.fetchone()
         if row is None or row[0] != version or bytes(row[1]) != chained:
             found = row[0] if row is not None else 0
             raise StoreError(
@@ -441,25 +543,82 @@ def _check_heads(c: Any, name: str, heads: list[Any], lineno: int) -> None:
             )
 
 
-def _read_meta(path: Path) -> dict[str, str]:
-    with closing(sqlite3.connect(path, timeout=30)) as conn:
-        tables = _tables(conn)
-        if "caselog_meta" not in tables:
-            return {}
-        return dict(conn.execute("SELECT key, value FROM caselog_meta").fetchall())
+# --- leaving the target as it was -------------------------------------------------------
 
 
-def _undo(path: Path, existed: bool, old_meta: dict[str, str], key_file: Path | None) -> None:
-    """Leave the target as it was: removed if the import made it, else its settings back."""
+@dataclass(frozen=True)
+class _Before:
+    """What the target held before the import: enough to put it back."""
+
+    existed: bool
+    """The SQLite file, or the PostgreSQL schema, was there already."""
+    objects: frozenset[tuple[str, str]]
+    """Its tables (and on PostgreSQL its types and functions), as (kind, name)."""
+    meta: dict[str, str]
+
+
+def _objects(conn: Sql, db: Database) -> set[tuple[str, str]]:
+    found = {("TABLE", t) for t in db.tables(conn)}
+    if isinstance(db, PostgresDatabase):
+        # eventsourcing also makes a composite type and a function beside its tables.
+        found |= {
+            ("TYPE", r[0])
+            for r in conn.execute(
+                "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                "JOIN pg_class c ON c.oid = t.typrelid WHERE n.nspname = ? AND c.relkind = 'c'",
+                (db.schema,),
+            )
+        }
+        found |= {
+            ("FUNCTION", r[0])
+            for r in conn.execute(
+                "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = ?",
+                (db.schema,),
+            )
+        }
+    return found
+
+
+def _before(db: Database) -> _Before:
+    nothing = _Before(existed=False, objects=frozenset(), meta={})
+    if isinstance(db, SQLiteDatabase) and not db.exists():
+        return nothing  # asking SQLite would create the file
+    with reported(db, "open as a caselog store"), db.autocommit() as conn:
+        if isinstance(db, PostgresDatabase):
+            schema = conn.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = ?", (db.schema,)
+            ).fetchone()
+            if schema is None:
+                return nothing
+        objects = _objects(conn, db)
+        meta: dict[str, str] = {}
+        if ("TABLE", "caselog_meta") in objects:
+            meta = dict(conn.execute("SELECT key, value FROM caselog_meta").fetchall())
+    return _Before(existed=True, objects=frozenset(objects), meta=meta)
+
+
+def _undo(db: Database, before: _Before, key_file: Path | None) -> None:
+    """Leave the target as it was: removed if the import made it; else without what the
+    import added to it, and with its own settings back."""
     if key_file is not None:
         key_file.unlink(missing_ok=True)
-    if not existed:
-        for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
-            leftover.unlink(missing_ok=True)
+    if not before.existed:
+        if isinstance(db, SQLiteDatabase):
+            path = db.path
+            for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+        elif isinstance(db, PostgresDatabase):
+            with reported(db, "remove what the failed import wrote"):
+                db.drop()
         return
-    with closing(sqlite3.connect(path, timeout=30)) as conn, conn:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS caselog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-        )
-        conn.execute("DELETE FROM caselog_meta")
-        conn.executemany("INSERT INTO caselog_meta VALUES (?, ?)", old_meta.items())
+    with (
+        reported(db, "remove what the failed import wrote"),
+        db.transaction(lock="meta") as conn,
+    ):
+        for kind, name in sorted(_objects(conn, db) - before.objects):
+            cascade = " CASCADE" if db.kind == "postgresql" else ""
+            conn.execute(f'DROP {kind} IF EXISTS "{name}"{cascade}')
+        if ("TABLE", "caselog_meta") in before.objects:
+            conn.execute("DELETE FROM caselog_meta")
+            conn.executemany("INSERT INTO caselog_meta VALUES (?, ?)", list(before.meta.items()))

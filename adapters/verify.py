@@ -8,14 +8,23 @@ after an erasure.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from caselog.adapters.access_log import ACCESS_LOG_TABLE, entry_fields
+from caselog.adapters.access_log import (
+    as_bytes,
+    as_text,
+    entry_fields,
+    last_issued,
+    reported,
+    tolerate_damage,
+)
 from caselog.adapters.chain import GENESIS, event_fields, link
+from caselog.adapters.database import Database, Sql
 
 
 class Break(BaseModel):
@@ -48,21 +57,40 @@ def _uuid(hex_id: str) -> str:
         return hex_id
 
 
+def _hex(value: Any) -> str:
+    """A client id as caselog names it (hex), from a uuid column or a text one."""
+    return value.hex if isinstance(value, UUID) else as_text(value)
+
+
+@contextmanager
+def _read(db: Database) -> Iterator[Sql]:
+    """One read transaction (one snapshot) in which a damaged row reads as what it
+    holds, so verify reports it instead of failing on it, and recomputes its link over
+    exactly the bytes stored."""
+    with reported(db, "verify the store"), db.transaction() as conn:
+        if db.kind == "postgresql":  # a snapshot for every statement, as SQLite's is
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        tolerate_damage(conn)
+        yield conn
+
+
 def _client_breaks(
-    conn: sqlite3.Connection, cid: str, key: bytes | None
+    conn: Sql, db: Database, cid: str, key: bytes | None
 ) -> tuple[list[Break], tuple[int, bytes] | None, int]:
-    rows = conn.execute(
-        "SELECT originator_version, topic, CAST(state AS BLOB) FROM stored_events "
-        "WHERE originator_id=? "
-        "ORDER BY originator_version",
-        (cid,),
-    ).fetchall()
-    links = dict(
-        conn.execute(
-            "SELECT originator_version, CAST(link AS BLOB) FROM event_chain WHERE originator_id=?",
-            (cid,),
+    rows: list[Any] = []
+    # On PostgreSQL the events' ids are uuids: an id that is not one has no events.
+    if db.kind == "sqlite" or _is_hex_uuid(cid):
+        rows = conn.execute(
+            "SELECT originator_version, topic, state FROM stored_events "
+            "WHERE originator_id=? ORDER BY originator_version",
+            (db.event_id(cid),),
         ).fetchall()
-    )
+    links = {
+        version: as_bytes(chained)
+        for version, chained in conn.execute(
+            "SELECT originator_version, link FROM event_chain WHERE originator_id=?", (cid,)
+        ).fetchall()
+    }
     head = conn.execute(
         "SELECT originator_version FROM chain_heads WHERE originator_id=?", (cid,)
     ).fetchone()
@@ -76,16 +104,17 @@ def _client_breaks(
         for missing in range(expected, version):
             broken(missing, "event missing: deleted from the store")
         if version != expected:
-            previous = bytes(links.get(version - 1, previous))
-        computed = link(previous, event_fields(topic, cid, version, bytes(state)), key)
+            previous = links.get(version - 1, previous)
+        fields = event_fields(as_text(topic), cid, version, as_bytes(state))
+        computed = link(previous, fields, key)
         stored = links.get(version)
         if stored is None:
             broken(version, "event has no chain link: it was not written by caselog")
             previous = computed
         else:
-            if bytes(stored) != computed:
+            if stored != computed:
                 broken(version, "event does not match its chain link: altered, moved or forged")
-            previous = bytes(stored)
+            previous = stored
         expected = version + 1
     last = rows[-1][0] if rows else 0
     for version in sorted(v for v in links if v > last):
@@ -98,32 +127,39 @@ def _client_breaks(
     return found, tip, len(rows)
 
 
+def _is_hex_uuid(cid: str) -> bool:
+    try:
+        return UUID(hex=cid).hex == cid
+    except ValueError:
+        return False
+
+
 def digest_of(heads: dict[str, tuple[int, bytes]]) -> str:
     """One store-wide digest over every client's last version and link."""
     lines = sorted(f"{cid}:{version}:{chained.hex()}" for cid, (version, chained) in heads.items())
     return "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def verify_events(path: str, key: bytes | None, client: UUID | None = None) -> Verification:
-    with closing(sqlite3.connect(path, timeout=30)) as conn:
-        # Damaged rows may hold anything; read text leniently rather than fail to report them.
-        conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
+def verify_events(db: Database, key: bytes | None, client: UUID | None = None) -> Verification:
+    """Recompute the chain of every client (or of ``client``) from the rows as stored."""
+    with _read(db) as conn:
         if client is not None:
-            ids = [client.hex]
+            ids = {client.hex}
         else:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT originator_id FROM stored_events UNION "
-                    "SELECT originator_id FROM event_chain UNION "
-                    "SELECT originator_id FROM chain_heads"
-                )
-            ]
+            # Every client any of the three tables names (the events' ids are uuids on
+            # PostgreSQL and text in caselog's tables, so they are gathered here, not in SQL).
+            tables = db.tables(conn)
+            ids = {
+                _hex(cid)
+                for table in ("stored_events", "event_chain", "chain_heads")
+                if table in tables
+                for (cid,) in conn.execute(f"SELECT DISTINCT originator_id FROM {table}")
+            }
         breaks: list[Break] = []
         heads: dict[str, tuple[int, bytes]] = {}
         events = 0
         for cid in sorted(ids):
-            found, tip, count = _client_breaks(conn, cid, key)
+            found, tip, count = _client_breaks(conn, db, cid, key)
             breaks.extend(found)
             events += count
             if tip is not None:
@@ -144,7 +180,7 @@ class AccessLogVerification(BaseModel):
     breaks: list[Break]
 
 
-def verify_access_log(path: str, key: bytes | None) -> AccessLogVerification:
+def verify_access_log(db: Database, key: bytes | None) -> AccessLogVerification:
     """Recompute the access log's chain; name each altered, removed or inserted entry.
 
     Kept out of the store-wide digest on purpose: every read appends to the log, so a
@@ -155,40 +191,41 @@ def verify_access_log(path: str, key: bytes | None) -> AccessLogVerification:
     def broken(seq: int, problem: str) -> None:
         breaks.append(Break(log="access_log", client_id=None, version=seq, problem=problem))
 
-    with closing(sqlite3.connect(path, timeout=30)) as conn:
-        conn.execute(ACCESS_LOG_TABLE)
-        rows = conn.execute(
-            "SELECT seq, CAST(at AS BLOB), CAST(actor AS BLOB), CAST(command AS BLOB), "
-            "CAST(client_id AS BLOB), CAST(link AS BLOB) FROM access_log ORDER BY seq"
-        )
-        previous, expected, last, entries = GENESIS, 1, 0, 0
-        for seq, at, actor, command, client_id, stored in rows:
-            entries += 1
-            fields = entry_fields(
-                bytes(at or b""), bytes(actor or b""), bytes(command or b""), client_id
+    previous, last, entries, issued = GENESIS, 0, 0, 0
+    with _read(db) as conn:
+        if "access_log" in db.tables(conn):
+            rows = conn.execute(
+                "SELECT seq, at, actor, command, client_id, link FROM access_log ORDER BY seq"
             )
-            computed = link(previous, fields, key)
-            if seq > expected:
-                for missing in range(expected, seq):
-                    broken(missing, "access log entry missing: deleted from the log")
-                # Its predecessor went with the deletion: this link cannot be checked.
-                previous = bytes(stored) if stored is not None else computed
-            elif stored is None:
-                broken(seq, "access log entry has no chain link: it was not written by caselog")
-                previous = computed
-            else:
-                if bytes(stored) != computed:
-                    broken(
-                        seq,
-                        "access log entry does not match its chain link: "
-                        "altered, inserted or an entry before it deleted",
-                    )
-                previous = bytes(stored)
-            expected, last = seq + 1, seq
-        (issued,) = conn.execute(
-            "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name='access_log'"
-        ).fetchone()
-    for missing in range(last + 1, int(issued) + 1):
+            expected = 1
+            for seq, at, actor, command, client_id, stored in rows:
+                entries += 1
+                fields = entry_fields(
+                    as_bytes(at or b""),
+                    as_bytes(actor or b""),
+                    as_bytes(command or b""),
+                    as_bytes(client_id) if client_id is not None else None,
+                )
+                computed = link(previous, fields, key)
+                if seq > expected:
+                    for missing in range(expected, seq):
+                        broken(missing, "access log entry missing: deleted from the log")
+                    # Its predecessor went with the deletion: this link cannot be checked.
+                    previous = as_bytes(stored) if stored is not None else computed
+                elif stored is None:
+                    broken(seq, "access log entry has no chain link: it was not written by caselog")
+                    previous = computed
+                else:
+                    if as_bytes(stored) != computed:
+                        broken(
+                            seq,
+                            "access log entry does not match its chain link: "
+                            "altered, inserted or an entry before it deleted",
+                        )
+                    previous = as_bytes(stored)
+                expected, last = seq + 1, seq
+            issued = last_issued(conn, db)
+    for missing in range(last + 1, issued + 1):
         broken(missing, "access log entry missing: deleted from the end of the log")
     head = previous.hex() if entries else None
     return AccessLogVerification(entries=entries, head=head, breaks=breaks)

@@ -68,7 +68,7 @@ def access_log_command(
     """
     url = db_url(db)
     settings = store_settings(url, unlock=False)
-    log = AccessLog(settings.path, settings.integrity_key)
+    log = AccessLog(settings.db, settings.integrity_key)
     app = _unlocked(url)
     wanted = _client(client, settings, app) if client else None
     names: dict[str, str] = {}

@@ -36,7 +36,18 @@ def main_options(
         typer.Option(
             "--db",
             metavar="URL",
-            help="Store: a SQLite path or sqlite:///path. Default: $CASELOG_DB, else ./caselog.db.",
+            help="Store: a SQLite path, sqlite:///path or postgresql://user@host:port/db"
+            "[?schema=name]. Default: $CASELOG_DB, else ./caselog.db.",
+            show_default=False,
+        ),
+    ] = None,
+    schema: Annotated[
+        str | None,
+        typer.Option(
+            "--schema",
+            metavar="NAME",
+            help="PostgreSQL schema holding the store, so several stores share one database "
+            "(same as ?schema=NAME). Default: $CASELOG_SCHEMA, else public.",
             show_default=False,
         ),
     ] = None,
@@ -44,8 +55,11 @@ def main_options(
     """An event-sourced, auditable record store for psychotherapy sessions.
 
     Example:  caselog --db clinic.db ingest transcripts/ && caselog recap alicia
+
+    PostgreSQL:  caselog --db postgresql://me@db.example:5432/records --schema clinic_a clients
     """
     Settings.db = db
+    Settings.schema = schema
     Settings.command = ctx.invoked_subcommand  # for the access log
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
@@ -69,7 +83,11 @@ app.command("export")(export_command)
 app.command("import")(import_command)
 app.command("erase")(erase_command)
 app.command("rotate-key")(rotate_key_command)
-app.add_typer(project_app, name="project", help="The materialised read models: status, rebuild.")
+app.add_typer(
+    project_app,
+    name="project",
+    help="The materialised read models: status, rebuild, follow, enable, disable.",
+)
 
 
 def main() -> None:

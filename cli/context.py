@@ -15,6 +15,7 @@ import typer
 from pydantic import BaseModel
 
 from caselog.adapters.access_log import AccessLog
+from caselog.adapters.database import with_schema
 from caselog.adapters.readmodels import ReadModels
 from caselog.adapters.store import DEFAULT_DB, open_store, store_settings
 from caselog.domain.errors import CaselogError, ClientWasErased, StoreError
@@ -29,7 +30,8 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         metavar="URL",
-        help="Store: a SQLite path or sqlite:///path. Default: $CASELOG_DB, else ./caselog.db.",
+        help="Store: a SQLite path, sqlite:///path or postgresql://user@host:port/db"
+        "[?schema=name]. Default: $CASELOG_DB, else ./caselog.db.",
         show_default=False,
     ),
 ]
@@ -49,13 +51,15 @@ class Settings:
     """Options given before the command (``caselog --db X ingest …``)."""
 
     db: str | None = None
+    schema: str | None = None
     # Set for each run, for the access log: the command invoked and its --actor, if any.
     command: str | None = None
     actor: str | None = None
 
 
 def db_url(given: str | None) -> str:
-    return given or Settings.db or os.environ.get("CASELOG_DB") or DEFAULT_DB
+    url = given or Settings.db or os.environ.get("CASELOG_DB") or DEFAULT_DB
+    return with_schema(url, Settings.schema or os.environ.get("CASELOG_SCHEMA"))
 
 
 def actor(given: str | None) -> str:

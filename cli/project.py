@@ -1,7 +1,9 @@
-"""Read-model commands: ``project status``, ``project rebuild`` and ``search``."""
+"""Read-model commands: ``project status``, ``rebuild``, ``follow``, ``enable``, ``disable``
+and ``search``."""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -9,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from caselog.adapters.follow import Aborted, Follower, Progress, stop_on_signals
 from caselog.adapters.readmodels import ProjectionStatus, ReadModels
 from caselog.adapters.store import set_read_models, store_settings
 from caselog.cli.context import (
@@ -18,13 +21,14 @@ from caselog.cli.context import (
     friendly,
     log_access,
     print_json,
+    print_json_lines,
     read_models,
     records,
     service,
 )
 
 project_app = typer.Typer(
-    help="The materialised read models: how far behind they are, and rebuilding them.",
+    help="The materialised read models: how far behind they are, rebuilding and following.",
     no_args_is_help=True,
 )
 
@@ -67,6 +71,75 @@ def rebuild_command(db: DbOption = None, as_json: JsonOption = False) -> None:
         print_json({"applied": applied, **status.model_dump(mode="json")})
         return
     _print_status(status, applied)
+
+
+@project_app.command("follow")
+@friendly
+def follow_command(
+    interval: Annotated[
+        float,
+        typer.Option(
+            min=0.01,
+            max=3600,
+            help="SQLite: seconds between polls while idle. (PostgreSQL is woken by "
+            "LISTEN/NOTIFY instead.)",
+        ),
+    ] = 0.5,
+    until_idle: Annotated[
+        bool,
+        typer.Option(
+            "--until-idle",
+            "--once",
+            help="Apply what is recorded now, then exit (for scripts and cron).",
+        ),
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Keep the read models current as events are recorded: a long-lived worker.
+
+    On PostgreSQL it is woken by LISTEN/NOTIFY as soon as events are committed; on
+    SQLite it polls every --interval seconds. Each batch is committed with the new
+    position, so it can be killed at any time: a restart resumes where it stopped
+    and applies every event exactly once, even beside other runners. SIGTERM or
+    Ctrl-C stops it after the batch in hand (a second one abandons that batch),
+    printing "stopped at position N". With --json it prints one JSON object per
+    line: start, each batch applied, stop.
+
+    Example:  caselog project follow --json
+
+    Example:  caselog --db postgresql://me@db.example/records project follow
+
+    Example:  caselog project follow --until-idle
+    """
+    models = read_models(db, "project follow")
+    models.only_if_kept = True  # stop, rather than bring back what `project disable` dropped
+    follower = Follower(models, interval=interval, on_batch=lambda p: _progress(p, as_json))
+    start = models.position()
+    mode = "until idle" if until_idle else follower.mode
+    if as_json:
+        print_json_lines([{"event": "start", "position": start, "mode": mode}])
+    else:
+        typer.echo(f"following {models.db.where} from position {start} ({mode})")
+    sys.stdout.flush()
+    try:
+        with stop_on_signals(follower):
+            follower.run(until_idle=until_idle)
+    except Aborted:
+        pass  # the batch in hand was rolled back; the position says where we are
+    position = models.position()
+    if as_json:
+        print_json_lines([{"event": "stop", "position": position, "applied": follower.applied}])
+    else:
+        typer.echo(f"stopped at position {position}")
+
+
+def _progress(progress: Progress, as_json: bool) -> None:
+    if as_json:
+        print_json_lines([{"event": "batch", **progress.__dict__}])
+    else:
+        typer.echo(f"applied {progress.applied} events: position {progress.position}")
+    sys.stdout.flush()
 
 
 @project_app.command("enable")

@@ -39,8 +39,9 @@ def erase_command(
     """Erase a client's record by destroying its data key (crypto-shredding).
 
     Appends a ClientErased event (no personal data), destroys the key, purges the
-    client from every read model, index and snapshot, then vacuums the file. The
-    chain still verifies; other clients are untouched. Refused on a plaintext store.
+    client from every read model, index and snapshot, then rewrites the freed storage
+    (SQLite: VACUUM; PostgreSQL: VACUUM FULL of the purged tables). The chain still
+    verifies; other clients are untouched. Refused on a plaintext store.
 
     Example:  caselog erase "Marcus Thompson" --reason "erasure request 2026-114" --yes
     """
@@ -74,14 +75,15 @@ def rotate_key_command(
 ) -> None:
     """Wrap every client's data key under a new master key, without rewriting events.
 
-    With a key file (<db>.key), a new key replaces it. With $CASELOG_KEY, put the new
-    key in $CASELOG_NEW_KEY (base64, 32 bytes); afterwards set $CASELOG_KEY to it.
+    With a key file (<db>.key; for PostgreSQL under $XDG_CONFIG_HOME/caselog/), a new
+    key replaces it. With $CASELOG_KEY, put the new key in $CASELOG_NEW_KEY (base64,
+    32 bytes); afterwards set $CASELOG_KEY to it.
 
     Example:  caselog --db clinic.db rotate-key
     """
     settings = store_settings(db_url(db))
     if settings.master_key is None:
-        raise StoreError(f"{settings.path} is a plaintext store: there is no key to rotate")
+        raise StoreError(f"{settings.where} is a plaintext store: there is no key to rotate")
     from_env = bool(os.environ.get("CASELOG_KEY"))
     if from_env:
         given = os.environ.get("CASELOG_NEW_KEY")
@@ -92,7 +94,7 @@ def rotate_key_command(
         new = new_master_key()
         # The new key is safe on disk before any data key is wrapped with it.
         write_key_file(_pending(settings.key_file), new)
-    count = rewrap(str(settings.path), settings.master_key, new)
+    count = rewrap(settings.db, settings.master_key, new)
     if from_env:
         typer.echo(f"re-wrapped {count} data keys; now set CASELOG_KEY to the new key")
         return

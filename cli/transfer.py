@@ -53,7 +53,7 @@ def export_command(
     if client is not None:
         one = open_records(db).client(client).id  # resolving it logs the access
     settings = store_settings(url, unlock=False)
-    log = AccessLog(settings.path, settings.integrity_key)
+    log = AccessLog(settings.db, settings.integrity_key)
 
     def logged(clients: list[UUID]) -> None:
         if one is None:  # all clients: each one exported is an access
@@ -94,7 +94,8 @@ def import_command(
         typer.Option(
             "--key-file",
             metavar="PATH",
-            help="The exported store's key file (<db>.key); copied next to the new store. "
+            help="The exported store's key file (<db>.key); copied to where the new store "
+            "keeps its key (next to a SQLite file; $XDG_CONFIG_HOME/caselog/ for PostgreSQL). "
             "Or set $CASELOG_KEY.",
         ),
     ] = None,
@@ -114,7 +115,7 @@ def import_command(
         print_json(
             {
                 "file": str(file),
-                "db": str(done.path),
+                "db": done.where,
                 "clients": done.clients,
                 "events": done.events,
                 "encrypted": done.encrypted,
@@ -122,6 +123,6 @@ def import_command(
             }
         )
         return
-    typer.echo(f"imported {done.events} events of {done.clients} clients into {done.path}")
+    typer.echo(f"imported {done.events} events of {done.clients} clients into {done.where}")
     if done.key_file is not None:
         typer.echo(f"{done.key_file} holds its key — back it up")

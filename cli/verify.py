@@ -50,8 +50,8 @@ def verify_command(
     """
     settings = store_settings(db_url(db), unlock=False)
     one = _client(client, settings.namespace) if client else None
-    report = verify_events(str(settings.path), settings.integrity_key, one)
-    access = verify_access_log(str(settings.path), settings.integrity_key)
+    report = verify_events(settings.db, settings.integrity_key, one)
+    access = verify_access_log(settings.db, settings.integrity_key)
     breaks = [*report.breaks, *access.breaks]
     if expect_digest is not None and expect_digest.strip() != report.digest:
         breaks.append(

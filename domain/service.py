@@ -96,6 +96,15 @@ class CaselogApplication(Application[UUID]):
                 return
             start = batch[-1].id
 
+    def _append(self, events: Sequence[DomainEvent]) -> None:
+        """Store events atomically, in one transaction (optimistic on their versions).
+
+        The event store directly, rather than ``save``: caselog decides with events,
+        not aggregates, and ``save`` checks each event against a runtime Protocol,
+        which costs more than encrypting it.
+        """
+        self.events.put(cast(Sequence[Any], events))
+
     def _snapshot(self, client: Client | None) -> None:
         """Keep the state after a session's save, so later reads start there.
 
@@ -132,7 +141,7 @@ class CaselogApplication(Application[UUID]):
             if dry_run or not events:
                 return outcome
             try:
-                self.save(*cast(Sequence[Any], events))
+                self._append(events)
             except IntegrityError:
                 continue  # another writer got there first: decide again on fresh state
             self._snapshot(project_client(client, events))
@@ -181,7 +190,7 @@ class CaselogApplication(Application[UUID]):
                 raise ClientNotFound(f"no client with id {cid}")
             event = decide(client)
             try:
-                self.save(event)
+                self._append([event])
             except IntegrityError:
                 continue  # another writer got there first: decide again on fresh state
             return event

@@ -169,6 +169,23 @@ class Records:
     def client(self, query: str) -> ClientRecord:
         """A client by name (case-insensitive), unique leading part of it, or id prefix."""
         self._refuse_erased(query)
+        record = self._exact(query) or self._matching(query)
+        if self.on_access is not None:
+            self.on_access(record)
+        return record
+
+    def _exact(self, query: str) -> ClientRecord | None:
+        """The client whose full name or id this is: found by its id, whatever the store's size."""
+        candidates = [self.app.client_id_for(query)]
+        with contextlib.suppress(ValueError):
+            candidates.append(UUID(query))
+        for cid in candidates:
+            if (state := self.app.get_client(cid)) is not None:
+                return ClientRecord(self.app, cid, state.name)
+        return None
+
+    def _matching(self, query: str) -> ClientRecord:
+        """The one client a leading part of a name, or of an id, names (a scan of every client)."""
         known = list(self.app.registered_clients())
         key = normalise_name(query)
         for matcher in (
@@ -178,10 +195,7 @@ class Records:
         ):
             found = [(cid, name) for cid, name in known if key and matcher(name, cid)]
             if len(found) == 1:
-                record = ClientRecord(self.app, *found[0])
-                if self.on_access is not None:
-                    self.on_access(record)
-                return record
+                return ClientRecord(self.app, *found[0])
             if len(found) > 1:
                 listed = "; ".join(f"{name} ({str(cid)[:8]})" for cid, name in found)
                 raise AmbiguousClient(f"{query!r} matches more than one client: {listed}")

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from caselog.adapters.database import Database, PostgresDatabase, store_database, with_schema
 from caselog.adapters.store import open_store
 from caselog.domain.service import CaselogApplication
 
@@ -16,9 +20,75 @@ def seed(prefix: str) -> Path:
     return next(p for p in SEEDS if p.name.startswith(prefix))
 
 
+POSTGRES_URL = os.environ.get("CASELOG_TEST_POSTGRES_URL", "")
+REQUIRE_POSTGRES = os.environ.get("CASELOG_REQUIRE_POSTGRES", "") not in ("", "0")
+
+# The store contract: every test that takes ``db`` runs once per backend.
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def pytest_report_header() -> str:
+    if POSTGRES_URL:
+        return f"PostgreSQL contract suite: {POSTGRES_URL}"
+    return (
+        "PostgreSQL contract suite: SKIPPED (set CASELOG_TEST_POSTGRES_URL, "
+        "e.g. postgresql://postgres@127.0.0.1:5432/test)"
+    )
+
+
+def postgres_store(name: str = "t") -> Iterator[str]:
+    """A fresh schema on the test server as a store URL; dropped afterwards."""
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("CASELOG_REQUIRE_POSTGRES is set but CASELOG_TEST_POSTGRES_URL is not")
+        pytest.skip("no PostgreSQL: set CASELOG_TEST_POSTGRES_URL to run the PostgreSQL suite")
+    schema = f"{name}_{uuid.uuid4().hex[:16]}"
+    url = f"{POSTGRES_URL}?schema={schema}"
+    try:
+        yield url
+    finally:
+        scratch = PostgresDatabase(url)
+        with scratch.autocommit() as conn:
+            # The store's own schema, and any sibling() a test made beside it.
+            names = conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE ?", (schema + "%",)
+            ).fetchall()
+            for (found,) in names:
+                conn.execute(f'DROP SCHEMA "{found}" CASCADE')
+        scratch.close()
+
+
+def sibling(db: str, name: str) -> str:
+    """Another store beside ``db`` on the same backend: a file next to it, or a schema."""
+    if db.startswith("postgresql://"):
+        return with_schema(db, f"{PostgresDatabase(db).schema}_{name}")
+    return f"{db}.{name}"
+
+
+@pytest.fixture(autouse=True)
+def _own_config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A PostgreSQL store's key file goes under $XDG_CONFIG_HOME: keep it in the test's dir.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store URL, on SQLite (a file under tmp_path) and on PostgreSQL (its own schema)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.db")
+    else:
+        yield from postgres_store()
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> str:
+def sqlite_db(tmp_path: Path) -> str:
+    """A SQLite store, for what only a file has (its mode, its bytes on disk)."""
     return str(tmp_path / "store.db")
+
+
+def raw(db: str) -> Database:
+    """The store's own database, for tests that read or damage it behind caselog's back."""
+    return store_database(db)
 
 
 @pytest.fixture

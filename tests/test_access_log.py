@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 
 import pytest
 
 from caselog.adapters.access_log import ACCESS_LOG_TABLE, AccessLog, entry_fields
 from caselog.adapters.chain import GENESIS, link
+from caselog.adapters.database import PostgresDatabase, database
 from caselog.adapters.store import open_store
-from tests.conftest import FIXTURES, Cli
+from tests.conftest import FIXTURES, Cli, raw
 
 
 @pytest.fixture
@@ -21,13 +21,13 @@ def seeded(cli: Cli) -> Cli:
 
 
 def _entries(db: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        conn.execute(ACCESS_LOG_TABLE)
+    store = raw(db)
+    with store.transaction() as conn:
+        conn.execute(store.ddl(ACCESS_LOG_TABLE))
         rows = conn.execute(
             "SELECT seq, at, actor, command, client_id, link FROM access_log ORDER BY seq"
         ).fetchall()
-    conn.close()
-    return rows
+    return [(*row[:5], bytes(row[5])) for row in rows]
 
 
 def _marcus(db: str) -> str:
@@ -35,9 +35,8 @@ def _marcus(db: str) -> str:
 
 
 def _sql(db: str, statement: str, *params: object) -> None:
-    with sqlite3.connect(db) as conn:
+    with raw(db).transaction() as conn:
         conn.execute(statement, params)
-    conn.close()
 
 
 def _verify(cli: Cli) -> tuple[int, dict]:
@@ -77,11 +76,9 @@ def test_a_failed_lookup_logs_nothing_and_names_stay_out_of_the_log(seeded):
     assert seeded("sessions", "nobody").exit_code == 1
     assert _entries(seeded.db) == []
     seeded("sessions", "marcus")
-    with sqlite3.connect(seeded.db) as conn:
-        dump = "\n".join(conn.iterdump())
-    conn.close()
-    logged = [line for line in dump.splitlines() if "access_log" in line]
-    assert logged and not any("Marcus" in line for line in logged)
+    logged = _entries(seeded.db)
+    assert logged and not any(b"Marcus" in str(field).encode() for e in logged for field in e)
+    assert logged[0][4] == _marcus(seeded.db)  # the id stands for the name
 
 
 def test_listings_of_the_whole_store_are_logged_without_a_client(seeded):
@@ -111,7 +108,7 @@ def test_access_log_lists_filters_and_logs_its_own_read(seeded):
 
 def test_access_log_reads_ids_without_the_decryption_key(seeded, tmp_path):
     seeded("sessions", "marcus")
-    (tmp_path / "store.db.key").rename(tmp_path / "elsewhere.key")
+    raw(seeded.db).default_key_file().rename(tmp_path / "elsewhere.key")
     result = seeded("access-log", "--client", "Marcus Thompson", "--json")
     assert result.exit_code == 0, result.output
     [row] = [json.loads(line) for line in result.stdout.splitlines()]
@@ -199,9 +196,9 @@ def test_an_inserted_entry_is_named(logged):
     assert code == 1 and _access_breaks(report) == [5]
 
 
-def test_a_keyed_log_catches_links_recomputed_without_the_key(tmp_path, monkeypatch):
+def test_a_keyed_log_catches_links_recomputed_without_the_key(db, monkeypatch):
     monkeypatch.setenv("CASELOG_INTEGRITY_KEY", "k3y for this store")
-    cli = Cli(str(tmp_path / "keyed.db"))
+    cli = Cli(db)
     assert cli("ingest", str(FIXTURES)).exit_code == 0
     cli("sessions", "marcus")
     assert _verify(cli)[0] == 0
@@ -213,12 +210,16 @@ def test_a_keyed_log_catches_links_recomputed_without_the_key(tmp_path, monkeypa
 
 
 def test_concurrent_appends_stay_one_chain(seeded):
-    log = AccessLog(seeded.db, None)
     cid = open_store(seeded.db).client_id_for("Alex")
 
     def read(n: int) -> None:
+        # Each writer on its own connection, as separate processes would be.
+        store = database(seeded.db)
+        log = AccessLog(store, None)
         for _ in range(10):
             log.append(actor=f"t{n}", command="sessions", client_ids=[cid])
+        if isinstance(store, PostgresDatabase):
+            store.close()
 
     threads = [threading.Thread(target=read, args=(n,)) for n in range(4)]
     for t in threads:
@@ -230,8 +231,8 @@ def test_concurrent_appends_stay_one_chain(seeded):
     assert [e[0] for e in _entries(seeded.db)] == list(range(1, 41))
 
 
-def test_reads_across_clients_log_each_client_shown(tmp_path):
-    cli = Cli(str(tmp_path / "plain.db"))
+def test_reads_across_clients_log_each_client_shown(db):
+    cli = Cli(db)
     assert cli("ingest", str(FIXTURES), "--plaintext").exit_code == 0
     app = open_store(cli.db)
     marcus, alicia = (app.client_id_for(n).hex for n in ("Marcus Thompson", "Alicia Rodriguez"))
@@ -242,3 +243,42 @@ def test_reads_across_clients_log_each_client_shown(tmp_path):
     assert cli("homework", "--all-clients").exit_code == 0
     shown = {e[4] for e in _entries(cli.db) if e[3] == "homework"}
     assert marcus in shown and alicia in shown
+
+
+def test_an_access_log_that_cannot_be_written_fails_in_one_line(seeded):
+    seeded("sessions", "marcus")
+    _sql(seeded.db, "ALTER TABLE access_log RENAME COLUMN link TO moved")
+    result = seeded("sessions", "marcus")
+    assert result.exit_code == 1 and result.stderr.startswith(f"error: {raw(seeded.db).where}: ")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_an_append_that_fails_midway_leaves_no_gap(seeded):
+    """A failed append rolls back whole, and its numbers with it: no false "deleted"
+    (on PostgreSQL a sequence would keep the numbers it handed out)."""
+    seeded("sessions", "marcus")
+    log = AccessLog(raw(seeded.db), None)
+    cid = open_store(seeded.db).client_id_for("Alex")
+
+    def interrupted():
+        yield cid
+        yield cid
+        raise KeyboardInterrupt  # e.g. ^C while a multi-client read is being logged
+
+    with pytest.raises(KeyboardInterrupt):
+        log.append(actor="t", command="homework", client_ids=interrupted())
+    assert len(_entries(seeded.db)) == 1
+    assert _verify(seeded) == (0, _verify(seeded)[1])
+    assert log.append(actor="t", command="homework", client_ids=[cid]) == [2]
+    code, report = _verify(seeded)
+    assert code == 0 and report["access_log_entries"] == 2, report["breaks"]
+
+
+def test_a_log_from_before_its_head_table_counts_from_its_serial_key(logged):
+    """Stores whose log predates ``access_log_head`` keep their gap detection."""
+    _sql(logged.db, "DROP TABLE access_log_head")
+    assert _verify(logged)[0] == 0
+    _sql(logged.db, "DELETE FROM access_log WHERE seq=4")
+    code, report = _verify(logged)
+    assert code == 1 and _access_breaks(report) == [4]
+    assert AccessLog(raw(logged.db), None).append(actor="t", command="c", client_ids=[None]) == [5]

@@ -50,6 +50,6 @@ def test_the_readmes_python_example_runs(tmp_path, monkeypatch):
 
 def test_the_readmes_cli_tour_commands_are_real_commands():
     text = README.read_text()
-    used = set(re.findall(r"^\$ caselog (?:--db \S+ )?([a-z-]+)", text, re.M))
+    used = set(re.findall(r"^\$ caselog (?:--(?:db|schema) \S+ )*([a-z-]+)", text, re.M))
     groups = {g.name for g in app.registered_groups}
     assert used and used <= set(COMMANDS) | groups

@@ -1,4 +1,5 @@
-"""Real `caselog` processes on a real SQLite file: racing writers, and a writer killed mid-ingest.
+"""Real `caselog` processes on real SQLite and PostgreSQL stores: racing writers, and a writer
+killed mid-ingest.
 
 Every process here is a separate OS process running the installed command, so the store's
 guarantees are tested across connections, transactions and a SIGKILL — not inside one Python.
@@ -10,7 +11,6 @@ import hashlib
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from caselog.adapters.crypto import encode_key
 from caselog.adapters.store import open_records
+from caselog.domain.errors import StoreError
+from tests.conftest import BACKENDS, postgres_store, raw
 from tests.transcripts import CLIENTS, transcript_text, write_transcript
 
 TIMEOUT = 120
@@ -48,6 +51,14 @@ main()
 """
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _master_key():
+    # One master key from the environment for every process, so no store needs a key file.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CASELOG_KEY", encode_key(bytes(range(32))))
+        yield
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("CASELOG_DB", None)
@@ -56,7 +67,7 @@ def _env() -> dict[str, str]:
     return env
 
 
-def caselog(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def caselog(db: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*CASELOG, "--db", str(db), *args],
         capture_output=True,
@@ -72,7 +83,7 @@ def _no_traceback(*outputs: str) -> None:
         assert "Traceback" not in output, output
 
 
-def race(workdir: Path, db: Path, *commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
+def race(workdir: Path, db: str, *commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
     """Run each command as its own process, all released at the same instant."""
     workdir.mkdir(parents=True, exist_ok=True)
     start = workdir / "start"
@@ -106,7 +117,7 @@ def race(workdir: Path, db: Path, *commands: list[str]) -> list[subprocess.Compl
     ]
 
 
-def sessions_of(db: Path, client: str) -> list[dict]:
+def sessions_of(db: str, client: str) -> list[dict]:
     result = caselog(db, "sessions", client, "--json")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -120,9 +131,8 @@ def _one_row(result: subprocess.CompletedProcess[str]) -> dict:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Path:
+def store(tmp_path: Path, db: str) -> str:
     """A store created by one ingest (of a client the racers do not touch)."""
-    db = tmp_path / "store.db"
     first = write_transcript(tmp_path / "setup", CLIENTS[-1], 1)
     created = caselog(db, "ingest", str(first), "--json")
     assert created.returncode == 0, created.stderr
@@ -173,34 +183,33 @@ SESSIONS_PER_CLIENT = 25
 TURNS = 30  # long enough that recording 200 files takes a while to interrupt
 
 
-def _stored_events(db: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-    except sqlite3.OperationalError:
+def _stored_events(db: str) -> int:
+    if not db.startswith("postgresql://") and not Path(db).exists():
         return 0  # not created yet
     try:
-        (count,) = conn.execute("SELECT count(*) FROM stored_events").fetchone()
-        return int(count)
-    except sqlite3.OperationalError:
-        return 0  # no table yet
-    finally:
-        conn.close()
+        with raw(db).autocommit() as conn:
+            if "stored_events" not in raw(db).tables(conn):
+                return 0  # no table yet
+            (count,) = conn.execute("SELECT count(*) FROM stored_events").fetchone()
+            return int(count)
+    except StoreError:
+        return 0
 
 
 @dataclass(frozen=True)
 class Crash:
     folder: Path
-    db: Path
+    db: str
     events_at_kill: int
     sessions_at_kill: int
     event_totals_at_kill: int
     verify_after_kill: subprocess.CompletedProcess[str]
     rerun: subprocess.CompletedProcess[str]
     verify_after_rerun: subprocess.CompletedProcess[str]
-    reference_db: Path
+    reference_db: str
 
 
-def _kill_partway(folder: Path, db: Path) -> None:
+def _kill_partway(folder: Path, db: str) -> None:
     """Start an ingest of ``folder`` and SIGKILL it once some, but not all, files are in."""
     proc = subprocess.Popen(
         [*CASELOG, "--db", str(db), "ingest", str(folder), "--json"],
@@ -222,8 +231,22 @@ def _kill_partway(folder: Path, db: Path) -> None:
             proc.wait()
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def crash_stores(request, tmp_path_factory):
+    """The killed store and the uninterrupted reference, on one backend."""
+    if request.param == "sqlite":
+        root = tmp_path_factory.mktemp("stores")
+        yield str(root / "killed.db"), str(root / "uninterrupted.db")
+        return
+    killed, reference = postgres_store("killed"), postgres_store("reference")
+    yield next(killed), next(reference)
+    for scratch in (killed, reference):
+        scratch.close()
+
+
 @pytest.fixture(scope="module")
-def crash(tmp_path_factory) -> Crash:
+def crash(tmp_path_factory, crash_stores) -> Crash:
+    db, reference_db = crash_stores
     root = tmp_path_factory.mktemp("crash")
     folder = root / "transcripts"
     for client in CLIENTS:
@@ -231,7 +254,6 @@ def crash(tmp_path_factory) -> Crash:
             write_transcript(folder, client, session, turns=TURNS)
     assert len(list(folder.iterdir())) == 200
 
-    db = root / "killed.db"
     _kill_partway(folder, db)
     events_at_kill = _stored_events(db)
     verify_after_kill = caselog(db, "verify")
@@ -239,7 +261,6 @@ def crash(tmp_path_factory) -> Crash:
     rerun = caselog(db, "ingest", str(folder), "--json")
     verify_after_rerun = caselog(db, "verify")
 
-    reference_db = root / "uninterrupted.db"
     assert caselog(reference_db, "ingest", str(folder)).returncode == 0
     return Crash(
         folder=folder,
@@ -288,7 +309,7 @@ def test_rerunning_a_killed_ingest_records_every_file_exactly_once(crash):
 
 
 def test_each_session_after_the_rerun_is_recorded_from_its_own_file(crash):
-    records = open_records(str(crash.db))
+    records = open_records(crash.db)
     for client in CLIENTS:
         for s in records.client(client).sessions():
             text = transcript_text(client, s.number, turns=TURNS)
@@ -296,8 +317,8 @@ def test_each_session_after_the_rerun_is_recorded_from_its_own_file(crash):
 
 
 def test_a_killed_then_resumed_ingest_holds_the_same_record_as_an_uninterrupted_one(crash):
-    def record(db: Path) -> dict[str, list[dict]]:
-        records = open_records(str(db))
+    def record(db: str) -> dict[str, list[dict]]:
+        records = open_records(db)
         return {
             view.name: [
                 {k: v for k, v in e.as_json_line().items() if k not in ("recorded_at", "actor")}

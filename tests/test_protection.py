@@ -1,18 +1,25 @@
-"""Encryption at rest, keys, and erasure by crypto-shredding — on real files."""
+"""Encryption at rest, keys, and erasure by crypto-shredding — on SQLite and PostgreSQL.
+
+What a store holds is read two ways: every value of every table of the store (both
+engines), and, for SQLite, every byte of its files (freed pages included).
+"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from caselog.adapters.crypto import encode_key, new_master_key
+from caselog.adapters.database import PostgresDatabase
 from caselog.adapters.parsing import parse_transcript
+from caselog.adapters.readmodels_sql import TABLES as READ_MODEL_TABLES
 from caselog.domain.transcript import SECTION_KEYS, Utterance
-from tests.conftest import FIXTURES, Cli, event_count, seed
+from tests.conftest import FIXTURES, Cli, event_count, postgres_store, raw, seed, sibling
 
 
 def _plaintexts(prefix: str) -> list[bytes]:
@@ -26,16 +33,47 @@ def _plaintexts(prefix: str) -> list[bytes]:
     return [t.encode() for t in found]
 
 
-def _store_bytes(db: str) -> bytes:
-    """Every byte of the database and its -wal/-shm files (the key file is not the store)."""
-    files = [p for p in Path(db).parent.glob(Path(db).name + "*") if not p.name.endswith(".key")]
+def _file_bytes(db: str) -> bytes:
+    """Every byte of a SQLite database and its -wal/-shm files (not its key file)."""
+    files = [Path(db + suffix) for suffix in ("", "-wal", "-shm") if Path(db + suffix).exists()]
     assert Path(db) in files
     return b"".join(p.read_bytes() for p in files)
 
 
+def _as_bytes(value: Any) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode()
+
+
+def _table_bytes(db: str) -> bytes:
+    """Every value of every table of the store, as the engine returns it (text as UTF-8,
+    bytea and blobs as stored): what any client of the database can read."""
+    store = raw(db)
+    with store.transaction() as conn:
+        tables = sorted(store.tables(conn))
+        assert "stored_events" in tables
+        values = [
+            _as_bytes(value)
+            for table in tables
+            for row in conn.execute(f'SELECT * FROM "{table}"').fetchall()
+            for value in row
+            if value is not None
+        ]
+    return b"\n".join(values)
+
+
 def _leaks(db: str, prefixes: tuple[str, ...]) -> list[bytes]:
-    raw = _store_bytes(db)
-    return [t for p in prefixes for t in _plaintexts(p) if t in raw]
+    """The seeds' sentences, names and summary items found in the store: in any table on
+    either engine, and on SQLite anywhere in its files."""
+    held = _table_bytes(db)
+    if raw(db).kind == "sqlite":
+        held += _file_bytes(db)
+    return [t for p in prefixes for t in _plaintexts(p) if t in held]
+
+
+def _key_file(db: str) -> Path:
+    return raw(db).default_key_file()
 
 
 def test_an_encrypted_store_holds_no_sentence_name_or_summary_item_in_any_file(cli):
@@ -44,12 +82,12 @@ def test_an_encrypted_store_holds_no_sentence_name_or_summary_item_in_any_file(c
     assert cli("replay", "alicia", "--session", "1").exit_code == 0  # and it still reads
 
 
-def test_a_plaintext_store_is_made_on_request_and_says_so(tmp_path):
+def test_a_plaintext_store_is_made_on_request_and_says_so(db):
     for how, env in ((["--plaintext"], None), ([], {"CASELOG_ENCRYPTION": "off"})):
-        cli = Cli(str(tmp_path / f"plain{len(how)}.db"))
+        cli = Cli(sibling(db, f"plain{len(how)}"))
         assert cli("ingest", *how, str(seed("002")), env=env).exit_code == 0
         assert _leaks(cli.db, ("002",)), "the plaintext store holds the text as written"
-        assert not Path(cli.db + ".key").exists()
+        assert not _key_file(cli.db).exists()
 
 
 def test_plaintext_is_refused_for_a_store_that_is_already_encrypted(cli):
@@ -58,10 +96,16 @@ def test_plaintext_is_refused_for_a_store_that_is_already_encrypted(cli):
     assert result.exit_code == 1 and "already encrypted" in result.stderr
 
 
-def test_the_database_and_key_files_are_readable_by_their_owner_only(cli):
+def test_the_key_file_is_readable_by_its_owner_only(cli):
     assert cli("ingest", str(seed("002"))).exit_code == 0
-    for path in (cli.db, cli.db + ".key"):
-        assert stat.S_IMODE(Path(path).stat().st_mode) == 0o600, path
+    assert stat.S_IMODE(_key_file(cli.db).stat().st_mode) == 0o600
+
+
+def test_the_sqlite_database_and_key_files_are_readable_by_their_owner_only(sqlite_db):
+    cli = Cli(sqlite_db)
+    assert cli("ingest", str(seed("002"))).exit_code == 0
+    for path in (Path(cli.db), _key_file(cli.db)):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
 def test_a_wrong_or_missing_key_is_one_line_and_writes_nothing(cli):
@@ -70,29 +114,44 @@ def test_a_wrong_or_missing_key_is_one_line_and_writes_nothing(cli):
     wrong = cli("ingest", str(seed("004")), env={"CASELOG_KEY": encode_key(new_master_key())})
     assert wrong.exit_code == 1 and "wrong key" in wrong.stderr
     assert "Traceback" not in wrong.output and len(wrong.stderr.strip().splitlines()) == 1
-    Path(cli.db + ".key").rename(cli.db + ".elsewhere")
+    key_file = _key_file(cli.db)
+    elsewhere = key_file.with_name("elsewhere")
+    key_file.rename(elsewhere)
     missing = cli("ingest", str(seed("004")))
     assert missing.exit_code == 1 and "key was not found" in missing.stderr
-    assert not Path(cli.db + ".key").exists(), "no new key may be made for an existing store"
-    Path(cli.db + ".elsewhere").rename(cli.db + ".key")
+    assert not key_file.exists(), "no new key may be made for an existing store"
+    elsewhere.rename(key_file)
     assert event_count(cli.db) == before
 
 
 def _stored(db: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT * FROM stored_events ORDER BY rowid").fetchall()
-    conn.close()
-    return rows
+    with raw(db).transaction() as conn:
+        rows = conn.execute(
+            "SELECT * FROM stored_events ORDER BY originator_id, originator_version"
+        ).fetchall()
+    return [tuple(_as_bytes(v) for v in row) for row in rows]
+
+
+def _wrapped(db: str) -> dict[str, bytes]:
+    with raw(db).transaction() as conn:
+        rows = conn.execute("SELECT client_id, wrapped FROM caselog_keys").fetchall()
+    return {cid: bytes(wrapped) for cid, wrapped in rows}
 
 
 def test_rotating_the_key_rewraps_data_keys_without_rewriting_events(cli):
     assert cli("ingest", str(FIXTURES)).exit_code == 0
-    old_key = Path(cli.db + ".key").read_text()
+    old_key = _key_file(cli.db).read_text()
     events = _stored(cli.db)
+    wrapped = _wrapped(cli.db)
     result = cli("rotate-key")
     assert result.exit_code == 0, result.output
-    assert Path(cli.db + ".key").read_text() != old_key
+    assert str(_key_file(cli.db)) in result.stdout and "re-wrapped 3 data keys" in result.stdout
+    assert _key_file(cli.db).read_text() != old_key
+    assert stat.S_IMODE(_key_file(cli.db).stat().st_mode) == 0o600
     assert _stored(cli.db) == events
+    rewrapped = _wrapped(cli.db)
+    assert rewrapped.keys() == wrapped.keys() and len(wrapped) == 3
+    assert all(rewrapped[c] != wrapped[c] for c in wrapped)
     assert cli("summary", "alicia", "--session", "1").exit_code == 0
     stale = cli("sessions", "alicia", env={"CASELOG_KEY": old_key.strip()})
     assert stale.exit_code == 1 and "wrong key" in stale.stderr
@@ -109,9 +168,10 @@ def erased(cli: Cli) -> tuple[Cli, str]:
     return cli, alicia
 
 
-def test_after_erasure_no_plaintext_of_the_client_remains_in_any_file(erased):
+def test_after_erasure_no_plaintext_of_the_client_remains_in_the_store(erased):
     cli, _ = erased
-    assert _leaks(cli.db, ("004",)) == []
+    assert _leaks(cli.db, ("004",)) == []  # any table; and on SQLite, any byte of its files
+    assert _leaks(cli.db, ("002",)), "the other clients' read models are still there"
     kindness = cli("search", "kindness meditation", "--json")
     assert kindness.exit_code == 0, kindness.output
     assert json.loads(kindness.stdout) == []
@@ -136,8 +196,8 @@ def test_an_erased_record_says_when_and_by_whom_instead_of_failing(erased):
     assert log["type"] == "ClientErased" and log["actor"] == "dpo"
 
 
-def test_erasure_is_refused_on_a_plaintext_store_and_without_confirmation(tmp_path):
-    cli = Cli(str(tmp_path / "plain.db"))
+def test_erasure_is_refused_on_a_plaintext_store_and_without_confirmation(db):
+    cli = Cli(db)
     assert cli("ingest", "--plaintext", str(seed("004"))).exit_code == 0
     before = event_count(cli.db)
     unconfirmed = cli("erase", "Marcus Thompson", "--reason", "r")
@@ -160,3 +220,40 @@ def test_an_encrypted_store_keeps_read_models_only_when_asked(cli):
     assert cli("project", "disable").exit_code == 0
     assert cli("search", "kindness").exit_code == 1
     assert _leaks(cli.db, ("000", "001", "002", "003", "004")) == []
+
+
+@pytest.fixture
+def postgresql() -> Iterator[str]:
+    yield from postgres_store("erase")
+
+
+@pytest.mark.postgres
+def test_erasure_on_postgresql_rewrites_every_purged_table(postgresql):
+    """VACUUM FULL writes each purged table to a new file and unlinks the old one, which
+    still held the deleted rows' bytes (the PostgreSQL counterpart of SQLite's VACUUM)."""
+    cli = Cli(postgresql)
+    assert cli("project", "enable").exit_code == 0
+    assert cli("ingest", str(FIXTURES)).exit_code == 0
+    assert "Marcus" in cli("search", "kindness meditation").stdout  # the read models hold him
+    store = raw(postgresql)
+    assert isinstance(store, PostgresDatabase)
+
+    def files() -> dict[str, int]:
+        with store.autocommit() as conn:
+            return {
+                table: conn.execute(
+                    "SELECT pg_relation_filenode(?)", (f'"{store.schema}"."{table}"',)
+                ).fetchone()[0]
+                for table in store.tables(conn)
+            }
+
+    before = files()
+    result = cli("erase", "Marcus Thompson", "--reason", "request 17", "--yes")
+    assert result.exit_code == 0, result.output
+    after = files()
+    purged = {"stored_snapshots", "caselog_keys", *READ_MODEL_TABLES}
+    assert purged <= before.keys()
+    assert [t for t in sorted(purged) if after[t] == before[t]] == []
+    # The record itself is not rewritten: its events stay, as ciphertext, and verify.
+    assert after["stored_events"] == before["stored_events"]
+    assert cli("verify").exit_code == 0

@@ -1,24 +1,26 @@
-"""Read models on real SQLite stores: search, open homework, sessions, catch-up, exactly-once."""
+"""Read models on real stores (SQLite and PostgreSQL): search, open homework, sessions,
+catch-up, exactly-once."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
+from pathlib import Path
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
+from caselog.adapters.erasure import erase_client
 from caselog.adapters.ingest import IngestOptions, ingest
 from caselog.adapters.readmodels import ReadModels
-from caselog.adapters.readmodels_sql import TABLES, fts_query
-from caselog.adapters.store import open_store
+from caselog.adapters.readmodels_sql import TABLES, Changes, fts_query
+from caselog.adapters.store import open_store, set_read_models, store_settings
 from caselog.cli.project import project_app, search_command
 from caselog.domain.events import DomainEvent, UtteranceRecorded
 from caselog.domain.service import CaselogApplication
 from caselog.projections.homework import fold_homework, open_homework
 from caselog.projections.sessions import fold_sessions
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, raw, sibling
 from tests.sessions import parsed
 
 MARCUS = "Marcus Thompson"
@@ -53,10 +55,24 @@ def _run(db: str, *args: str):
     return CliRunner().invoke(_cli_app(), [*args, "--db", db])
 
 
+COLUMNS = {
+    "readmodel_clients": "client_id, name",
+    "readmodel_homework": "client_id, homework_id, session, number, text, status",
+    "readmodel_sessions": "client_id, session, date, professional, utterances, ended_reason,"
+    " source_file",
+    "readmodel_utterances": "client_id, session, seq, speaker, role, text",
+}
+assert set(COLUMNS) == set(TABLES)
+
+
 def _snapshot(db: str) -> dict[str, list[tuple]]:
-    """Every read-model table's rows, in a stable order."""
-    with sqlite3.connect(db) as conn:
-        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall()) for t in TABLES}
+    """Every read-model table's rows, in a stable order (read behind caselog's back)."""
+    store = raw(db)
+    with store.autocommit() as conn:
+        return {
+            t: sorted((tuple(r) for r in conn.execute(f"SELECT {c} FROM {t}")), key=repr)
+            for t, c in COLUMNS.items()
+        }
 
 
 # --- search -------------------------------------------------------------------------
@@ -189,7 +205,7 @@ def test_status_and_rebuild_through_the_cli(seeded, db):
 
 
 def test_every_read_model_command_help_shows_an_example():
-    for args in (["project", "status"], ["project", "rebuild"], ["search"]):
+    for args in (["project", "status"], ["project", "rebuild"], ["project", "follow"], ["search"]):
         out = CliRunner().invoke(_cli_app(), [*args, "--help"]).stdout
         assert "Example:" in out and f"caselog {' '.join(args)}" in out
 
@@ -209,15 +225,15 @@ class _FailingReadModels(ReadModels):
         self.fail_at = fail_at
         self.seen = 0
 
-    def apply_event(self, event: DomainEvent, cur: sqlite3.Cursor) -> None:
-        super().apply_event(event, cur)
+    def apply_event(self, event: DomainEvent, changes: Changes) -> None:
+        super().apply_event(event, changes)
         if isinstance(event, UtteranceRecorded):
             self.seen += 1
             if self.seen == self.fail_at:
                 raise _Crash
 
 
-def test_a_batch_that_fails_mid_way_changes_neither_position_nor_views(app, db, tmp_path):
+def test_a_batch_that_fails_mid_way_changes_neither_position_nor_views(app, db):
     _ingest(app, SEEDS[:1])
     models = ReadModels(app)
     models.catch_up()
@@ -228,15 +244,16 @@ def test_a_batch_that_fails_mid_way_changes_neither_position_nor_views(app, db, 
     assert models.status().position == before_status.position
     assert _snapshot(db) == before
     models.catch_up()
-    clean = open_store(str(tmp_path / "clean.db"), create=True)
+    clean_db = sibling(db, "clean")
+    clean = open_store(clean_db, create=True, plaintext=True)
     _ingest(clean, SEEDS)
     ReadModels(clean).catch_up()
-    assert _without_ids(_snapshot(db)) == _without_ids(_snapshot(str(tmp_path / "clean.db")))
+    assert _without_ids(_snapshot(db)) == _without_ids(_snapshot(clean_db))
 
 
 def _without_ids(snapshot: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
     """Client ids differ between stores (each has its own namespace): compare the rest."""
-    return {t: sorted(row[1:] for row in rows) for t, rows in snapshot.items()}
+    return {t: sorted((row[1:] for row in rows), key=repr) for t, rows in snapshot.items()}
 
 
 def test_an_unknown_event_type_raises_instead_of_being_skipped(app):
@@ -247,7 +264,7 @@ def test_an_unknown_event_type_raises_instead_of_being_skipped(app):
 
     event = Invented(originator_id=app.client_id_for("x"), originator_version=1, actor="t")
     with pytest.raises(TypeError, match="Invented"):
-        apply(event, sqlite3.connect(":memory:").cursor())
+        apply(event, Changes())
 
 
 def test_the_same_source_recorded_twice_is_applied_once(app):
@@ -256,3 +273,41 @@ def test_the_same_source_recorded_twice_is_applied_once(app):
     app.record_session(parsed(body="once"), actor="t")  # unchanged: no new events
     models.catch_up()
     assert [r.utterances for r in models.sessions_by_date()] == [2]
+
+
+# --- erasure while the read models lag ----------------------------------------------------
+
+
+def _store_bytes(db: str) -> bytes:
+    """Everything the store holds: every table's rows on either engine, and on SQLite
+    every byte of its files (freed pages and the write-ahead log included)."""
+    store = raw(db)
+    with store.autocommit() as conn:
+        held = repr(
+            [conn.execute(f"SELECT * FROM {t}").fetchall() for t in sorted(store.tables(conn))]
+        ).encode()
+    if store.kind == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            path = Path(db + suffix)
+            if path.exists():
+                held += path.read_bytes()
+    return held
+
+
+def test_an_erasure_the_read_models_had_not_applied_yet_leaves_no_plaintext(db):
+    """A long-lived runner still holding a client's key decodes the client's events after the
+    erasure was purged; applying the erasure then deletes and reclaims what it wrote."""
+    writer = open_store(db, create=True)  # encrypted; this process keeps the client's key
+    settings = store_settings(db)
+    set_read_models(settings, True)
+    writer.record_session(parsed(body="zebracorn"), actor="t")
+    client = writer.client_id_for("Jo Example")
+    lagging = ReadModels(writer)  # has applied nothing yet
+
+    eraser = open_store(db)
+    erase_client(eraser, settings, client, actor="dpo", reason="request 17")
+    assert b"zebracorn" not in _store_bytes(db)
+
+    assert lagging.catch_up() == writer.recorder.max_notification_id()
+    assert lagging.search("zebracorn") == [] and lagging.sessions_by_date() == []
+    assert b"zebracorn" not in _store_bytes(db)

@@ -1,11 +1,14 @@
-"""Property: for any history, the read models say what folding each client's events says."""
+"""Property: for any history, the read models say what folding each client's events says,
+on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from hypothesis import event, given, settings
 
 from caselog.adapters.readmodels import ReadModels
@@ -14,7 +17,22 @@ from caselog.domain.events import EntryRetracted, UtteranceRecorded
 from caselog.domain.service import CaselogApplication
 from caselog.projections.homework import fold_homework, open_homework
 from caselog.projections.sessions import fold_sessions
+from tests.conftest import BACKENDS, postgres_store
 from tests.histories import correct_step, histories, record_step, status_step
+
+
+@contextmanager
+def fresh_store(backend: str) -> Iterator[str]:
+    """A new, empty store for one example (a function-scoped fixture would be shared)."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield str(Path(tmp) / "store.db")
+    else:
+        scratch = postgres_store("prop")
+        try:
+            yield next(scratch)
+        finally:
+            scratch.close()  # runs its cleanup: the schema is dropped
 
 
 def _assert_models_match_folds(app: CaselogApplication, models: ReadModels) -> None:
@@ -38,17 +56,18 @@ def _assert_models_match_folds(app: CaselogApplication, models: ReadModels) -> N
         assert [(r.session, r.utterances, r.date) for r in mine] == [
             (v.number, v.utterances, v.date) for v in fold_sessions(events)
         ]
-    with sqlite3.connect(models.path) as conn:
+    with models.db.autocommit() as conn:
         (rows,) = conn.execute("SELECT count(*) FROM readmodel_utterances").fetchone()
     assert rows == utterances
     assert models.status().lag == 0
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @settings(max_examples=25, deadline=None)
-@given(histories)
-def test_read_models_equal_the_folds_incrementally_and_after_rebuild(history):
-    with tempfile.TemporaryDirectory() as tmp:
-        app = open_store(str(Path(tmp) / "store.db"), create=True)
+@given(history=histories)
+def test_read_models_equal_the_folds_incrementally_and_after_rebuild(backend, history):
+    with fresh_store(backend) as url:
+        app = open_store(url, create=True)
         models = ReadModels(app)
         for step in history:
             if step[0] == "record":

@@ -1,8 +1,7 @@
-"""The store on a real SQLite file: mapping, upcasting, atomic saves, the id namespace."""
+"""The store on real SQLite and PostgreSQL: mapping, upcasting, atomic saves, the id namespace."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any, ClassVar
 
 import orjson
@@ -14,6 +13,7 @@ from caselog.adapters.store import open_store
 from caselog.domain.client import project_client
 from caselog.domain.errors import StoreError
 from caselog.domain.events import DomainEvent, UtteranceRecorded
+from tests.conftest import raw, sibling
 from tests.sessions import parsed
 
 
@@ -84,7 +84,7 @@ def test_a_save_that_fails_part_way_stores_none_of_its_events(app):
 def test_the_id_namespace_is_kept_by_the_store(db):
     first = open_store(db, create=True).client_id_for("Alex")
     assert open_store(db).client_id_for("Alex") == first
-    assert open_store(db + ".other", create=True).client_id_for("Alex") != first
+    assert open_store(sibling(db, "other"), create=True).client_id_for("Alex") != first
 
 
 def test_reading_a_missing_store_is_a_clear_error(tmp_path):
@@ -100,10 +100,11 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
 
 
 def _snapshot_rows(db: str) -> list[tuple[int, bytes]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(
+    with raw(db).transaction() as conn:
+        rows = conn.execute(
             "SELECT originator_version, state FROM stored_snapshots ORDER BY originator_version"
         ).fetchall()
+    return [(version, bytes(state)) for version, state in rows]
 
 
 def test_each_recorded_session_leaves_a_snapshot_without_utterance_or_summary_text(app, db):
@@ -129,6 +130,6 @@ def test_a_client_loaded_from_its_snapshot_equals_one_replayed_from_every_event(
 def test_a_lost_snapshot_costs_only_time(app, db):
     outcome = app.record_session(parsed(homework=("Walk daily",)), actor="t")
     with_snapshot = app.get_client(outcome.client_id)
-    with sqlite3.connect(db) as conn:
+    with raw(db).transaction() as conn:
         conn.execute("DELETE FROM stored_snapshots")
     assert app.get_client(outcome.client_id) == with_snapshot

@@ -1,15 +1,15 @@
-"""Tamper evidence: damage the store with plain sqlite3; verify names the client and version."""
+"""Tamper evidence: damage the store behind caselog's back (plain SQL, on SQLite and on
+PostgreSQL); verify names the client and version."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
 from caselog.adapters.chain import event_fields, link
 from caselog.adapters.store import open_store
-from tests.conftest import FIXTURES, Cli
+from tests.conftest import FIXTURES, Cli, raw
 
 
 @pytest.fixture
@@ -25,9 +25,26 @@ def _marcus(cli: Cli) -> tuple[str, int]:
 
 
 def _sql(db: str, statement: str, *params: object) -> None:
-    with sqlite3.connect(db) as conn:
+    with raw(db).transaction() as conn:
         conn.execute(statement, params)
-    conn.close()
+
+
+def _eid(db: str, cid: str) -> object:
+    """A client id as stored_events holds it (hex text on SQLite, a uuid on PostgreSQL)."""
+    return raw(db).event_id(cid)
+
+
+def _flip_first_byte(db: str, cid: str, version: int) -> None:
+    """Change the first byte of an event as stored (always a change: XOR, not a set)."""
+    with raw(db).transaction() as conn:
+        (state,) = conn.execute(
+            "SELECT state FROM stored_events WHERE originator_id=? AND originator_version=?",
+            (_eid(db, cid), version),
+        ).fetchone()
+        conn.execute(
+            "UPDATE stored_events SET state=? WHERE originator_id=? AND originator_version=?",
+            (bytes([state[0] ^ 0x01]) + bytes(state)[1:], _eid(db, cid), version),
+        )
 
 
 def _report(cli: Cli, *args: str) -> tuple[int, dict]:
@@ -51,12 +68,7 @@ def test_an_untouched_store_verifies_intact(seeded):
 
 def test_a_flipped_byte_is_named_by_client_and_version(seeded):
     cid, _ = _marcus(seeded)
-    _sql(
-        seeded.db,
-        "UPDATE stored_events SET state = CAST(X'00' || substr(state, 2) AS BLOB) "
-        "WHERE originator_id=? AND originator_version=5",
-        cid,
-    )
+    _flip_first_byte(seeded.db, cid, 5)
     code, report = _report(seeded)
     assert code == 1 and _broken(report) == [(cid, 5)]
     text = seeded("verify")
@@ -65,7 +77,11 @@ def test_a_flipped_byte_is_named_by_client_and_version(seeded):
 
 def test_a_deleted_event_is_named(seeded):
     cid, _ = _marcus(seeded)
-    _sql(seeded.db, "DELETE FROM stored_events WHERE originator_id=? AND originator_version=9", cid)
+    _sql(
+        seeded.db,
+        "DELETE FROM stored_events WHERE originator_id=? AND originator_version=9",
+        _eid(seeded.db, cid),
+    )
     code, report = _report(seeded)
     assert code == 1 and _broken(report) == [(cid, 9)]
     assert "deleted" in report["breaks"][0]["problem"]
@@ -73,37 +89,35 @@ def test_a_deleted_event_is_named(seeded):
 
 def test_a_forged_row_is_named(seeded):
     cid, last = _marcus(seeded)
-    with sqlite3.connect(seeded.db) as conn:
+    with raw(seeded.db).transaction() as conn:
         (topic, state) = conn.execute(
             "SELECT topic, state FROM stored_events WHERE originator_id=? AND originator_version=?",
-            (cid, last),
+            (_eid(seeded.db, cid), last),
         ).fetchone()
         conn.execute(
             "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
             "VALUES (?,?,?,?)",
-            (cid, last + 1, topic, state),
+            (_eid(seeded.db, cid), last + 1, topic, state),
         )
-    conn.close()
     code, report = _report(seeded)
     assert code == 1 and (cid, last + 1) in _broken(report)
 
 
 def test_swapped_states_are_both_named(seeded):
     cid, _ = _marcus(seeded)
-    with sqlite3.connect(seeded.db) as conn:
+    with raw(seeded.db).transaction() as conn:
         rows = dict(
             conn.execute(
                 "SELECT originator_version, state FROM stored_events "
                 "WHERE originator_id=? AND originator_version IN (10, 11)",
-                (cid,),
+                (_eid(seeded.db, cid),),
             ).fetchall()
         )
         for version, other in ((10, 11), (11, 10)):
             conn.execute(
                 "UPDATE stored_events SET state=? WHERE originator_id=? AND originator_version=?",
-                (rows[other], cid, version),
+                (rows[other], _eid(seeded.db, cid), version),
             )
-    conn.close()
     code, report = _report(seeded)
     assert code == 1 and _broken(report) == [(cid, 10), (cid, 11)]
 
@@ -115,7 +129,7 @@ def test_a_dropped_last_event_is_named_and_a_thorough_one_caught_by_the_digest(s
     _sql(
         seeded.db,
         "DELETE FROM stored_events WHERE originator_id=? AND originator_version=?",
-        cid,
+        _eid(seeded.db, cid),
         last,
     )
     code, report = _report(seeded)
@@ -127,7 +141,7 @@ def test_a_dropped_last_event_is_named_and_a_thorough_one_caught_by_the_digest(s
         cid,
         last,
     )
-    with sqlite3.connect(seeded.db) as conn:
+    with raw(seeded.db).transaction() as conn:
         (link,) = conn.execute(
             "SELECT link FROM event_chain WHERE originator_id=? AND originator_version=?",
             (cid, last - 1),
@@ -136,7 +150,6 @@ def test_a_dropped_last_event_is_named_and_a_thorough_one_caught_by_the_digest(s
             "UPDATE chain_heads SET originator_version=?, link=? WHERE originator_id=?",
             (last - 1, link, cid),
         )
-    conn.close()
     assert seeded("verify").exit_code == 0
     # …but not with the digest anchored before.
     result = seeded("verify", "--expect-digest", anchor)
@@ -144,15 +157,15 @@ def test_a_dropped_last_event_is_named_and_a_thorough_one_caught_by_the_digest(s
 
 
 def test_verify_needs_no_decryption_key(seeded, tmp_path):
-    key_file = tmp_path / "store.db.key"
+    key_file = raw(seeded.db).default_key_file()
     key_file.rename(tmp_path / "elsewhere.key")
     assert seeded("verify").exit_code == 0
     assert seeded("sessions", "marcus").exit_code == 1
 
 
-def test_a_keyed_chain_refuses_a_wrong_or_missing_integrity_key(tmp_path, monkeypatch):
+def test_a_keyed_chain_refuses_a_wrong_or_missing_integrity_key(db, monkeypatch):
     monkeypatch.setenv("CASELOG_INTEGRITY_KEY", "correct horse battery staple")
-    cli = Cli(str(tmp_path / "keyed.db"))
+    cli = Cli(db)
     assert cli("ingest", str(FIXTURES)).exit_code == 0
     assert cli("verify").exit_code == 0
     monkeypatch.setenv("CASELOG_INTEGRITY_KEY", "a guess")
@@ -165,12 +178,8 @@ def test_a_keyed_chain_refuses_a_wrong_or_missing_integrity_key(tmp_path, monkey
 
 def _forge(db: str, cid: str, version: int) -> None:
     """Alter one event and recompute every later link, as a forger without the key would."""
-    with sqlite3.connect(db) as conn:
-        conn.execute(
-            "UPDATE stored_events SET state = CAST(X'00' || substr(state, 2) AS BLOB) "
-            "WHERE originator_id=? AND originator_version=?",
-            (cid, version),
-        )
+    _flip_first_byte(db, cid, version)
+    with raw(db).transaction() as conn:
         (previous,) = conn.execute(
             "SELECT link FROM event_chain WHERE originator_id=? AND originator_version=?",
             (cid, version - 1),
@@ -178,25 +187,22 @@ def _forge(db: str, cid: str, version: int) -> None:
         rows = conn.execute(
             "SELECT originator_version, topic, state FROM stored_events "
             "WHERE originator_id=? AND originator_version>=? ORDER BY originator_version",
-            (cid, version),
+            (_eid(db, cid), version),
         ).fetchall()
         for v, topic, state in rows:
-            previous = link(previous, event_fields(topic, cid, v, state), None)
+            previous = link(bytes(previous), event_fields(topic, cid, v, bytes(state)), None)
             conn.execute(
                 "UPDATE event_chain SET link=? WHERE originator_id=? AND originator_version=?",
                 (previous, cid, v),
             )
         conn.execute("UPDATE chain_heads SET link=? WHERE originator_id=?", (previous, cid))
-    conn.close()
 
 
 @pytest.mark.parametrize(("key", "caught"), [(None, False), ("k3y for this store", True)])
-def test_only_a_keyed_chain_catches_links_recomputed_by_a_forger(
-    tmp_path, monkeypatch, key, caught
-):
+def test_only_a_keyed_chain_catches_links_recomputed_by_a_forger(db, monkeypatch, key, caught):
     if key:
         monkeypatch.setenv("CASELOG_INTEGRITY_KEY", key)
-    cli = Cli(str(tmp_path / "store.db"))
+    cli = Cli(db)
     assert cli("ingest", str(FIXTURES)).exit_code == 0
     anchor = cli("verify", "--digest").stdout.strip()
     cid, _ = _marcus(cli)
@@ -207,3 +213,61 @@ def test_only_a_keyed_chain_catches_links_recomputed_by_a_forger(
         assert _broken(report)[0] == (cid, 7)
     # Unkeyed, the anchored digest is what catches the forgery.
     assert cli("verify", "--expect-digest", anchor).exit_code == 1
+
+
+def test_a_chain_naming_a_client_id_that_is_not_a_uuid_is_reported(seeded):
+    # On PostgreSQL the events' ids are uuids and the chain's are text: gathered apart.
+    _sql(seeded.db, "INSERT INTO event_chain VALUES (?, ?, ?)", "not-a-uuid", 1, bytes(32))
+    code, report = _report(seeded)
+    assert code == 1 and report["clients"] == 3
+    assert {(b["client_id"], b["version"]) for b in report["breaks"]} == {
+        ("not-a-uuid", 1),  # its event is gone from the end…
+        ("not-a-uuid", None),  # …and it has no head
+    }
+
+
+def test_a_store_verify_cannot_read_fails_in_one_line(seeded):
+    _sql(seeded.db, "ALTER TABLE chain_heads RENAME COLUMN originator_version TO moved")
+    result = seeded("verify")
+    assert result.exit_code == 1 and result.stderr.startswith(f"error: {raw(seeded.db).where}: ")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_damaged_text_on_sqlite_is_reported_not_fatal(sqlite_db):
+    """SQLite lets a TEXT column hold any bytes; verify reads them as stored and reports
+    the row, and a value whose bytes are unchanged (only its type) still verifies."""
+    cli = Cli(sqlite_db)
+    assert cli("ingest", str(FIXTURES)).exit_code == 0
+    cid, _ = _marcus(cli)
+    _sql(
+        sqlite_db,
+        "UPDATE stored_events SET state = CAST(state AS TEXT) "
+        "WHERE originator_id=? AND originator_version=2",
+        cid,
+    )
+    assert cli("verify").exit_code == 0  # ciphertext as TEXT: the same bytes
+    _sql(
+        sqlite_db,
+        "UPDATE stored_events SET topic = CAST(X'80FF' AS TEXT) || topic "
+        "WHERE originator_id=? AND originator_version=4",
+        cid,
+    )
+    assert cli("sessions", "alex").exit_code == 0  # logs one access
+    _sql(sqlite_db, "UPDATE access_log SET actor = CAST(X'FF' AS TEXT) WHERE seq=1")
+    code, report = _report(cli)
+    assert code == 1
+    assert [(b["log"], b["version"]) for b in report["breaks"]] == [
+        ("events", 4),
+        ("access_log", 1),
+    ]
+    listed = cli("access-log", "--json")
+    assert listed.exit_code == 0 and json.loads(listed.stdout.splitlines()[0])["actor"] == "\ufffd"
+    # A damaged last link does not stop reads from being logged after it.
+    _sql(sqlite_db, "UPDATE access_log SET link = CAST(X'80FF' AS TEXT) WHERE seq=2")
+    assert cli("sessions", "alex").exit_code == 0
+    code, report = _report(cli)
+    assert [(b["log"], b["version"]) for b in report["breaks"]] == [
+        ("events", 4),
+        ("access_log", 1),
+        ("access_log", 2),
+    ]
