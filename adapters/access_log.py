@@ -26,12 +26,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from pydantic import BaseModel, ConfigDict
 
 from caselog.adapters.chain import GENESIS, link
-from caselog.adapters.database import Database, PostgresDatabase, Sql
-from caselog.adapters.recorder import ChainedPostgresRecorder, ChainedSQLiteRecorder
+from caselog.adapters.database import Database, PostgresDatabase, Sql, driver_errors
 from caselog.adapters.store import database_of
 from caselog.domain.service import CaselogApplication
 
@@ -60,7 +58,7 @@ def reported(db: Database, doing: str) -> Iterator[None]:
     """Let a database error out as one line naming the store (``StoreError``)."""
     try:
         yield
-    except (sqlite3.Error, psycopg.Error) as e:
+    except driver_errors() as e:
         raise db.fail(doing, e) from None
 
 
@@ -132,9 +130,7 @@ class AccessLog:
     @classmethod
     def of(cls, app: CaselogApplication) -> AccessLog:
         """The access log of the store ``app`` was opened on, chained under its key."""
-        recorder = app.recorder
-        assert isinstance(recorder, ChainedSQLiteRecorder | ChainedPostgresRecorder)
-        return cls(database_of(app), recorder.chain_key)
+        return cls(database_of(app), getattr(app.recorder, "chain_key", None))
 
     def append(self, *, actor: str, command: str, client_ids: Iterable[UUID | None]) -> list[int]:
         """Append one entry per client (None: the whole store), in one transaction."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import sys
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
@@ -363,6 +364,15 @@ class PostgresDatabase(Database):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def driver_errors() -> tuple[type[Exception], ...]:
+    """The database drivers' error classes, for ``except``: psycopg's only once it has been
+    imported (no PostgreSQL store was opened otherwise, so none of its errors can arise)."""
+    found: list[type[Exception]] = [sqlite3.Error]
+    if (psycopg := sys.modules.get("psycopg")) is not None:
+        found.append(psycopg.Error)
+    return tuple(found)
 
 
 def _first_line(error: Exception) -> str:

@@ -4,6 +4,11 @@ A folder gives the same record whatever order its files come in: files with a
 header are recorded first, in (client, session number, file name) order, then
 continuations, each matched against what is recorded by then. A file that
 fails is reported and skipped; the others are still recorded.
+
+Ordering needs every file looked at before the first is recorded, but not held:
+beyond the first ``KEEP`` parsed files only each file's sort key is kept, and
+the file is parsed again when its turn comes, so memory stays flat however
+large the folder.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from caselog.domain.errors import CaselogError, ContinuationUnmatched
 from caselog.domain.identity import normalise_name
 from caselog.domain.service import CaselogApplication
 from caselog.domain.transcript import ParsedSession
+
+KEEP = 256
+"""Parsed files held between the ordering pass and recording; the rest are re-read."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,14 @@ def _order(parsed: ParsedSession) -> tuple[str, int, str]:
     )
 
 
+@dataclass(frozen=True)
+class _Seen:
+    name: str
+    order: tuple[str, int, str]
+    parsed: ParsedSession | None
+    """Kept while under the budget; else parsed again when it is recorded."""
+
+
 def ingest(
     app: CaselogApplication,
     files: list[str],
@@ -81,48 +97,54 @@ def ingest(
     on_done: Callable[[IngestResult], None] = lambda _: None,
 ) -> Iterator[IngestResult]:
     """Record ``files``; yields one result per file, in the order they were settled."""
-    headed: list[tuple[str, ParsedSession]] = []
-    continuations: list[tuple[str, ParsedSession]] = []
+    headed: list[_Seen] = []
+    continuations: list[_Seen] = []
+    kept = 0
     for name in files:
         read = _read(name, options)
         if isinstance(read, IngestResult):
             on_done(read)
             yield read
-        elif read.is_continuation:
-            continuations.append((name, read))
-        else:
-            headed.append((name, read))
-    headed.sort(key=lambda item: _order(item[1]))
-    continuations.sort(key=lambda item: item[1].source.file)
+            continue
+        keep = kept < KEEP
+        kept += keep
+        seen = _Seen(name, _order(read), read if keep else None)
+        (continuations if read.is_continuation else headed).append(seen)
+    headed.sort(key=lambda item: item.order)
+    continuations.sort(key=lambda item: item.order[2])
 
-    for name, parsed in headed:
-        result, _ = _record(app, name, parsed, options)
+    for seen in headed:
+        result, _ = _record(app, seen, options)
         on_done(result)
         yield result
 
     # A continuation may continue another continuation: retry until nothing new matches.
     pending = continuations
     while pending:
-        unmatched: list[tuple[str, ParsedSession, IngestResult]] = []
-        for name, parsed in pending:
-            result, matched = _record(app, name, parsed, options)
+        unmatched: list[tuple[_Seen, IngestResult]] = []
+        for seen in pending:
+            result, matched = _record(app, seen, options)
             if matched:
                 on_done(result)
                 yield result
             else:
-                unmatched.append((name, parsed, result))
+                unmatched.append((seen, result))
         if len(unmatched) == len(pending):
-            for *_, result in unmatched:
+            for _, result in unmatched:
                 on_done(result)
                 yield result
             return
-        pending = [(name, parsed) for name, parsed, _ in unmatched]
+        pending = [seen for seen, _ in unmatched]
 
 
 def _record(
-    app: CaselogApplication, name: str, parsed: ParsedSession, options: IngestOptions
+    app: CaselogApplication, seen: _Seen, options: IngestOptions
 ) -> tuple[IngestResult, bool]:
     """The file's result, and False when it is a continuation that matched nothing yet."""
+    name = seen.name
+    parsed = seen.parsed or _read(name, options)
+    if isinstance(parsed, IngestResult):
+        return parsed, True  # changed or removed since it was first read
     try:
         outcome = app.record_session(
             parsed,

@@ -4,7 +4,7 @@ They are eventsourcing's application recorders plus two tables written in the
 same transaction as the events: ``event_chain`` (one link per stored event)
 and ``chain_heads`` (each client's latest version and link, so a removed tail
 is named even when its links were removed with it). The linking is the same
-on SQLite and PostgreSQL; only the cursor differs.
+on SQLite and PostgreSQL (``caselog.adapters.postgres``); only the cursor differs.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
-from psycopg.sql import SQL, Identifier
 
 from caselog.adapters.chain import GENESIS, event_fields, link
 
@@ -26,13 +24,6 @@ CHAIN_TABLES = [
     "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS chain_heads ("
     "originator_id TEXT PRIMARY KEY, originator_version INTEGER NOT NULL, link BLOB NOT NULL)",
-]
-POSTGRES_CHAIN_TABLES = [
-    "CREATE TABLE IF NOT EXISTS {schema}.event_chain ("
-    "originator_id TEXT, originator_version BIGINT, link BYTEA NOT NULL, "
-    "PRIMARY KEY (originator_id, originator_version))",
-    "CREATE TABLE IF NOT EXISTS {schema}.chain_heads ("
-    "originator_id TEXT PRIMARY KEY, originator_version BIGINT NOT NULL, link BYTEA NOT NULL)",
 ]
 
 
@@ -67,7 +58,7 @@ def heads_of(rows: list[tuple[str, int, bytes]]) -> list[tuple[str, int, bytes]]
 
 def chain_key(recorder: ApplicationRecorder, key: bytes | None) -> None:
     """Give a chained recorder the store's integrity key (None: plain SHA-256 links)."""
-    if isinstance(recorder, ChainedSQLiteRecorder | ChainedPostgresRecorder):
+    if hasattr(recorder, "chain_key"):
         recorder.chain_key = key
 
 
@@ -100,50 +91,3 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             heads_of(rows),
         )
         return rowids
-
-
-class ChainedPostgresRecorder(PostgresApplicationRecorder):
-    chain_key: bytes | None = None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        schema = Identifier(self.datastore.schema)
-        self.sql_create_statements.extend(
-            SQL(statement).format(schema=schema) for statement in POSTGRES_CHAIN_TABLES
-        )
-        self._select_link = SQL(
-            "SELECT link FROM {schema}.event_chain WHERE originator_id=%s AND originator_version=%s"
-        ).format(schema=schema)
-        self._insert_links = SQL("INSERT INTO {schema}.event_chain VALUES (%s,%s,%s)").format(
-            schema=schema
-        )
-        self._upsert_heads = SQL(
-            "INSERT INTO {schema}.chain_heads VALUES (%s,%s,%s) ON CONFLICT (originator_id) "
-            "DO UPDATE SET originator_version=excluded.originator_version, link=excluded.link"
-        ).format(schema=schema)
-
-    def _insert_stored_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        # The events first: that takes the table lock, so the link read below is current.
-        super()._insert_stored_events(curs, stored_events, **kwargs)
-        with curs.connection.cursor() as c:
-
-            def link_before(cid: str, version: int) -> bytes:
-                c.execute(self._select_link, (cid, version))
-                row = c.fetchone()
-                return bytes(row["link"]) if row else GENESIS
-
-            rows = chain_rows(stored_events, self.chain_key, link_before)
-            c.executemany(self._insert_links, rows)
-            c.executemany(self._upsert_heads, heads_of(rows))
-
-
-class CaselogPostgresFactory(PostgresFactory):
-    """eventsourcing's PostgreSQL factory, naming tables as its SQLite factory does
-    (``stored_events``, ``stored_snapshots``) rather than after the application, so
-    caselog's statements name the same tables on both engines."""
-
-    def __init__(self, env: Any) -> None:
-        super().__init__(env)
-        self.env.name = ""

@@ -37,12 +37,7 @@ from caselog.adapters.database import (
     store_database,
 )
 from caselog.adapters.mapper import OrjsonTranscoder, PydanticMapper
-from caselog.adapters.recorder import (
-    CaselogPostgresFactory,
-    ChainedPostgresRecorder,
-    ChainedSQLiteRecorder,
-    chain_key,
-)
+from caselog.adapters.recorder import ChainedSQLiteRecorder, chain_key
 from caselog.domain.errors import StoreError
 from caselog.domain.service import CaselogApplication
 from caselog.projections.records import Records
@@ -206,6 +201,8 @@ def store_env(settings: StoreSettings) -> dict[str, str]:
     env = db.es_env()
     recorder: type = ChainedSQLiteRecorder
     if isinstance(db, PostgresDatabase):
+        from caselog.adapters.postgres import CaselogPostgresFactory, ChainedPostgresRecorder
+
         env["PERSISTENCE_MODULE"] = get_topic(CaselogPostgresFactory)
         recorder = ChainedPostgresRecorder
     env = {

@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,10 +31,7 @@ from typing import Any, BinaryIO
 from uuid import UUID
 
 import orjson
-import psycopg
 from eventsourcing.persistence import ApplicationRecorder, PersistenceError, StoredEvent
-from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
 
 from caselog.adapters.access_log import as_bytes, reported
 from caselog.adapters.crypto import decode_key, is_master_key, write_key_file
@@ -45,9 +41,10 @@ from caselog.adapters.database import (
     Sql,
     SQLiteDatabase,
     database,
+    driver_errors,
     store_database,
 )
-from caselog.adapters.recorder import ChainedPostgresRecorder, ChainedSQLiteRecorder
+from caselog.adapters.recorder import ChainedSQLiteRecorder
 from caselog.adapters.store import (
     StoreSettings,
     create_store,
@@ -438,7 +435,7 @@ def _recording(recorder: ApplicationRecorder) -> Iterator[tuple[_Writer, Insert]
     if isinstance(recorder, ChainedSQLiteRecorder):
         with _recording_sqlite(recorder) as recording:
             yield recording
-    elif isinstance(recorder, ChainedPostgresRecorder):
+    elif type(recorder).__name__ == "ChainedPostgresRecorder":
         with _recording_postgres(recorder) as recording:
             yield recording
     else:
@@ -456,7 +453,10 @@ def _recording_sqlite(recorder: ChainedSQLiteRecorder) -> Iterator[tuple[_Writer
 
 
 @contextmanager
-def _recording_postgres(recorder: ChainedPostgresRecorder) -> Iterator[tuple[_Writer, Insert]]:
+def _recording_postgres(recorder: Any) -> Iterator[tuple[_Writer, Insert]]:
+    from psycopg.rows import tuple_row
+    from psycopg.sql import SQL, Identifier
+
     with recorder.datastore.transaction(commit=True) as curs:
         # caselog's statements name tables as they are in the store's own schema.
         schema = Identifier(recorder.datastore.schema)
@@ -496,7 +496,7 @@ def _restore(
             cid, version = UUID(str(event.originator_id)), event.originator_version
             try:
                 insert(event)
-            except (sqlite3.Error, psycopg.Error, PersistenceError) as e:
+            except (*driver_errors(), PersistenceError) as e:  # type: ignore[misc]
                 raise StoreError(
                     f"{name}:{lineno}: client {cid} version {version} cannot be stored "
                     f"({_first_line(e)}); nothing was imported"

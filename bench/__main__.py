@@ -1,145 +1,118 @@
-"""``make bench``: side-by-side ratios on the bundled samples.
+"""``make bench``: the benchmark suite, every figure a ratio taken side by side in one run.
 
-Each figure is a ratio taken in one run, because absolute times on shared
-machines are noise. (PostgreSQL, query growth and memory are still to come.)
+Absolute times on a shared machine are noise, so each figure sets caselog against
+a baseline measured in the same run (peak RSS is the one size). The corpus is
+written by bench/corpus.py; its size comes from the environment:
+
+- ``BENCH_CLIENTS`` (default 1000): clients of 24 sessions of ~80 events each;
+- ``BENCH_PG_CLIENTS`` (default 100): how many of them the PostgreSQL figure ingests;
+- ``BENCH_CONTINUATIONS`` (default 1): clients with one continuation (format D) file;
+- ``BENCH_SEED`` (default 0).
+
+The table is printed and appended to bench/RESULTS.md; progress goes to stderr.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import base64
+import os
+import secrets
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from caselog.adapters.ingest import IngestOptions, expand, ingest
-from caselog.adapters.parsing import parse_transcript
-from caselog.adapters.store import application, open_store, store_env, store_settings
-from caselog.projections.asof import AsOf, select
-from caselog.projections.homework import fold_homework
-from caselog.projections.records import Records
-from caselog.projections.summary import summaries
-
-from .corpus import synthetic_session
-
-SAMPLES = Path(__file__).parent.parent / "samples"
-ROUNDS = 5
+from .corpus import check_corpus, write_corpus
+from .dialogue import client_name
+from .ingest import Built, build, parse_share, sqlite_rows
+from .postgres import postgres_rows
+from .processes import memory_rows, startup_rows
+from .protection import protection_rows
+from .queries import as_of_queries, continuation_growth, query_growth
+from .rebuild import rebuild_rows
+from .report import Row, publish, unavailable
+from .timing import progress
 
 
-def _best(fn: object) -> float:
-    assert callable(fn)
-    times = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def _env(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def _guarded(section: str, rows: list[Row], make: Callable[[], list[Row]]) -> None:
+    """Run one section; if it fails, say so in the table and go on with the others."""
+    try:
+        rows.extend(make())
+    except Exception as e:
+        traceback.print_exc()
+        rows.append(unavailable(section, f"failed: {type(e).__name__}: {str(e)[:200]}"))
+
+
+def _link_clients(built: Built, directory: Path) -> Path:
+    """A folder holding only ``built``'s clients' files (hard links to the corpus)."""
+    directory.mkdir()
+    for client in built.clients:
+        for name in client.files:
+            os.link(name, directory / Path(name).name)
+    return directory
 
 
 def main() -> None:
-    files = expand([str(SAMPLES)])
-    blobs = [(f, Path(f).read_bytes()) for f in files]
-
-    def parse_only() -> None:
-        for name, data in blobs:
-            parse_transcript(data, name)
-
-    def full_ingest() -> None:
-        with tempfile.TemporaryDirectory() as d:
-            app = open_store(str(Path(d) / "b.db"), create=True)
-            list(ingest(app, files, IngestOptions(actor="bench")))
-
-    # The baseline writes the very rows ingest stored, one transaction per client.
-    with tempfile.TemporaryDirectory() as d:
-        app = open_store(str(Path(d) / "rows.db"), create=True)
-        list(ingest(app, files, IngestOptions(actor="bench")))
-        notifications = app.recorder.select_notifications(start=None, limit=1_000_000)
-        rows_by_client: dict[str, list[tuple[str, int, str, bytes]]] = {}
-        for n in notifications:
-            row = (str(n.originator_id), n.originator_version, n.topic, n.state)
-            rows_by_client.setdefault(row[0], []).append(row)
-
-    def raw_sqlite() -> None:
-        with tempfile.TemporaryDirectory() as d:
-            conn = sqlite3.connect(str(Path(d) / "raw.db"))
-            conn.execute(
-                "CREATE TABLE e (id TEXT, v INTEGER, topic TEXT, state BLOB, PRIMARY KEY (id, v))"
-            )
-            for rows in rows_by_client.values():
-                with conn:
-                    conn.executemany("INSERT INTO e VALUES (?,?,?,?)", rows)
-            conn.close()
-
-    parse, full, raw = _best(parse_only), _best(full_ingest), _best(raw_sqlite)
-    events = len(notifications)
-    print(f"samples: {len(files)} files, {events} events, best of {ROUNDS} runs each")
-    print(f"parse time / end-to-end ingest time:              {parse / full:.2f}")
-    print(f"ingest events/s / raw sqlite3 executemany rows/s: {raw / full:.2f}")
-
-
-def as_of_queries() -> None:
-    """As-of recap, summary and homework at a middle session against a full replay."""
-    with tempfile.TemporaryDirectory() as d:
-        app = open_store(str(Path(d) / "one.db"), create=True)
-        for n in range(1, 25):
-            app.record_session(synthetic_session("Synthetic Client", n), actor="bench")
-        record = Records(app).client("Synthetic Client")
-        at = AsOf(session=12)
-
-        def full_replay() -> None:
-            record.history()
-
-        def as_of_trio() -> None:
-            record.recap(for_session=12, at=at)
-            record.summary(11, at=at)
-            record.homework(at=at)
-
-        def unbounded_trio() -> None:
-            # What the trio cost before bounded reads: read everything, select, fold.
-            for _ in range(3):
-                seen = select(app.client_events(record.id), at)
-                summaries(seen)
-                fold_homework(seen)
-
-        events = app.get_client(record.id).version  # type: ignore[union-attr]
-        replay, trio, unbounded = _best(full_replay), _best(as_of_trio), _best(unbounded_trio)
-        print(f"one client, 24 sessions, {events} events:")
-        print(f"as-of recap+summary+homework at session 12 / full replay: {trio / replay:.2f}")
-        print(
-            f"the same three, reading every event then selecting / full replay: "
-            f"{unbounded / replay:.2f}"
+    clients = _env("BENCH_CLIENTS", 1000)
+    seed = _env("BENCH_SEED", 0)
+    continuations = _env("BENCH_CONTINUATIONS", 1)
+    pg_clients = min(clients, _env("BENCH_PG_CLIENTS", 100))
+    if clients < 3:
+        raise SystemExit("BENCH_CLIENTS must be at least 3")
+    # Stores are encrypted with a key of this run's own, which CLI children inherit.
+    os.environ["CASELOG_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
+    os.environ["CASELOG_ACTOR"] = "bench"
+    os.environ.pop("CASELOG_ENCRYPTION", None)
+    started = time.perf_counter()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="caselog-bench-") as tmp:
+        scratch = Path(tmp)
+        progress(check_corpus(scratch / "check"))
+        progress(f"writing and ingesting {clients} clients")
+        corpus = scratch / "corpus"
+        big = build(
+            str(scratch / "big.db"),
+            write_corpus(corpus, clients, seed, continuations),
+            f"SQLite ingest of {clients} clients",
         )
-
-
-def protection() -> None:
-    """Ingest throughput with encryption on and off, and with and without the hash chain."""
-    sessions = [synthetic_session(f"Client {c}", n) for c in range(4) for n in range(1, 7)]
-
-    def ingest_with(encrypted: bool, chained: bool) -> Callable[[], None]:
-        def run() -> None:
-            with tempfile.TemporaryDirectory() as d:
-                settings = store_settings(
-                    str(Path(d) / "p.db"), create=True, plaintext=not encrypted
-                )
-                env = store_env(settings)
-                if not chained:
-                    del env["APPLICATION_RECORDER_TOPIC"]
-                app = application(settings, env)
-                for parsed in sessions:
-                    app.record_session(parsed, actor="bench")
-
-        return run
-
-    times = {(e, c): _best(ingest_with(e, c)) for e in (False, True) for c in (False, True)}
-    base = times[(False, False)]
-    print(f"ingest of {len(sessions)} synthetic sessions (4 clients), events/s relative to")
-    print("plaintext without the chain (higher is faster):")
-    for (encrypted, chained), t in times.items():
-        label = f"encryption {'on ' if encrypted else 'off'}, chain {'on ' if chained else 'off'}"
-        print(f"  {label}: {base / t:.2f}")
+        small = build(str(scratch / "small.db"), big.clients[:10], "the 10-client store")
+        ingest_rows: list[Row] = []
+        _guarded("Ingest, SQLite", ingest_rows, lambda: sqlite_rows(big, scratch / "raw.db"))
+        (scratch / "raw.db").unlink(missing_ok=True)
+        _guarded("Ingest, PostgreSQL", ingest_rows, lambda: postgres_rows(big.clients[:pg_clients]))
+        _guarded("Parse share", ingest_rows, lambda: [parse_share(small)])
+        query: list[Row] = []
+        _guarded("Query growth", query, lambda: query_growth(small, big, client_name(1)))
+        _guarded("Continuation", query, lambda: [continuation_growth(small, big, scratch)])
+        _guarded("Rebuild", query, lambda: rebuild_rows(big))
+        process: list[Row] = []
+        small_dir = _link_clients(small, scratch / "corpus-10")
+        _guarded(
+            "Memory", process, lambda: memory_rows([(small, small_dir), (big, corpus)], scratch)
+        )
+        _guarded("CLI start-up", process, lambda: startup_rows([small, big]))
+        _guarded("As-of reads", process, as_of_queries)
+        _guarded("Encryption and chain", process, protection_rows)
+        for built in (big, small):
+            built.app.close()
+        rows = ingest_rows + query + process
+    minutes = (time.perf_counter() - started) / 60
+    publish(
+        rows,
+        f"BENCH_CLIENTS={clients} ({clients * 24:,} transcripts, {big.events:,} events)",
+        [
+            f"Seed {seed}, {continuations} client(s) with a continuation, PostgreSQL figure on "
+            f"{pg_clients} clients. The whole run took {minutes:.1f} min.",
+            "Ratios of rates: above 1, caselog is the faster; growth ratios: above 1, slower "
+            "in the bigger store.",
+        ],
+    )
 
 
 if __name__ == "__main__":
     main()
-    as_of_queries()
-    protection()
