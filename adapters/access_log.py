@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -29,7 +28,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from caselog.adapters.chain import GENESIS, link
-from caselog.adapters.database import Database, PostgresDatabase, Sql, driver_errors
+from caselog.adapters.database import Database, PostgresDatabase, Sql
 from caselog.adapters.store import database_of
 from caselog.domain.service import CaselogApplication
 
@@ -51,15 +50,6 @@ def last_issued(conn: Sql, db: Database, tables: set[str] | None = None) -> int:
         if row is not None:
             return int(row[0])
     return db.last_serial(conn, "access_log") if "access_log" in tables else 0
-
-
-@contextmanager
-def reported(db: Database, doing: str) -> Iterator[None]:
-    """Let a database error out as one line naming the store (``StoreError``)."""
-    try:
-        yield
-    except driver_errors() as e:
-        raise db.fail(doing, e) from None
 
 
 def _text_or_bytes(raw: bytes) -> str | bytes:
@@ -137,7 +127,7 @@ class AccessLog:
         at = datetime.now(UTC).isoformat(timespec="microseconds")
         written: list[int] = []
         with (
-            reported(self.db, "write the access log"),
+            self.db.reported("write the access log"),
             self.db.transaction(lock="access_log") as conn,
         ):
             tolerate_damage(conn)  # a damaged last entry must not stop every read
@@ -190,7 +180,7 @@ class AccessLog:
     def entries(self, client: UUID | None = None) -> Iterator[AccessEntry]:
         """Entries in order, optionally only those about one client."""
         wanted = client.hex if client else None
-        with reported(self.db, "read the access log"), self.db.autocommit() as conn:
+        with self.db.reported("read the access log"), self.db.autocommit() as conn:
             tolerate_damage(conn)
             if "access_log" not in self.db.tables(conn):
                 return

@@ -106,6 +106,14 @@ class Database(ABC):
     def fail(self, doing: str, error: Exception) -> StoreError:
         return StoreError(f"{self.where}: cannot {doing} ({_first_line(error)})")
 
+    @contextmanager
+    def reported(self, doing: str) -> Iterator[None]:
+        """Let a driver error out as one line naming the store (``StoreError``)."""
+        try:
+            yield
+        except driver_errors() as e:
+            raise self.fail(doing, e) from None
+
 
 # --- SQLite ------------------------------------------------------------------------------
 

@@ -168,13 +168,10 @@ def store_settings(
             )
         db.create()
     try:
-        return _settings(db, plaintext, unlock)
+        with db.reported("open as a caselog store"):
+            return _settings(db, plaintext, unlock)
     except OSError as e:
         raise db.fail("open as a caselog store", e) from None
-    except Exception as e:
-        if type(e).__module__.startswith(("sqlite3", "psycopg")):
-            raise db.fail("open as a caselog store", e) from None
-        raise
 
 
 def set_read_models(settings: StoreSettings, on: bool) -> None:

@@ -33,7 +33,7 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import ApplicationRecorder, PersistenceError, StoredEvent
 
-from caselog.adapters.access_log import as_bytes, reported
+from caselog.adapters.access_log import as_bytes
 from caselog.adapters.crypto import decode_key, is_master_key, write_key_file
 from caselog.adapters.database import (
     Database,
@@ -100,7 +100,7 @@ def export_jsonl(
     # at once, not inside this snapshot (on PostgreSQL a store shares one connection).
     reader = database(settings.db.url)
     try:
-        with reported(settings.db, "export"), reader.transaction() as conn:
+        with settings.db.reported("export"), reader.transaction() as conn:
             if reader.kind == "postgresql":
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             header, clients, events = _header(conn, reader, client)
@@ -367,7 +367,7 @@ def import_jsonl(source: Path, url: str, key_file: Path | None = None) -> Import
             raise StoreError(f"{name}:1: {problem}") from None
         db = store_database(url)
         before = _before(db)
-        with reported(db, "open as a caselog store"):
+        with db.reported("open as a caselog store"):
             held = records_held(db) if before.existed else None
         if held:
             raise StoreError(
@@ -584,7 +584,7 @@ def _before(db: Database) -> _Before:
     nothing = _Before(existed=False, objects=frozenset(), meta={})
     if isinstance(db, SQLiteDatabase) and not db.exists():
         return nothing  # asking SQLite would create the file
-    with reported(db, "open as a caselog store"), db.autocommit() as conn:
+    with db.reported("open as a caselog store"), db.autocommit() as conn:
         if isinstance(db, PostgresDatabase):
             schema = conn.execute(
                 "SELECT 1 FROM pg_namespace WHERE nspname = ?", (db.schema,)
@@ -609,11 +609,11 @@ def _undo(db: Database, before: _Before, key_file: Path | None) -> None:
             for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
                 leftover.unlink(missing_ok=True)
         elif isinstance(db, PostgresDatabase):
-            with reported(db, "remove what the failed import wrote"):
+            with db.reported("remove what the failed import wrote"):
                 db.drop()
         return
     with (
-        reported(db, "remove what the failed import wrote"),
+        db.reported("remove what the failed import wrote"),
         db.transaction(lock="meta") as conn,
     ):
         for kind, name in sorted(_objects(conn, db) - before.objects):

@@ -20,7 +20,6 @@ from caselog.adapters.access_log import (
     as_text,
     entry_fields,
     last_issued,
-    reported,
     tolerate_damage,
 )
 from caselog.adapters.chain import GENESIS, event_fields, link
@@ -67,7 +66,7 @@ def _read(db: Database) -> Iterator[Sql]:
     """One read transaction (one snapshot) in which a damaged row reads as what it
     holds, so verify reports it instead of failing on it, and recomputes its link over
     exactly the bytes stored."""
-    with reported(db, "verify the store"), db.transaction() as conn:
+    with db.reported("verify the store"), db.transaction() as conn:
         if db.kind == "postgresql":  # a snapshot for every statement, as SQLite's is
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         tolerate_damage(conn)
