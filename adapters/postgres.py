@@ -7,11 +7,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresFactory,
+)
 from psycopg.sql import SQL, Identifier
 
 from caselog.adapters.chain import GENESIS
-from caselog.adapters.recorder import chain_rows, heads_of
+from caselog.adapters.recorder import Chained, chain_rows, heads_of
 
 POSTGRES_CHAIN_TABLES = [
     "CREATE TABLE IF NOT EXISTS {schema}.event_chain ("
@@ -22,9 +26,7 @@ POSTGRES_CHAIN_TABLES = [
 ]
 
 
-class ChainedPostgresRecorder(PostgresApplicationRecorder):
-    chain_key: bytes | None = None
-
+class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         schema = Identifier(self.datastore.schema)
@@ -43,7 +45,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         ).format(schema=schema)
 
     def _insert_stored_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+        self,
+        curs: Any,
+        stored_events: Sequence[StoredEvent],
+        *,
+        snapshots: Sequence[StoredEvent] = (),
+        **kwargs: Any,
     ) -> None:
         # The events first: that takes the table lock, so the link read below is current.
         super()._insert_stored_events(curs, stored_events, **kwargs)
@@ -57,6 +64,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             rows = chain_rows(stored_events, self.chain_key, link_before)
             c.executemany(self._insert_links, rows)
             c.executemany(self._upsert_heads, heads_of(rows))
+            # The snapshot in the events' transaction: one commit per recorded session.
+            if snapshots and isinstance(self.snapshot_recorder, PostgresAggregateRecorder):
+                self.snapshot_recorder._insert_stored_events(c, snapshots)
 
 
 class CaselogPostgresFactory(PostgresFactory):

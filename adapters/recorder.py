@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.persistence import AggregateRecorder, ApplicationRecorder, StoredEvent
+from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteApplicationRecorder, SQLiteCursor
 
 from caselog.adapters.chain import GENESIS, event_fields, link
 
@@ -56,23 +56,42 @@ def heads_of(rows: list[tuple[str, int, bytes]]) -> list[tuple[str, int, bytes]]
     return [(cid, version, chained) for cid, (version, chained) in heads.items()]
 
 
-def chain_key(recorder: ApplicationRecorder, key: bytes | None) -> None:
-    """Give a chained recorder the store's integrity key (None: plain SHA-256 links)."""
-    if hasattr(recorder, "chain_key"):
+def wire(
+    recorder: ApplicationRecorder, key: bytes | None, snapshots: AggregateRecorder | None
+) -> None:
+    """Give a chained recorder the store's integrity key (None: plain SHA-256 links)
+    and the snapshot recorder whose table it writes in the events' transaction."""
+    if isinstance(recorder, Chained):
         recorder.chain_key = key
+        recorder.snapshot_recorder = snapshots
 
 
-class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+class Chained:
+    """What both engines' chained recorders are given once the application exists."""
+
     chain_key: bytes | None = None
+    snapshot_recorder: AggregateRecorder | None = None
+
+
+class ChainedSQLiteRecorder(Chained, SQLiteApplicationRecorder):
+    """Besides the chain, two departures from the library's recorder, both keeping its
+    guarantees: events go in with one ``executemany`` rather than a statement each,
+    and ``insert_events(…, snapshots=[…])`` writes snapshots in the same transaction,
+    so recording a session costs one commit, not two."""
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *CHAIN_TABLES]
 
     def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        *,
+        snapshots: Sequence[StoredEvent] = (),
+        **kwargs: Any,
     ) -> Sequence[int] | None:
         # Events first: the write takes the lock, so the link read below is current.
-        rowids = super()._insert_events(c, stored_events, **kwargs)
+        rowids = self._insert_batch(c, stored_events)
 
         def link_before(cid: str, version: int) -> bytes:
             c.execute(
@@ -90,4 +109,25 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             "originator_version=excluded.originator_version, link=excluded.link",
             heads_of(rows),
         )
+        if snapshots and isinstance(self.snapshot_recorder, SQLiteAggregateRecorder):
+            self.snapshot_recorder._insert_events(c, snapshots)
         return rowids
+
+    def _insert_batch(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> list[int]:
+        """Insert with one statement; the notification ids are the rowids given.
+
+        Under the write lock this transaction holds, SQLite gives the rows of one
+        ``executemany`` consecutive rowids, ending at ``last_insert_rowid()``.
+        """
+        if not stored_events:
+            return []
+        c.executemany(
+            self.insert_events_statement,
+            [
+                (_hex(s.originator_id), s.originator_version, s.topic, s.state)
+                for s in stored_events
+            ],
+        )
+        c.execute("SELECT last_insert_rowid()")
+        (last,) = c.fetchone()
+        return list(range(last - len(stored_events) + 1, last + 1))

@@ -37,7 +37,7 @@ from caselog.adapters.database import (
     store_database,
 )
 from caselog.adapters.mapper import OrjsonTranscoder, PydanticMapper
-from caselog.adapters.recorder import ChainedSQLiteRecorder, chain_key
+from caselog.adapters.recorder import ChainedSQLiteRecorder, wire
 from caselog.domain.errors import StoreError
 from caselog.domain.service import CaselogApplication
 from caselog.projections.records import Records
@@ -222,7 +222,7 @@ def application(settings: StoreSettings, env: dict[str, str]) -> CaselogApplicat
             app = CaselogApplication(env, settings.namespace)
     except (OSError, PersistenceError) as e:
         raise settings.db.fail("open as a caselog store", e) from None
-    chain_key(app.recorder, settings.integrity_key)
+    wire(app.recorder, settings.integrity_key, app.snapshots.recorder if app.snapshots else None)
     return app
 
 

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from caselog.adapters.access_log import AccessLog
@@ -14,6 +13,7 @@ from caselog.adapters.store import StoreSettings, open_store, store_settings
 from caselog.cli.context import (
     DbOption,
     JsonOption,
+    console,
     db_url,
     friendly,
     log_access,
@@ -92,4 +92,4 @@ def access_log_command(
         cid = r["client_id"]
         who = r["client"] or ("(store)" if cid is None else "")
         table.add_row(str(r["seq"]), r["at"][:19], r["actor"], r["command"], who, (cid or "")[:8])
-    Console().print(table)
+    console().print(table)

@@ -51,6 +51,15 @@ def main_options(
             show_default=False,
         ),
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Print only what was asked for: no confirmations of what a command did, "
+            "no ingest table or progress. Errors and warnings are still printed.",
+        ),
+    ] = False,
 ) -> None:
     """An event-sourced, auditable record store for psychotherapy sessions.
 
@@ -60,6 +69,7 @@ def main_options(
     """
     Settings.db = db
     Settings.schema = schema
+    Settings.quiet = quiet
     Settings.command = ctx.invoked_subcommand  # for the access log
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())

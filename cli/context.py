@@ -13,6 +13,7 @@ from uuid import UUID
 import orjson
 import typer
 from pydantic import BaseModel
+from rich.console import Console
 
 from caselog.adapters.access_log import AccessLog
 from caselog.adapters.database import with_schema
@@ -55,6 +56,20 @@ class Settings:
     # Set for each run, for the access log: the command invoked and its --actor, if any.
     command: str | None = None
     actor: str | None = None
+    quiet: bool = False
+
+
+def console(*, stderr: bool = False) -> Console:
+    """Where tables and progress go. Styled only on a terminal (rich's own check), and
+    not at all under ``NO_COLOR`` (no-color.org): no colour, no bold, no escapes."""
+    plain = os.environ.get("NO_COLOR", "") != ""
+    return Console(stderr=stderr, highlight=False, color_system=None if plain else "auto")
+
+
+def say(message: str) -> None:
+    """Say what a command did; ``--quiet`` keeps it to itself (errors are always told)."""
+    if not Settings.quiet:
+        typer.echo(message)
 
 
 def db_url(given: str | None) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from caselog.cli.context import ActorOption, DbOption, JsonOption, actor, friendly, print_json
+from caselog.cli.context import ActorOption, DbOption, JsonOption, actor, friendly, print_json, say
 from caselog.cli.context import records as open_records
 from caselog.cli.reading import ClientArg
 from caselog.domain.corrections import CorrectionRequest
@@ -132,7 +132,7 @@ def _record(
         )
         return
     done = "amended" if isinstance(event, EntryAmended) else "retracted"
-    typer.echo(f"{record.name}: {_label(event)} {done} (recorded by {event.actor})")
+    say(f"{record.name}: {_label(event)} {done} (recorded by {event.actor})")
 
 
 def _label(event: Correction) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from caselog.adapters.readmodels import OpenHomeworkRow, ReadModels
@@ -16,10 +15,12 @@ from caselog.cli.context import (
     DbOption,
     JsonOption,
     actor,
+    console,
     db_url,
     friendly,
     log_access,
     print_json,
+    say,
 )
 from caselog.cli.context import records as open_records
 from caselog.cli.context import service as open_service
@@ -86,7 +87,7 @@ def homework_command(
         )
         text = v.text + (f"\n(amended; originally: {v.original_text})" if v.amended else "")
         table.add_row(v.homework_id, str(v.session), v.status + link, text, history)
-    Console().print(table)
+    console().print(table)
 
 
 @friendly
@@ -123,7 +124,7 @@ def homework_set_command(
             }
         )
         return
-    typer.echo(f"{record.name} {homework_id}: {status} (recorded by {event.actor})")
+    say(f"{record.name} {homework_id}: {status} (recorded by {event.actor})")
 
 
 def _open_everywhere(db: str | None) -> list[OpenHomeworkRow]:
@@ -156,4 +157,4 @@ def _print_open_everywhere(db: str | None, as_json: bool) -> None:
         table.add_column(column)
     for r in rows:
         table.add_row(r.client, r.homework_id, str(r.session), r.status, r.text)
-    Console().print(table)
+    console().print(table)

@@ -7,7 +7,6 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -17,6 +16,7 @@ from caselog.adapters.store import set_read_models, store_settings
 from caselog.cli.context import (
     DbOption,
     JsonOption,
+    console,
     db_url,
     friendly,
     log_access,
@@ -24,6 +24,7 @@ from caselog.cli.context import (
     print_json_lines,
     read_models,
     records,
+    say,
     service,
 )
 
@@ -38,9 +39,9 @@ def _print_status(status: ProjectionStatus, applied: int | None = None) -> None:
     for column in ("read model", "position", "head", "lag"):
         table.add_column(column, justify="left" if column == "read model" else "right")
     table.add_row(status.name, str(status.position), str(status.head), str(status.lag))
-    Console().print(table)
+    console().print(table)
     if applied is not None:
-        typer.echo(f"applied {applied} events")
+        say(f"applied {applied} events")
 
 
 @project_app.command("status")
@@ -120,7 +121,7 @@ def follow_command(
     if as_json:
         print_json_lines([{"event": "start", "position": start, "mode": mode}])
     else:
-        typer.echo(f"following {models.db.where} from position {start} ({mode})")
+        say(f"following {models.db.where} from position {start} ({mode})")
     sys.stdout.flush()
     try:
         with stop_on_signals(follower):
@@ -131,14 +132,14 @@ def follow_command(
     if as_json:
         print_json_lines([{"event": "stop", "position": position, "applied": follower.applied}])
     else:
-        typer.echo(f"stopped at position {position}")
+        say(f"stopped at position {position}")
 
 
 def _progress(progress: Progress, as_json: bool) -> None:
     if as_json:
         print_json_lines([{"event": "batch", **progress.__dict__}])
     else:
-        typer.echo(f"applied {progress.applied} events: position {progress.position}")
+        say(f"applied {progress.applied} events: position {progress.position}")
     sys.stdout.flush()
 
 
@@ -155,7 +156,7 @@ def enable_command(db: DbOption = None) -> None:
     settings = store_settings(db_url(db), create=True)
     set_read_models(settings, True)
     applied = ReadModels(service(db)).catch_up()
-    typer.echo(f"read models on: applied {applied} events")
+    say(f"read models on: applied {applied} events")
 
 
 @project_app.command("disable")
@@ -168,7 +169,7 @@ def disable_command(db: DbOption = None) -> None:
     settings = store_settings(db_url(db))
     set_read_models(settings, False)
     ReadModels(service(db)).drop()
-    typer.echo("read models off: dropped, file vacuumed")
+    say("read models off: dropped, file vacuumed")
 
 
 @friendly
@@ -203,4 +204,4 @@ def search_command(
         # Text, not a markup string: the [match] marks must print as written; one line per hit.
         snippet = Text(" ".join(h.snippet.split()))
         table.add_row(h.client, str(h.session), str(h.seq), h.speaker, snippet)
-    Console().print(table)
+    console().print(table)

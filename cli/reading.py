@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
 from caselog.cli.context import (
     DbOption,
     JsonOption,
+    console,
     friendly,
     log_access,
     print_json,
@@ -47,7 +47,7 @@ def clients_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     for v in views:
         sessions = ", ".join(map(str, v.sessions))
         table.add_row(v.name, v.client_id[:8], v.descriptor or "", sessions, str(v.events))
-    Console().print(table)
+    console().print(table)
 
 
 @friendly
@@ -86,7 +86,7 @@ def sessions_command(
             ended,
             f"{s.source.file} ({s.source.format})",
         )
-    Console().print(table)
+    console().print(table)
 
 
 @friendly
@@ -146,4 +146,4 @@ def log_command(
     for e in rows:
         row = [str(e.position), e.client, str(e.version), e.type, e.recorded_at[:19], e.actor]
         table.add_row(*row, *([e.reason or ""] if reasons else []))
-    Console().print(table)
+    console().print(table)

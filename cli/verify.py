@@ -9,7 +9,7 @@ import typer
 
 from caselog.adapters.store import store_settings
 from caselog.adapters.verify import Break, verify_access_log, verify_events
-from caselog.cli.context import DbOption, JsonOption, db_url, friendly, print_json
+from caselog.cli.context import DbOption, JsonOption, db_url, friendly, print_json, say
 from caselog.domain.identity import client_id
 
 
@@ -95,5 +95,5 @@ def _print(
             at = f" version {b.version}" if b.version is not None else ""
         typer.echo(f"BROKEN {b.log}: {where}{at}: {b.problem}", err=err)
     if not breaks:
-        typer.echo(f"intact: {events} events of {clients} clients, every chain link verified")
-        typer.echo(f"access log intact: {accesses} entries, every chain link verified")
+        say(f"intact: {events} events of {clients} clients, every chain link verified")
+        say(f"access log intact: {accesses} entries, every chain link verified")

@@ -10,7 +10,7 @@ sessions were, and a snapshot of it holds nothing a clinician said.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import singledispatch
 from uuid import UUID
 
@@ -138,13 +138,19 @@ def evolve(event: Persisted, client: Client | None) -> Client:
 
 
 def _touched(client: Client | None, event: DomainEvent, **changes: object) -> Client:
+    return _advanced(client, (event,), **changes)
+
+
+def _advanced(client: Client | None, run: Sequence[DomainEvent], **changes: object) -> Client:
+    """``client`` moved past ``run`` (consecutive events), with ``changes``."""
     if client is None:
-        raise TypeError(f"{type(event).__name__} before ClientRegistered")
+        raise TypeError(f"{type(run[0]).__name__} before ClientRegistered")
+    last = run[-1]
     return client.model_copy(
         update={
-            "version": event.originator_version,
-            "modified_on": event.timestamp,
-            "spans": extend_spans(client.spans, event),
+            "version": last.originator_version,
+            "modified_on": last.timestamp,
+            "spans": extend_spans(client.spans, run),
             **changes,
         }
     )
@@ -161,7 +167,7 @@ def _(event: ClientRegistered, client: Client | None) -> Client:
         modified_on=event.timestamp,
         name=event.name,
         descriptor=event.descriptor,
-        spans=extend_spans((), event),
+        spans=extend_spans((), (event,)),
     )
 
 
@@ -287,6 +293,15 @@ def _(event: EntryRetracted, client: Client | None) -> Client:
 
 
 # Text-bearing events change nothing a decision needs; they only move the version.
+_VERSION_ONLY = (
+    UtteranceRecorded,
+    StageDirectionRecorded,
+    PriorSummaryQuoted,
+    SummaryItemNoted,
+    QualityFlagRaised,
+)
+
+
 @evolve.register(UtteranceRecorded)
 @evolve.register(StageDirectionRecorded)
 @evolve.register(PriorSummaryQuoted)
@@ -297,7 +312,20 @@ def _(event: DomainEvent, client: Client | None) -> Client:
 
 
 def project_client(client: Client | None, events: Iterable[Persisted]) -> Client | None:
-    """Fold events (after, optionally, one snapshot) into the Client state."""
+    """Fold events (after, optionally, one snapshot) into the Client state.
+
+    A run of text-bearing events is folded in one step: they only move the version
+    and the spans, and a session is mostly such a run.
+    """
+    run: list[DomainEvent] = []
     for event in events:
+        if isinstance(event, _VERSION_ONLY):
+            run.append(event)
+            continue
+        if run:
+            client = _advanced(client, run)
+            run = []
         client = evolve(event, client)
+    if run:
+        client = _advanced(client, run)
     return client

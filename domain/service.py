@@ -35,7 +35,12 @@ from caselog.domain.events import (
 from caselog.domain.homework import change_status
 from caselog.domain.identity import client_id
 from caselog.domain.recording import Target, record_session
-from caselog.domain.summaries import summaries_by_session, summary_similarity
+from caselog.domain.summaries import (
+    SUMMARY_EVENTS,
+    SessionSummaries,
+    note_summary_item,
+    summary_similarity,
+)
 from caselog.domain.transcript import ParsedSession
 
 E = TypeVar("E", bound=DomainEvent)
@@ -79,40 +84,40 @@ class CaselogApplication(Application[UUID]):
     def registered_clients(self) -> Iterator[tuple[UUID, str]]:
         """(id, name) of every client, in order of registration."""
         erased = set(self.erasures())
-        for notification in self._notifications(get_topic(ClientRegistered)):
+        for notification in self._notifications(ClientRegistered):
             if UUID(str(notification.originator_id)) in erased:
                 continue  # its name is unreadable now, by design
             event = cast(ClientRegistered, self.mapper.to_domain_event(notification))
             yield event.originator_id, event.name
 
-    def _notifications(self, topic: str) -> Iterator[Notification]:
+    def _notifications(self, *types: type[DomainEvent]) -> Iterator[Notification]:
+        """The store's events of these types, in order, read a batch at a time."""
+        topics = [get_topic(t) for t in types]
         start: int | None = None
         while True:
             batch = self.recorder.select_notifications(
-                start=start, limit=500, topics=[topic], inclusive_of_start=False
+                start=start, limit=500, topics=topics, inclusive_of_start=False
             )
             yield from batch
             if len(batch) < 500:
                 return
             start = batch[-1].id
 
-    def _append(self, events: Sequence[DomainEvent]) -> None:
+    def _append(self, events: Sequence[DomainEvent], *, then: Sequence[Client] = ()) -> None:
         """Store events atomically, in one transaction (optimistic on their versions).
+
+        ``then`` are the clients' states after the events: their snapshots go in the
+        same transaction, so later reads start there. A snapshot is a cache; the
+        recorder may drop it (a store without snapshots), never the events.
 
         The event store directly, rather than ``save``: caselog decides with events,
         not aggregates, and ``save`` checks each event against a runtime Protocol,
         which costs more than encrypting it.
         """
-        self.events.put(cast(Sequence[Any], events))
-
-    def _snapshot(self, client: Client | None) -> None:
-        """Keep the state after a session's save, so later reads start there.
-
-        A snapshot is a cache written after the events' own transaction: if it is
-        lost, reads replay from an earlier one and come to the same state.
-        """
-        if self.snapshots is not None and client is not None:
-            self.snapshots.put([cast(Any, ClientSnapshot.take(client))])
+        snapshots = []
+        if self.snapshots is not None:
+            snapshots = [self.mapper.to_stored_event(ClientSnapshot.take(c)) for c in then]
+        self.events.put(cast(Sequence[Any], events), snapshots=snapshots)
 
     # --- recording ------------------------------------------------------------------
 
@@ -126,28 +131,60 @@ class CaselogApplication(Application[UUID]):
         dry_run: bool = False,
     ) -> Recorded:
         """Record one parsed transcript atomically; idempotent for the same source."""
+        (outcome,) = self.record_sessions(
+            [parsed], actor=actor, client_name=client_name, session=session, dry_run=dry_run
+        )
+        return outcome
+
+    def record_sessions(
+        self,
+        sessions: Sequence[ParsedSession],
+        *,
+        actor: str,
+        client_name: str | None = None,
+        session: int | None = None,
+        dry_run: bool = False,
+    ) -> list[Recorded]:
+        """Record parsed sessions (one file's) all together or not at all.
+
+        Each is idempotent for the same source; ``session`` applies to one only.
+        """
+        if session is not None and len(sessions) != 1:
+            raise ValueError("a session number applies to one parsed session only")
         for _attempt in range(3):
-            target = self._target(parsed, client_name, session)
-            client = self.get_client(target.client_id)
-            events = record_session(client, parsed, target, actor)
-            status: Literal["recorded", "unchanged"] = "recorded" if events else "unchanged"
-            outcome = Recorded(
-                status,
-                target.client_id,
-                client.name if client else target.client_name,
-                target.session,
-                len(events),
-            )
+            clients: dict[UUID, Client | None] = {}
+            events: list[DomainEvent] = []
+            outcomes: list[Recorded] = []
+            for parsed in sessions:
+                target = self._target(parsed, client_name, session)
+                if target.client_id not in clients:
+                    clients[target.client_id] = self.get_client(target.client_id)
+                client = clients[target.client_id]
+                decided = record_session(client, parsed, target, actor)
+                outcomes.append(
+                    Recorded(
+                        "recorded" if decided else "unchanged",
+                        target.client_id,
+                        client.name if client else target.client_name,
+                        target.session,
+                        len(decided),
+                    )
+                )
+                if decided:
+                    clients[target.client_id] = project_client(client, decided)
+                    events.extend(decided)
             if dry_run or not events:
-                return outcome
+                return outcomes
+            touched = {e.originator_id for e in events}
+            after = [c for cid, c in clients.items() if c is not None and cid in touched]
             try:
-                self._append(events)
+                self._append(events, then=after)
             except IntegrityError:
                 continue  # another writer got there first: decide again on fresh state
-            self._snapshot(project_client(client, events))
-            return outcome
+            return outcomes
+        files = ", ".join(p.source.file for p in sessions)
         raise ConcurrentChange(
-            f"{parsed.source.file}: other writers kept changing this client's record; try again"
+            f"{files}: other writers kept changing this client's record; try again"
         )
 
     def change_homework_status(
@@ -206,7 +243,7 @@ class CaselogApplication(Application[UUID]):
     def erasures(self) -> dict[UUID, ClientErased]:
         """Every erased client's erasure event (stored in the clear, so always readable)."""
         found: dict[UUID, ClientErased] = {}
-        for notification in self._notifications(get_topic(ClientErased)):
+        for notification in self._notifications(ClientErased):
             event = cast(ClientErased, self.mapper.to_domain_event(notification))
             found[event.originator_id] = event
         return found
@@ -258,20 +295,29 @@ class CaselogApplication(Application[UUID]):
         quoted = parsed.quoted_summary
         if quoted is None:
             return None
+        # Only the summary events are read (a small share of the store), not every
+        # client's every event.
+        names = dict(self.registered_clients())  # erased clients' text is unreadable
+        found: dict[UUID, SessionSummaries] = {}
+        for notification in self._notifications(*SUMMARY_EVENTS):
+            cid = UUID(str(notification.originator_id))
+            if cid in names:
+                event = cast(DomainEvent, self.mapper.to_domain_event(notification))
+                note_summary_item(found.setdefault(cid, {}), event)
         best: list[tuple[float, UUID, str, int]] = []
-        for cid, name in self.registered_clients():
-            for number, sections in summaries_by_session(self.client_events(cid)).items():
+        for cid, summaries in found.items():
+            for number, sections in summaries.items():
                 score = summary_similarity(quoted.summary, sections)
                 if score >= MATCH_THRESHOLD:
-                    best.append((score, cid, name, number))
+                    best.append((score, cid, names[cid], number))
         if not best:
             return None
         best.sort(key=lambda m: m[0], reverse=True)
         if len(best) > 1 and best[1][0] == best[0][0]:
-            names = ", ".join(f"{m[2]} session {m[3]}" for m in best[:5])
+            tied = ", ".join(f"{m[2]} session {m[3]}" for m in best[:5])
             raise ContinuationUnmatched(
                 f"{parsed.source.file}: its opening summary matches more than one session "
-                f"({names}); give --client NAME and --session N"
+                f"({tied}); give --client NAME and --session N"
             )
         _, cid, name, number = best[0]
         return cid, name, number

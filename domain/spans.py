@@ -11,7 +11,8 @@ needs before it reads any event, and then read only those.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from collections.abc import Iterable
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -80,27 +81,47 @@ def _marks(event: DomainEvent) -> dict[str, object]:
     return {}
 
 
-def extend_spans(spans: tuple[Span, ...], event: DomainEvent) -> tuple[Span, ...]:
-    kind, session = _kind(event)
-    version, moment = event.originator_version, event.timestamp
-    previous = spans[-1] if spans else None
-    if (
-        previous is not None
-        and kind == "session"
-        and previous.kind == "session"
-        and previous.session == session
-        and previous.last == version - 1
-    ):
-        grown = {"last": version, "recorded_to": max(previous.recorded_to, moment)}
-        return (*spans[:-1], previous.model_copy(update={**grown, **_marks(event)}))
-    span = Span(
-        kind=kind,
-        first=version,
-        last=version,
-        recorded_from=moment,
-        recorded_to=moment,
-        session=session,
-        reviewed_in=event.reviewed_in if isinstance(event, HomeworkStatusChanged) else None,
-        **_marks(event),
-    )
-    return (*spans, span)
+def extend_spans(spans: tuple[Span, ...], events: Iterable[DomainEvent]) -> tuple[Span, ...]:
+    """``spans`` with ``events`` (the next ones, in version order) added.
+
+    A session's run grows in ``grown`` and is copied once at the end, not once
+    per event: a session is some eighty events, all in one run.
+    """
+    out = list(spans)
+    grown: dict[str, Any] = {}
+
+    def settle() -> None:
+        if grown:
+            out[-1] = out[-1].model_copy(update=grown)
+            grown.clear()
+
+    for event in events:
+        kind, session = _kind(event)
+        version, moment = event.originator_version, event.timestamp
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and kind == "session"
+            and previous.kind == "session"
+            and previous.session == session
+            and grown.get("last", previous.last) == version - 1
+        ):
+            grown["last"] = version
+            grown["recorded_to"] = max(grown.get("recorded_to", previous.recorded_to), moment)
+            grown.update(_marks(event))
+            continue
+        settle()
+        out.append(
+            Span(
+                kind=kind,
+                first=version,
+                last=version,
+                recorded_from=moment,
+                recorded_to=moment,
+                session=session,
+                reviewed_in=event.reviewed_in if isinstance(event, HomeworkStatusChanged) else None,
+                **_marks(event),
+            )
+        )
+    settle()
+    return tuple(out)

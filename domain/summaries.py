@@ -9,7 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from caselog.domain.events import DomainEvent, HomeworkAssigned, SummaryItemNoted
+from caselog.domain.events import (
+    DomainEvent,
+    HelpfulNoted,
+    HomeworkAssigned,
+    InsightRecorded,
+    SummaryItemNoted,
+    TechniqueIntroduced,
+    TopicNoted,
+)
 from caselog.domain.transcript import SECTION_KEYS, SectionKey, Summary
 
 SessionSummaries = dict[int, dict[SectionKey, list[str]]]
@@ -19,15 +27,30 @@ def summaries_by_session(events: Iterable[DomainEvent]) -> SessionSummaries:
     """Each session's summary items, section by section, in recorded order."""
     found: SessionSummaries = {}
     for event in events:
-        if isinstance(event, SummaryItemNoted):
-            key: SectionKey = event.section
-        elif isinstance(event, HomeworkAssigned) and event.source == "summary":
-            key = "homework"
-        else:
-            continue
-        sections = found.setdefault(event.session, {k: [] for k in SECTION_KEYS})
-        sections[key].append(event.text)
+        note_summary_item(found, event)
     return found
+
+
+SUMMARY_EVENTS: tuple[type[DomainEvent], ...] = (
+    TopicNoted,
+    TechniqueIntroduced,
+    HelpfulNoted,
+    InsightRecorded,
+    HomeworkAssigned,
+)
+"""The stored event types a session's own summary is read back from."""
+
+
+def note_summary_item(found: SessionSummaries, event: DomainEvent) -> None:
+    """Add ``event`` to ``found`` if it is an item of its session's own summary."""
+    if isinstance(event, SummaryItemNoted):
+        key: SectionKey = event.section
+    elif isinstance(event, HomeworkAssigned) and event.source == "summary":
+        key = "homework"
+    else:
+        return
+    sections = found.setdefault(event.session, {k: [] for k in SECTION_KEYS})
+    sections[key].append(event.text)
 
 
 def _item_key(text: str) -> str:

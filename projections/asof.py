@@ -136,7 +136,4 @@ def within(events: Iterable[DomainEvent], spans: Iterable[Span], at: AsOf) -> li
 def select(events: Iterable[DomainEvent], at: AsOf) -> list[DomainEvent]:
     """What ``at`` sees of a full list of a client's events (the unbounded reference)."""
     events = list(events)
-    spans: tuple[Span, ...] = ()
-    for event in events:
-        spans = extend_spans(spans, event)
-    return within(events, choose(spans, at), at)
+    return within(events, choose(extend_spans((), events), at), at)

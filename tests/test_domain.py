@@ -118,3 +118,11 @@ def test_the_aggregate_refuses_an_event_it_does_not_know():
 
     with pytest.raises(TypeError, match="does not know the event Strange"):
         evolve(Strange(originator_id=uuid.uuid4(), originator_version=1, actor="a"), None)
+
+
+def test_the_summary_event_types_are_every_concrete_summary_item_and_homework():
+    from caselog.domain.events import HomeworkAssigned, SummaryItemNoted
+    from caselog.domain.summaries import SUMMARY_EVENTS
+
+    # Continuation matching reads only these topics: a new section type must be here.
+    assert set(SUMMARY_EVENTS) == {*SummaryItemNoted.__subclasses__(), HomeworkAssigned}

@@ -11,7 +11,7 @@ from eventsourcing.utils import get_topic
 
 from caselog.adapters.store import open_store
 from caselog.domain.client import project_client
-from caselog.domain.errors import StoreError
+from caselog.domain.errors import ConcurrentChange, SessionConflict, StoreError
 from caselog.domain.events import DomainEvent, UtteranceRecorded
 from tests.conftest import raw, sibling
 from tests.sessions import parsed
@@ -133,3 +133,40 @@ def test_a_lost_snapshot_costs_only_time(app, db):
     with raw(db).transaction() as conn:
         conn.execute("DELETE FROM stored_snapshots")
     assert app.get_client(outcome.client_id) == with_snapshot
+
+
+def test_a_sessions_snapshot_is_written_in_its_events_transaction(app, db):
+    first = app.record_session(parsed(), actor="tester")
+    assert app.snapshots is not None
+    (snapshot,) = app.snapshots.recorder.select_events(first.client_id, desc=True, limit=1)
+    assert snapshot.originator_version == first.events
+    # Block the snapshot the next session would write: its events must not be stored either.
+    planned = app.record_session(
+        parsed(session=2, file="b.txt", body="second"), actor="tester", dry_run=True
+    )
+    blocker = StoredEvent(
+        originator_id=snapshot.originator_id,
+        originator_version=first.events + planned.events,
+        topic=snapshot.topic,
+        state=snapshot.state,
+    )
+    app.snapshots.recorder.insert_events([blocker])
+    with pytest.raises(ConcurrentChange):
+        app.record_session(parsed(session=2, file="b.txt", body="second"), actor="tester")
+    assert len(app.client_events(first.client_id)) == first.events
+
+
+def test_one_files_sessions_are_recorded_all_together_or_not_at_all(app):
+    app.record_session(parsed(session=2, file="b.txt", body="second"), actor="tester")
+    both = [parsed(session=1), parsed(session=2, file="other.txt", body="different")]
+    with pytest.raises(SessionConflict):
+        app.record_sessions(both, actor="tester")
+    cid = app.client_id_for("Jo Example")
+    client = app.get_client(cid)
+    assert client is not None and [s.number for s in client.sessions] == [2]
+    outcomes = app.record_sessions(
+        [parsed(session=1), parsed(session=3, file="c.txt", body="3")], actor="tester"
+    )
+    assert [o.status for o in outcomes] == ["recorded", "recorded"]
+    client = app.get_client(cid)
+    assert client is not None and sorted(s.number for s in client.sessions) == [1, 2, 3]

@@ -31,13 +31,30 @@ _REFUSAL = re.compile(
     r"[^.!?\n]*",
     re.I,
 )
-_META = (
-    re.compile(r"\bHere(?:'s| is) (?:a|one|another) possible (?:response|reply)\b[^\n]*", re.I),
-    re.compile(r"\bThis (?:response|reply) aims to\b[^\n]*", re.I),
-    re.compile(r"\bThis conversation has been an? [\w-]+(?: [\w-]+)? session between\b[^.\n]*"),
-    re.compile(r"\bAs an AI(?: language model)?\b[^.\n]*"),
-    re.compile(r"\bin character as\b[^.\n]*", re.I),
-    re.compile(r"\bhow [A-Z]\w* might respond\b[^.\n]*"),
+# One alternation, not one search per pattern: the leftmost match wins, and at one
+# position the earlier alternative, as a search per pattern taking the first would.
+_META = re.compile(
+    "|".join(
+        (
+            r"(?i:\bHere(?:'s| is) (?:a|one|another) possible (?:response|reply)\b[^\n]*)",
+            r"(?i:\bThis (?:response|reply) aims to\b[^\n]*)",
+            r"\bThis conversation has been an? [\w-]+(?: [\w-]+)? session between\b[^.\n]*",
+            r"\bAs an AI(?: language model)?\b[^.\n]*",
+            r"(?i:\bin character as\b[^.\n]*)",
+            r"\bhow [A-Z]\w* might respond\b[^.\n]*",
+        )
+    )
+)
+# Words every match of each contains (any case): a cheap test that most turns fail,
+# so the patterns, slow to search without a literal prefix, run on few turns.
+_REFUSAL_WORDS = ("cannot", "can't", "can not", "unable to", "not able to", "won't be able to")
+_META_WORDS = (
+    "possible",
+    "aims to",
+    "session between",
+    "as an ai",
+    "in character as",
+    "might respond",
 )
 _CLOSERS = "\"'”’)]»"
 
@@ -50,13 +67,16 @@ def quality_flags(entries: Sequence[Entry]) -> list[QualityFlag]:
             continue
         seq = index + 1
         text = plain(entry.text)
-        refusal = _REFUSAL.search(text) if entry.role == "professional" else None
+        lowered = text.lower()
+        refusal = None
+        if entry.role == "professional" and any(w in lowered for w in _REFUSAL_WORDS):
+            refusal = _REFUSAL.search(text)
         if refusal:
             flags.append(
                 QualityFlag(seq=seq, kind="generator_refusal", excerpt=_cut(entry.text, refusal))
             )
         else:
-            meta = _first_meta(text)
+            meta = _META.search(text) if any(w in lowered for w in _META_WORDS) else None
             if meta:
                 flags.append(
                     QualityFlag(seq=seq, kind="meta_commentary", excerpt=_cut(entry.text, meta))
@@ -65,11 +85,6 @@ def quality_flags(entries: Sequence[Entry]) -> list[QualityFlag]:
             tail = entry.text.rstrip().rsplit("\n", 1)[-1][-EXCERPT:]
             flags.append(QualityFlag(seq=seq, kind="cut_mid_sentence", excerpt=tail))
     return flags
-
-
-def _first_meta(text: str) -> re.Match[str] | None:
-    hits = [m for m in (p.search(text) for p in _META) if m]
-    return min(hits, key=lambda m: m.start()) if hits else None
 
 
 def _cut(original: str, m: re.Match[str]) -> str:
