@@ -1,20 +1,34 @@
-"""``caselog export`` and ``caselog import``: the record as JSON lines, and back."""
+"""``caselog export`` and ``caselog import``: the record as JSON lines and back, or exported
+as Markdown or FHIR."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO, TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
 import typer
 
 from caselog.adapters.access_log import AccessLog
+from caselog.adapters.export import gather
+from caselog.adapters.export.fhir import bundle
+from caselog.adapters.export.markdown import markdown
 from caselog.adapters.store import store_settings
 from caselog.adapters.transfer import Exported, export_jsonl, import_jsonl
 from caselog.cli.context import DbOption, JsonOption, db_url, friendly, log_access, print_json
 from caselog.cli.context import records as open_records
 from caselog.domain.errors import StoreError
+
+T = TypeVar("T")
+
+
+FORMATS = ("jsonl", "markdown", "fhir")
 
 
 @friendly
@@ -22,12 +36,42 @@ def export_command(
     client: Annotated[
         str | None,
         typer.Argument(
-            metavar="CLIENT", help="Only this client (name, leading part or id prefix)."
+            metavar="CLIENT",
+            help="Only this client (name, leading part or id prefix). Required for "
+            "markdown and fhir.",
         ),
     ] = None,
     format: Annotated[
-        str, typer.Option("--format", help="The export format: jsonl (the only one so far).")
+        str,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="jsonl: the record exactly as stored, for `caselog import`. markdown: a "
+            "readable document of a client's sessions. fhir: a FHIR R4 Bundle (JSON) of "
+            "a client's sessions and homework.",
+        ),
     ] = "jsonl",
+    session: Annotated[
+        int | None,
+        typer.Option("--session", help="markdown, fhir: only this session.", show_default=False),
+    ] = None,
+    include_name: Annotated[
+        bool,
+        typer.Option(
+            "--include-name",
+            help="fhir: put the client's name in the Patient (otherwise only its id is there).",
+        ),
+    ] = False,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            metavar="ZONE",
+            help="fhir: the zone the sessions' clock times were in (Europe/Berlin, UTC, "
+            "+02:00). Without it an Encounter's period gives only the date.",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -37,17 +81,96 @@ def export_command(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Export the record exactly as stored, as JSON lines: a header, then one event a line.
+    """Export the record: as stored (jsonl), as a readable document (markdown), or as FHIR.
 
-    Events keep their stored bytes (ciphertext on an encrypted store) and chain links;
-    `caselog import` restores them into a new store and checks every link. Snapshots
-    and read models are rebuilt, not exported; nor is the access log. Each exported
-    client is logged as an access.
+    jsonl keeps each event's stored bytes (ciphertext on an encrypted store) and chain
+    link; `caselog import` restores them into a new store and checks every link.
+    Snapshots, read models and the access log are not exported.
+
+    markdown and fhir show one client's record as `replay`, `summary` and `homework`
+    do, corrections included: every session in order, or one with --session. The
+    FHIR Bundle names the client only with --include-name.
+
+    Each exported client is logged as an access.
 
     Example:  caselog export --output clinic.jsonl && caselog --db new.db import clinic.jsonl
+
+    Example:  caselog export alicia --format markdown --session 1 -o alicia-1.md
+
+    Example:  caselog export marcus --format fhir --timezone UTC > marcus.json
     """
-    if format != "jsonl":
-        raise typer.BadParameter("the only format is jsonl", param_hint="--format")
+    if format not in FORMATS:
+        raise typer.BadParameter(
+            f"unknown format {format!r}; expected one of: {', '.join(FORMATS)}",
+            param_hint="--format",
+        )
+    _refuse_misplaced(format, session, include_name, timezone)
+    if format == "jsonl":
+        _export_jsonl(client, output, db, as_json)
+        return
+    if client is None:
+        raise typer.BadParameter(
+            f"a {format} export is of one client: name the CLIENT", param_hint="CLIENT"
+        )
+    zone = _zone(timezone) if timezone is not None else None
+    # Resolving the client through the query facade logs the access.
+    export = gather(open_records(db).client(client), session)
+    if format == "markdown":
+        data = markdown(export).encode()
+    else:
+        fhir = bundle(export, include_name=include_name, zone=zone)
+        data = orjson.dumps(fhir, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    if output is None:
+        typer.get_binary_stream("stdout").write(data)
+        return
+    _written(output, lambda f: f.write(data))
+    sessions = len(export.sessions)
+    if as_json:
+        print_json(
+            {
+                "file": str(output),
+                "format": format,
+                "clients": 1,
+                "sessions": sessions,
+                "events": len(export.history),
+            }
+        )
+        return
+    plural = "" if sessions == 1 else "s"
+    what = f"session {session}" if session is not None else f"{sessions} session{plural}"
+    typer.echo(f"exported {what} of {export.name} as {format} to {output}")
+
+
+def _refuse_misplaced(
+    format: str, session: int | None, include_name: bool, timezone: str | None
+) -> None:
+    """Options that would be silently ignored by this format are refused instead."""
+    given = {
+        "--session": session is not None,
+        "--include-name": include_name,
+        "--timezone": timezone is not None,
+    }
+    takes = {"jsonl": set(), "markdown": {"--session"}, "fhir": set(given)}[format]
+    for option, used in given.items():
+        if used and option not in takes:
+            raise typer.BadParameter(f"does not apply to --format {format}", param_hint=option)
+
+
+def _zone(name: str) -> dt.tzinfo:
+    offset = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", name)
+    if offset:
+        sign = -1 if offset[1] == "-" else 1
+        return dt.timezone(sign * dt.timedelta(hours=int(offset[2]), minutes=int(offset[3])))
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise typer.BadParameter(
+            f"unknown time zone {name!r}; give an IANA name (Europe/Berlin) or an offset (+02:00)",
+            param_hint="--timezone",
+        ) from None
+
+
+def _export_jsonl(client: str | None, output: Path | None, db: str | None, as_json: bool) -> None:
     url = db_url(db)
     one = None
     if client is not None:
@@ -62,6 +185,12 @@ def export_command(
     if output is None:
         export_jsonl(settings, typer.get_binary_stream("stdout"), one, logged)
         return
+    done = _written(output, lambda f: export_jsonl(settings, f, one, logged))
+    _report(done, output, as_json)
+
+
+def _written(output: Path, write: Callable[[BinaryIO], T]) -> T:
+    """Write ``output`` owner-only, through a partial file renamed into place when whole."""
     partial = output.with_name(output.name + ".partial")
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -69,14 +198,14 @@ def export_command(
         raise StoreError(f"{output}: cannot write ({e.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as f:
-            done = export_jsonl(settings, f, one, logged)
+            done = write(f)
             f.flush()
             os.fsync(f.fileno())
         partial.replace(output)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    _report(done, output, as_json)
+    return done
 
 
 def _report(done: Exported, output: Path, as_json: bool) -> None:

@@ -1,0 +1,177 @@
+"""A client's record, or one session of it, as a Markdown document a person can read.
+
+Utterances and stage directions are written exactly as recorded — not escaped —
+so the document holds every word of the transcript verbatim; a correction is
+shown as ``replay`` shows it (current text, then who changed it, when and why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from caselog.adapters.export import ClientExport
+from caselog.domain.transcript import SECTION_KEYS
+from caselog.projections.summary import CANONICAL_HEADINGS
+from caselog.projections.views import HomeworkView, SessionView, SummaryView, TimelineEntry
+
+
+def markdown(export: ClientExport) -> str:
+    """The document: one session's when ``export.session`` is set, else the whole record."""
+    if export.session is not None:
+        return _joined(_session(export, export.sessions[0], level=1))
+    lines = [f"# {export.name}", "", *_client_facts(export)]
+    for s in export.sessions:
+        lines += ["", *_session(export, s, level=2)]
+    held = {s.number for s in export.sessions}
+    elsewhere = [h for h in export.homework if export.placed[h.homework_id] not in held]
+    if elsewhere:  # e.g. an item of a session known only from a quote, placed with no session
+        lines += ["", "## Other homework", "", *map(_homework_line, elsewhere)]
+    return _joined(lines)
+
+
+def _joined(lines: Iterator[str] | list[str]) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def _client_facts(export: ClientExport) -> list[str]:
+    who = export.name + (f" ({export.descriptor})" if export.descriptor else "")
+    numbers = ", ".join(str(s.number) for s in export.sessions) or "none"
+    return [
+        f"- **Client:** {who}",
+        f"- **Client id:** `{export.client_id}`",
+        f"- **Sessions:** {numbers}",
+    ]
+
+
+def session_title(client: str, s: SessionView) -> str:
+    of = f" of {s.planned_total}" if s.planned_total else ""
+    return f"{client} — session {s.number}{of}"
+
+
+def _session(export: ClientExport, s: SessionView, level: int) -> Iterator[str]:
+    h = "#" * level
+    yield f"{h} {session_title(export.name, s)}"
+    yield ""
+    if level == 1:
+        yield from _client_facts(export)[:2]
+    yield from _session_facts(s)
+    yield ""
+    yield f"{h}# Transcript"
+    entries = [e for e in export.history if _place(e, s.number, export)]
+    for entry in entries:
+        block = _entry(entry)
+        if block is not None:
+            yield ""
+            yield block
+            yield from _correction_notes(entry.fields)
+    summary = export.summaries.get(s.number)
+    if summary is not None:
+        yield ""
+        yield from _summary(summary, f"{h}#")
+    own = [h for h in export.homework if export.placed[h.homework_id] == s.number]
+    if own:
+        yield ""
+        yield f"{h}# Homework"
+        yield ""
+        yield from (_homework_line(h, s.number) for h in own)
+
+
+def _place(entry: TimelineEntry, number: int, export: ClientExport) -> bool:
+    """Whether ``entry`` is replayed with session ``number`` (a quoted homework item is
+    replayed with the session that quoted it, not the one it names)."""
+    if entry.type == "HomeworkAssigned":
+        return export.placed.get(str(entry.fields["homework_id"])) == number
+    return entry.session == number
+
+
+def _session_facts(s: SessionView) -> Iterator[str]:
+    of = f" of {s.planned_total}" if s.planned_total else ""
+    yield f"- **Session:** {s.number}{of}"
+    when = " ".join(x for x in (s.date, s.start_time) if x)
+    yield f"- **Date:** {when or 'not stated'}"
+    if s.professional:
+        title = f" ({s.professional_title})" if s.professional_title else ""
+        yield f"- **Professional:** {s.professional}{title}"
+    yield (
+        f"- **Source:** `{s.source.file}` (format {s.source.format}, sha256 `{s.source.sha256}`),"
+        f" recorded {_moment(s.recorded_at)} by {s.recorded_by}"
+    )
+    if s.ended is not None:
+        at = f" at {s.ended.clock}" if s.ended.clock else ""
+        detail = f" — `{s.ended.detail}`" if s.ended.detail else ""
+        yield f"- **Ended:** {s.ended.reason.replace('_', ' ')}{at}{detail}"
+
+
+def _moment(iso: str) -> str:
+    return iso[:19].replace("T", " ")
+
+
+def _entry(entry: TimelineEntry) -> str | None:
+    f = entry.fields
+    clock = f"[{f['clock']}] " if f.get("clock") else ""
+    mark = "[retracted] " if f.get("retracted") else ""
+    if entry.type == "UtteranceRecorded":
+        return f"**{clock}{f['speaker']}:** {mark}{f['text']}"
+    if entry.type == "StageDirectionRecorded":
+        return f"{clock}*{mark}{f['text']}*"
+    if entry.type == "QualityFlagRaised":
+        return f"> ⚑ flagged {f['kind']} (entry {f['seq']}): {f['excerpt']}"
+    if entry.type == "HomeworkAssigned" and f["source"] != "summary":
+        return f"> ✎ homework {f['homework_id']} ({f['source']}): {mark}{f['text']}"
+    if entry.type == "PriorSummaryQuoted":
+        return _quoted(f)
+    if entry.type == "SessionEnded":
+        detail = f": {f['detail']}" if f.get("detail") else ""
+        return f"{clock}*— session ended ({f['reason'].replace('_', ' ')}{detail})*"
+    return None  # summary items, status changes, corrections: shown in their own places
+
+
+def _correction_notes(f: dict[str, Any]) -> Iterator[str]:
+    for c in f.get("corrections", ()):
+        done = "amended" if c["type"] == "EntryAmended" else "retracted"
+        yield f"> ✐ {done} {_moment(c['recorded_at'])} by {c['actor']}: {c['reason']}"
+    if f.get("amended"):
+        yield ">"
+        yield from (
+            f"> {line}".rstrip() for line in f"originally: {f['original_text']}".split("\n")
+        )
+
+
+def _quoted(f: dict[str, Any]) -> str:
+    about = f" of session {f['about_session']}" if f.get("about_session") else ""
+    if f.get("in_utterance"):
+        items = sum(len(s["items"]) for s in f["sections"])
+        return f"> ↳ entry {f['in_utterance']} quotes the summary{about} ({items} items)"
+    lines = [f"**Opening summary{about}, as quoted by this transcript:**"]
+    for section in f["sections"]:
+        lines += ["", section["heading"], "", *(f"- {i['text']}" for i in section["items"])]
+    return "\n".join(lines)
+
+
+def _summary(view: SummaryView, h: str) -> Iterator[str]:
+    quoted = " (as quoted in a later session)" if view.source == "quoted" else ""
+    yield f"{h} Session summary{quoted}"
+    for key in SECTION_KEYS:
+        items: list[str] = getattr(view, key)
+        yield ""
+        yield f"{h}# {CANONICAL_HEADINGS[key].rstrip(':')}"
+        yield ""
+        yield from (f"- {text}" for text in items) if items else ["- (none)"]
+
+
+def _homework_line(h: HomeworkView, placed: int | None = None) -> str:
+    """One item with its current status; ``placed``: the session whose list it is in."""
+    of = "" if h.session == placed else f" (session {h.session}, {h.source})"
+    line = f"- **{h.homework_id}**{of}: {h.text} — *{h.status.replace('_', ' ')}*"
+    if h.carried_to:
+        line += f" to {h.carried_to}"
+    if h.carried_from:
+        line += f", continues {h.carried_from}"
+    if len(h.history) > 1:  # changed since it was assigned: when, by whom, why
+        last = h.history[-1]
+        note = f": {last.note}" if last.note else ""
+        line += f" ({_moment(last.at)} by {last.actor}{note})"
+    if h.amended and h.original_text is not None:
+        line += f"; originally: {h.original_text}"
+    return line
