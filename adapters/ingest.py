@@ -5,6 +5,11 @@ header are recorded first, in (client, session number, file name) order, then
 continuations, each matched against what is recorded by then. A file that
 fails is reported and skipped; the others are still recorded.
 
+A file may hold several sessions (a CSV table): they are recorded together or
+not at all, and each recorded session is a result of its own. Files without a
+header (WebVTT, SRT, Otter, CSV) take what they lack from the options and
+from a ``<file>.meta.json`` sidecar beside them.
+
 Ordering needs every file looked at before the first is recorded, but not held:
 beyond the first ``KEEP`` parsed files only each file's sort key is kept, and
 the file is parsed again when its turn comes, so memory stays flat however
@@ -13,16 +18,22 @@ large the folder.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from caselog.adapters.parsing import parse_transcript
+from caselog.adapters.parsing import (
+    SIDECAR_SUFFIX,
+    TEXT_FORMATS,
+    ImportOptions,
+    parse_sessions,
+)
 from caselog.domain.errors import CaselogError, ContinuationUnmatched
 from caselog.domain.identity import normalise_name
 from caselog.domain.service import CaselogApplication
-from caselog.domain.transcript import ParsedSession
+from caselog.domain.transcript import ParsedSession, Role
 
 KEEP = 256
 """Parsed files held between the ordering pass and recording; the rest are re-read."""
@@ -45,6 +56,15 @@ class IngestOptions:
     session: int | None = None
     format: str | None = None
     dry_run: bool = False
+    date: dt.date | None = None
+    roles: tuple[tuple[str, Role], ...] = ()
+    """(speaker label, role), for files without a header."""
+    columns: tuple[tuple[str, str], ...] = ()
+    """(logical column, header), for CSV tables."""
+
+    @property
+    def imports(self) -> ImportOptions:
+        return ImportOptions(self.client, self.session, self.date, self.roles, self.columns)
 
 
 def expand(paths: Iterable[str]) -> list[str]:
@@ -63,22 +83,33 @@ def expand(paths: Iterable[str]) -> list[str]:
     return files
 
 
-def _read(name: str, options: IngestOptions) -> ParsedSession | IngestResult:
+def _read(name: str, options: IngestOptions) -> list[ParsedSession] | IngestResult:
+    """The file's sessions, or the error that says why there are none."""
     try:
         data = Path(name).read_bytes()
     except OSError as e:
         return IngestResult(name, "error", error=f"{name}:1: cannot read the file ({e.strerror})")
+    sidecar_path = Path(name + SIDECAR_SUFFIX)
     try:
-        return parse_transcript(data, name, format=options.format)
+        sidecar = sidecar_path.read_bytes() if sidecar_path.is_file() else None
+    except OSError as e:
+        return IngestResult(
+            name, "error", error=f"{sidecar_path}:1: cannot read the file ({e.strerror})"
+        )
+    try:
+        return parse_sessions(
+            data, name, format=options.format, options=options.imports, sidecar=sidecar
+        )
     except CaselogError as e:
         return IngestResult(name, "error", error=str(e))
 
 
-def _order(parsed: ParsedSession) -> tuple[str, int, str]:
+def _order(parsed: list[ParsedSession]) -> tuple[str, int, str]:
+    first = parsed[0]
     return (
-        normalise_name(parsed.client_name or ""),
-        parsed.session_number or 0,
-        parsed.source.file,
+        normalise_name(first.client_name or ""),
+        min(p.session_number or 0 for p in parsed),
+        first.source.file,
     )
 
 
@@ -86,8 +117,9 @@ def _order(parsed: ParsedSession) -> tuple[str, int, str]:
 class _Seen:
     name: str
     order: tuple[str, int, str]
-    parsed: ParsedSession | None
+    parsed: list[ParsedSession] | None
     """Kept while under the budget; else parsed again when it is recorded."""
+    continuation: bool
 
 
 def ingest(
@@ -108,56 +140,66 @@ def ingest(
             continue
         keep = kept < KEEP
         kept += keep
-        seen = _Seen(name, _order(read), read if keep else None)
-        (continuations if read.is_continuation else headed).append(seen)
+        continuation = any(p.is_continuation for p in read)
+        seen = _Seen(name, _order(read), read if keep else None, continuation)
+        (continuations if continuation else headed).append(seen)
     headed.sort(key=lambda item: item.order)
     continuations.sort(key=lambda item: item.order[2])
 
     for seen in headed:
-        result, _ = _record(app, seen, options)
-        on_done(result)
-        yield result
+        results, _ = _record(app, seen, options)
+        yield from _settled(results, on_done)
 
     # A continuation may continue another continuation: retry until nothing new matches.
     pending = continuations
     while pending:
-        unmatched: list[tuple[_Seen, IngestResult]] = []
+        unmatched: list[tuple[_Seen, list[IngestResult]]] = []
         for seen in pending:
-            result, matched = _record(app, seen, options)
+            results, matched = _record(app, seen, options)
             if matched:
-                on_done(result)
-                yield result
+                yield from _settled(results, on_done)
             else:
-                unmatched.append((seen, result))
+                unmatched.append((seen, results))
         if len(unmatched) == len(pending):
-            for _, result in unmatched:
-                on_done(result)
-                yield result
+            for _, results in unmatched:
+                yield from _settled(results, on_done)
             return
         pending = [seen for seen, _ in unmatched]
 
 
+def _settled(
+    results: list[IngestResult], on_done: Callable[[IngestResult], None]
+) -> Iterator[IngestResult]:
+    for result in results:
+        on_done(result)
+        yield result
+
+
 def _record(
     app: CaselogApplication, seen: _Seen, options: IngestOptions
-) -> tuple[IngestResult, bool]:
-    """The file's result, and False when it is a continuation that matched nothing yet."""
+) -> tuple[list[IngestResult], bool]:
+    """The file's results, and False when it is a continuation that matched nothing yet."""
     name = seen.name
     parsed = seen.parsed or _read(name, options)
     if isinstance(parsed, IngestResult):
-        return parsed, True  # changed or removed since it was first read
+        return [parsed], True  # changed or removed since it was first read
     try:
-        outcome = app.record_session(
-            parsed,
-            actor=options.actor,
-            client_name=options.client,
-            session=options.session,
-            dry_run=options.dry_run,
-        )
+        if parsed[0].source.format in TEXT_FORMATS:
+            outcomes = [
+                app.record_session(
+                    parsed[0],
+                    actor=options.actor,
+                    client_name=options.client,
+                    session=options.session,
+                    dry_run=options.dry_run,
+                )
+            ]
+        else:
+            # The parser has already put the options into each session.
+            outcomes = app.record_sessions(parsed, actor=options.actor, dry_run=options.dry_run)
     except ContinuationUnmatched as e:
-        return IngestResult(name, "error", error=str(e)), False
+        return [IngestResult(name, "error", error=str(e))], False
     except CaselogError as e:
-        return IngestResult(name, "error", error=str(e)), True
-    result = IngestResult(
-        name, outcome.status, outcome.client_name, outcome.session, outcome.events
-    )
-    return result, True
+        return [IngestResult(name, "error", error=str(e))], True
+    results = [IngestResult(name, o.status, o.client_name, o.session, o.events) for o in outcomes]
+    return results, True

@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from caselog.adapters.ingest import IngestOptions, IngestResult, expand, ingest
-from caselog.cli.context import ActorOption, DbOption, JsonOption, actor, friendly, print_json
+from caselog.adapters.parsing import FORMATS, parse_format
+from caselog.adapters.parsing.csvtable import LOGICAL_COLUMNS, logical_column
+from caselog.cli.context import (
+    ActorOption,
+    DbOption,
+    JsonOption,
+    Settings,
+    actor,
+    console,
+    friendly,
+    print_json,
+)
 from caselog.cli.context import service as open_service
+from caselog.domain.transcript import Role
 
 
 @friendly
 def ingest_command(
-    paths: Annotated[list[str], typer.Argument(help="Transcript files or folders of them.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(metavar="PATH", help="Transcript files or folders of them."),
+    ],
     client: Annotated[
         str | None,
         typer.Option(help="The client's name, when the file does not say it (or to override it)."),
@@ -25,12 +40,38 @@ def ingest_command(
     session: Annotated[
         int | None,
         typer.Option(
-            min=1, help="The session number, when the file does not say it (one file only)."
+            min=1,
+            help="The session number, when the file does not say it (one file only; "
+            "for a CSV table, its first session's).",
         ),
     ] = None,
     format: Annotated[
         str | None,
-        typer.Option("--format", help="Force a transcript format: A, B, C or D."),
+        typer.Option(
+            "--format",
+            help="Force a format: A, B, C, D, vtt, srt, otter or csv "
+            "(default: by extension, else detected).",
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(metavar="YYYY-MM-DD", help="The session's date, for files without a header."),
+    ] = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="LABEL=client|professional",
+            help="A speaker's role, for files without a header (repeatable; "
+            "the label in any case).",
+        ),
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="LOGICAL=HEADER",
+            help="Which CSV column holds speaker, text, session, time, client or date "
+            "(repeatable).",
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="Parse and decide, but record nothing.")] = False,
     plaintext: Annotated[
@@ -54,21 +95,34 @@ def ingest_command(
     Example:  caselog ingest samples/
 
     Example:  caselog ingest late.txt --client "Alicia Rodriguez" --session 3
+
+    Example:  caselog ingest zoom.vtt --client Sam --session 3
+    --role "Dr. Lee=professional" --role Sam=client
+
+    WebVTT, SRT, Otter and CSV files have no header: give the client, session,
+    date and roles by option or in a <file>.meta.json beside the file.
     """
     files = expand(paths)
     if not files:
         raise typer.BadParameter("no files found in the paths given", param_hint="PATHS")
     if session is not None and len(files) > 1:
         raise typer.BadParameter("--session applies to a single file", param_hint="--session")
-    if format is not None and format.upper() not in {"A", "B", "C", "D"}:
-        raise typer.BadParameter("expected one of A, B, C, D", param_hint="--format")
+    if format is not None and parse_format(format) is None:
+        raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
     options = IngestOptions(
-        actor=actor(actor_name), client=client, session=session, format=format, dry_run=dry_run
+        actor=actor(actor_name),
+        client=client,
+        session=session,
+        format=format,
+        dry_run=dry_run,
+        date=_date(date),
+        roles=tuple(_role(r) for r in role or ()),
+        columns=tuple(_column(c) for c in column or ()),
     )
     app = open_service(db, create=not dry_run, plaintext=plaintext)
-    show_progress = len(files) > 1 and not as_json and sys.stderr.isatty()
+    show_progress = len(files) > 1 and not (as_json or Settings.quiet) and sys.stderr.isatty()
     if show_progress:
-        with Progress(console=Console(stderr=True), transient=True) as progress:
+        with Progress(console=console(stderr=True), transient=True) as progress:
             task = progress.add_task("Recording", total=len(files))
             results = list(ingest(app, files, options, on_done=lambda _: progress.advance(task)))
     else:
@@ -81,12 +135,52 @@ def ingest_command(
         raise typer.Exit(1)
 
 
+def _pair(value: str, option: str, shape: str) -> tuple[str, str]:
+    left, sep, right = value.partition("=")
+    if not sep or not left.strip() or not right.strip():
+        raise typer.BadParameter(f"expected {shape}, not {value!r}", param_hint=option)
+    return left.strip(), right.strip()
+
+
+def _role(value: str) -> tuple[str, Role]:
+    label, role = _pair(value, "--role", "LABEL=client or LABEL=professional")
+    if role.casefold() == "client":
+        return label, "client"
+    if role.casefold() == "professional":
+        return label, "professional"
+    raise typer.BadParameter(
+        f"expected the role client or professional, not {role!r}", param_hint="--role"
+    )
+
+
+def _column(value: str) -> tuple[str, str]:
+    logical, header = _pair(value, "--column", "LOGICAL=HEADER, e.g. text=utterance_text")
+    known = logical_column(logical)
+    if known is None:
+        raise typer.BadParameter(
+            f"expected one of {', '.join(LOGICAL_COLUMNS)} before '=', not {logical!r}",
+            param_hint="--column",
+        )
+    return known, header
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected YYYY-MM-DD, not {value!r}", param_hint="--date"
+        ) from None
+
+
 def _print(results: list[IngestResult], dry_run: bool) -> None:
     for r in results:
         if r.error:
             typer.echo(f"error: {r.error}", err=True)
     settled = [r for r in results if r.status != "error"]
-    if not settled:
+    if not settled or Settings.quiet:
         return
     table = Table(title="Dry run: nothing recorded" if dry_run else None)
     for column in ("file", "status", "client", "session", "events"):
@@ -94,4 +188,4 @@ def _print(results: list[IngestResult], dry_run: bool) -> None:
     for r in settled:
         status = "would record" if dry_run and r.status == "recorded" else r.status
         table.add_row(r.file, status, r.client or "", str(r.session or ""), str(r.events))
-    Console().print(table)
+    console().print(table)

@@ -15,8 +15,11 @@ from pydantic import BaseModel, ConfigDict
 Role = Literal["client", "professional"]
 SectionKey = Literal["topics", "techniques", "helpful", "homework", "insights"]
 SECTION_KEYS: tuple[SectionKey, ...] = ("topics", "techniques", "helpful", "homework", "insights")
-TranscriptFormat = Literal["A", "B", "C", "D"]
-EndReason = Literal["natural_end", "end_marker", "incomplete"]
+TranscriptFormat = Literal["A", "B", "C", "D", "vtt", "srt", "otter", "csv"]
+"""A–D: the text formats with headers; the rest are imported recordings and tables."""
+EndReason = Literal["natural_end", "end_marker", "end_of_recording", "incomplete"]
+"""``end_of_recording``: a recording, captions or table that just stops; such sources
+mark no end of session, so their last words are taken as its end, not as a cut."""
 
 
 class Value(BaseModel):

@@ -128,3 +128,14 @@ def test_shell_completion_is_offered_and_documented():
     assert "--install-completion" in result.stdout
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert "--install-completion" in readme and "--show-completion" in readme
+
+
+def test_quiet_ingest_prints_no_table_but_still_the_errors(tmp_path):
+    cli = Cli(str(tmp_path / "store.db"))
+    bad = tmp_path / "bad.txt"
+    bad.write_text("nothing a transcript would say\n")
+    result = cli("--quiet", "ingest", str(FIXTURES / "000_d83eaa6e163e350a.txt"), str(bad))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: ") and "bad.txt" in result.stderr
+    assert "Alex" in cli("clients").stdout

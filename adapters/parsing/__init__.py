@@ -1,26 +1,50 @@
-"""Transcript parsers: a file's bytes to a ``ParsedSession``.
+"""Transcript parsers: a file's bytes to ``ParsedSession`` values.
 
-``parse_transcript`` is the only entry point the rest of caselog needs; every
-failure it reports is a ``TranscriptError`` naming the file, the line and
+``parse_sessions`` reads any format (a CSV table may hold several sessions);
+``parse_transcript`` reads the text formats A–D, one session each. Every
+failure either reports is a ``TranscriptError`` naming the file, the line and
 what was expected there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import PurePath
 from typing import Literal
 
 from caselog.domain.errors import TranscriptError
 from caselog.domain.transcript import ParsedSession, TranscriptFormat
 
 from .clocked import parse_clocked
+from .csvtable import parse_table
 from .detect import detect_lines
 from .labelled import parse_labelled
+from .otter import has_speaker_lines, parse_otter
 from .session import assemble
-from .text import decode, split_lines
+from .sidecar import SIDECAR_SUFFIX, ImportOptions, merge
+from .text import decode, first_nonblank, split_lines
+from .vtt import parse_captions
 
-__all__ = ["detect_format", "parse_transcript"]
+__all__ = [
+    "FORMATS",
+    "SIDECAR_SUFFIX",
+    "TEXT_FORMATS",
+    "ImportOptions",
+    "detect_format",
+    "parse_format",
+    "parse_sessions",
+    "parse_transcript",
+]
 
-_FORMATS: dict[str, TranscriptFormat] = {f: f for f in ("A", "B", "C", "D")}
+TEXT_FORMATS: tuple[TranscriptFormat, ...] = ("A", "B", "C", "D")
+FORMATS: tuple[TranscriptFormat, ...] = (*TEXT_FORMATS, "vtt", "srt", "otter", "csv")
+_BY_NAME: dict[str, TranscriptFormat] = {f.casefold(): f for f in FORMATS}
+_BY_EXTENSION: dict[str, TranscriptFormat] = {".vtt": "vtt", ".srt": "srt", ".csv": "csv"}
+
+
+def parse_format(format: str) -> TranscriptFormat | None:
+    """The format ``--format`` names (A–D in any case, vtt, srt, otter, csv), or None."""
+    return _BY_NAME.get(format.strip().casefold())
 
 
 def detect_format(text: str, name: str) -> Literal["A", "B", "C", "D"]:
@@ -35,15 +59,72 @@ def parse_transcript(data: bytes, name: str, *, format: str | None = None) -> Pa
         data = data.encode("utf-8", "surrogatepass")
     data = bytes(data)
     lines = decode(data, name)
+    fmt: TranscriptFormat
     if format is None:
         fmt = detect_lines(lines, name)
     else:
-        forced = _FORMATS.get(format.strip().upper())
-        if forced is None:
+        forced = parse_format(format)
+        if forced is None or forced not in TEXT_FORMATS:
             raise TranscriptError(name, 1, f"expected format A, B, C or D, not {format!r}")
         fmt = forced
+    return _parse_text(lines, data, name, fmt)
+
+
+def parse_sessions(
+    data: bytes,
+    name: str,
+    *,
+    format: str | None = None,
+    options: ImportOptions | None = None,
+    sidecar: bytes | None = None,
+) -> list[ParsedSession]:
+    """Parse a file of any format into its sessions.
+
+    The format is ``format`` if given, else the extension's (``.vtt``, ``.srt``,
+    ``.csv``), else detected: A–D by their first line, failing that WebVTT, SRT
+    or Otter by theirs. ``options`` and ``sidecar`` (the bytes of
+    ``<name>.meta.json``) supply what the formats without a header lack.
+    """
+    data = bytes(data)
+    fmt = _BY_EXTENSION.get(PurePath(name).suffix.casefold())
+    if format is not None:
+        fmt = parse_format(format)
+        if fmt is None:
+            listed = ", ".join(FORMATS[:-1]) + " or " + FORMATS[-1]
+            raise TranscriptError(name, 1, f"expected format {listed}, not {format!r}")
+    if fmt is None or fmt in TEXT_FORMATS:
+        lines = decode(data, name)
+        fmt = fmt or _detect(lines, name)
+        if fmt in TEXT_FORMATS:
+            return [_parse_text(lines, data, name, fmt)]
+    given = merge(name, options, sidecar)
+    if fmt == "csv":
+        return parse_table(data, name, given)
+    if fmt == "otter":
+        return [parse_otter(data, name, given)]
+    assert fmt in ("vtt", "srt")
+    return [parse_captions(data, name, fmt, given)]
+
+
+def _detect(lines: Sequence[str], name: str) -> TranscriptFormat:
+    try:
+        return detect_lines(lines, name)
+    except TranscriptError:
+        start = first_nonblank(lines) or 0
+        if lines[start].startswith("WEBVTT"):
+            return "vtt"
+        if lines[start].strip().isdigit() and "-->" in "".join(lines[start + 1 : start + 2]):
+            return "srt"
+        if has_speaker_lines(lines):
+            return "otter"
+        raise
+
+
+def _parse_text(lines: list[str], data: bytes, name: str, fmt: TranscriptFormat) -> ParsedSession:
     if fmt == "A" or fmt == "B":
         draft = parse_clocked(lines, name, fmt)
-    else:
+    elif fmt == "C" or fmt == "D":
         draft = parse_labelled(lines, name, fmt)
+    else:
+        raise TranscriptError(name, 1, f"expected format A, B, C or D, not {fmt!r}")
     return assemble(draft, lines, data, name, fmt)

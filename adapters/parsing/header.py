@@ -72,3 +72,12 @@ def incomplete(why: str, last_line: int) -> Ending:
         detail=f"{why}; the transcript stops at line {last_line}",
         line=last_line,
     )
+
+
+def end_of_recording(source: str, last_line: int) -> Ending:
+    """The end of a source that marks no end of session (captions, Otter, tables)."""
+    return Ending(
+        reason="end_of_recording",
+        detail=f"{source} marks no end of session; the recording ends at line {last_line}",
+        line=last_line,
+    )
