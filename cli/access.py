@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from caselog.adapters.access_log import AccessLog
 from caselog.adapters.store import StoreSettings, open_store, store_settings
@@ -17,6 +16,7 @@ from caselog.cli.context import (
     db_url,
     friendly,
     log_access,
+    new_table,
     print_json_lines,
 )
 from caselog.domain.errors import CaselogError, ClientWasErased
@@ -85,7 +85,7 @@ def access_log_command(
     if as_json:
         print_json_lines(rows)
         return
-    table = Table()
+    table = new_table()
     for column in ("seq", "at", "actor", "command", "client", "id"):
         table.add_column(column, justify="right" if column == "seq" else "left")
     for r in rows:

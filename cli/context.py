@@ -7,21 +7,27 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Iterable
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 from uuid import UUID
 
 import orjson
 import typer
 from pydantic import BaseModel
-from rich.console import Console
 
 from caselog.adapters.access_log import AccessLog
 from caselog.adapters.database import with_schema
-from caselog.adapters.readmodels import ReadModels
 from caselog.adapters.store import DEFAULT_DB, open_store, store_settings
 from caselog.domain.errors import CaselogError, ClientWasErased, StoreError
 from caselog.domain.service import CaselogApplication
 from caselog.projections.records import Records
+
+if TYPE_CHECKING:
+    # Imported where used: only the commands that print tables or touch the read models
+    # pay for them (every process loads this module; see tests/test_startup_imports.py).
+    from rich.console import Console
+    from rich.table import Table
+
+    from caselog.adapters.readmodels import ReadModels
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -62,8 +68,17 @@ class Settings:
 def console(*, stderr: bool = False) -> Console:
     """Where tables and progress go. Styled only on a terminal (rich's own check), and
     not at all under ``NO_COLOR`` (no-color.org): no colour, no bold, no escapes."""
+    from rich.console import Console
+
     plain = os.environ.get("NO_COLOR", "") != ""
     return Console(stderr=stderr, highlight=False, color_system=None if plain else "auto")
+
+
+def new_table(title: str | None = None) -> Table:
+    """A table to print with ``console()``."""
+    from rich.table import Table
+
+    return Table(title=title)
 
 
 def say(message: str) -> None:
@@ -94,6 +109,8 @@ def service(db: str | None, *, create: bool = False, plaintext: bool = False) ->
 
 def read_models(db: str | None, purpose: str) -> ReadModels:
     """The read models, if this store keeps them (an encrypted one only when asked to)."""
+    from caselog.adapters.readmodels import ReadModels
+
     if not store_settings(db_url(db)).read_models:
         raise StoreError(
             f"{purpose} needs the read models, which hold plaintext, so an encrypted store "

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from caselog.adapters.readmodels import OpenHomeworkRow, ReadModels
 from caselog.adapters.store import store_settings
 from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
 from caselog.cli.context import (
@@ -19,6 +17,7 @@ from caselog.cli.context import (
     db_url,
     friendly,
     log_access,
+    new_table,
     print_json,
     say,
 )
@@ -29,6 +28,9 @@ from caselog.domain.client import RETRACTED
 from caselog.domain.homework import STATUSES
 from caselog.projections.homework import open_homework
 from caselog.projections.records import ClientRecord
+
+if TYPE_CHECKING:
+    from caselog.adapters.readmodels import OpenHomeworkRow
 
 _FILTERS = (*STATUSES, RETRACTED)
 
@@ -75,7 +77,7 @@ def homework_command(
     if as_json:
         print_json(views)
         return
-    table = Table()
+    table = new_table()
     for column in ("id", "session", "status", "homework", "history"):
         table.add_column(column)
     for v in views:
@@ -129,6 +131,8 @@ def homework_set_command(
 
 def _open_everywhere(db: str | None) -> list[OpenHomeworkRow]:
     """From the read model when the store keeps one, else from each client's state."""
+    from caselog.adapters.readmodels import OpenHomeworkRow, ReadModels
+
     if store_settings(db_url(db)).read_models:
         return ReadModels(open_service(db)).open_homework()
     app = open_service(db)
@@ -152,7 +156,7 @@ def _print_open_everywhere(db: str | None, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table()
+    table = new_table()
     for column in ("client", "id", "session", "status", "homework"):
         table.add_column(column)
     for r in rows:

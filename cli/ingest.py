@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress
-from rich.table import Table
 
-from caselog.adapters.ingest import IngestOptions, IngestResult, expand, ingest
-from caselog.adapters.parsing import FORMATS, parse_format
-from caselog.adapters.parsing.csvtable import LOGICAL_COLUMNS, logical_column
 from caselog.cli.context import (
     ActorOption,
     DbOption,
@@ -21,10 +16,16 @@ from caselog.cli.context import (
     actor,
     console,
     friendly,
+    new_table,
     print_json,
 )
 from caselog.cli.context import service as open_service
-from caselog.domain.transcript import Role
+
+if TYPE_CHECKING:
+    # The parsers and the progress bar are imported by the command itself, so that
+    # every other command starts without them.
+    from caselog.adapters.ingest import IngestResult
+    from caselog.domain.transcript import Role
 
 
 @friendly
@@ -102,6 +103,9 @@ def ingest_command(
     WebVTT, SRT, Otter and CSV files have no header: give the client, session,
     date and roles by option or in a <file>.meta.json beside the file.
     """
+    from caselog.adapters.ingest import IngestOptions, expand, ingest
+    from caselog.adapters.parsing import FORMATS, parse_format
+
     files = expand(paths)
     if not files:
         raise typer.BadParameter("no files found in the paths given", param_hint="PATHS")
@@ -122,6 +126,8 @@ def ingest_command(
     app = open_service(db, create=not dry_run, plaintext=plaintext)
     show_progress = len(files) > 1 and not (as_json or Settings.quiet) and sys.stderr.isatty()
     if show_progress:
+        from rich.progress import Progress
+
         with Progress(console=console(stderr=True), transient=True) as progress:
             task = progress.add_task("Recording", total=len(files))
             results = list(ingest(app, files, options, on_done=lambda _: progress.advance(task)))
@@ -154,6 +160,8 @@ def _role(value: str) -> tuple[str, Role]:
 
 
 def _column(value: str) -> tuple[str, str]:
+    from caselog.adapters.parsing.csvtable import LOGICAL_COLUMNS, logical_column
+
     logical, header = _pair(value, "--column", "LOGICAL=HEADER, e.g. text=utterance_text")
     known = logical_column(logical)
     if known is None:
@@ -182,7 +190,7 @@ def _print(results: list[IngestResult], dry_run: bool) -> None:
     settled = [r for r in results if r.status != "error"]
     if not settled or Settings.quiet:
         return
-    table = Table(title="Dry run: nothing recorded" if dry_run else None)
+    table = new_table(title="Dry run: nothing recorded" if dry_run else None)
     for column in ("file", "status", "client", "session", "events"):
         table.add_column(column, justify="right" if column in ("session", "events") else "left")
     for r in settled:

@@ -4,14 +4,10 @@ and ``search``."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
-from caselog.adapters.follow import Aborted, Follower, Progress, stop_on_signals
-from caselog.adapters.readmodels import ProjectionStatus, ReadModels
 from caselog.adapters.store import set_read_models, store_settings
 from caselog.cli.context import (
     DbOption,
@@ -20,6 +16,7 @@ from caselog.cli.context import (
     db_url,
     friendly,
     log_access,
+    new_table,
     print_json,
     print_json_lines,
     read_models,
@@ -28,14 +25,25 @@ from caselog.cli.context import (
     service,
 )
 
+if TYPE_CHECKING:
+    from caselog.adapters.follow import Progress
+    from caselog.adapters.readmodels import ProjectionStatus, ReadModels
+
 project_app = typer.Typer(
     help="The materialised read models: how far behind they are, rebuilding and following.",
     no_args_is_help=True,
 )
 
 
+def _models(db: str | None) -> ReadModels:
+    """The read models, kept or not (``read_models`` refuses a store that does not keep them)."""
+    from caselog.adapters.readmodels import ReadModels
+
+    return ReadModels(service(db))
+
+
 def _print_status(status: ProjectionStatus, applied: int | None = None) -> None:
-    table = Table()
+    table = new_table()
     for column in ("read model", "position", "head", "lag"):
         table.add_column(column, justify="left" if column == "read model" else "right")
     table.add_row(status.name, str(status.position), str(status.head), str(status.lag))
@@ -51,7 +59,7 @@ def status_command(db: DbOption = None, as_json: JsonOption = False) -> None:
 
     Example:  caselog project status
     """
-    status = ReadModels(service(db)).status()
+    status = _models(db).status()
     if as_json:
         print_json(status)
         return
@@ -65,7 +73,7 @@ def rebuild_command(db: DbOption = None, as_json: JsonOption = False) -> None:
 
     Example:  caselog project rebuild
     """
-    models = ReadModels(service(db))
+    models = _models(db)
     applied = models.rebuild()
     status = models.status()
     if as_json:
@@ -113,6 +121,8 @@ def follow_command(
 
     Example:  caselog project follow --until-idle
     """
+    from caselog.adapters.follow import Aborted, Follower, stop_on_signals
+
     models = read_models(db, "project follow")
     models.only_if_kept = True  # stop, rather than bring back what `project disable` dropped
     follower = Follower(models, interval=interval, on_batch=lambda p: _progress(p, as_json))
@@ -155,7 +165,7 @@ def enable_command(db: DbOption = None) -> None:
     """
     settings = store_settings(db_url(db), create=True)
     set_read_models(settings, True)
-    applied = ReadModels(service(db)).catch_up()
+    applied = _models(db).catch_up()
     say(f"read models on: applied {applied} events")
 
 
@@ -168,7 +178,7 @@ def disable_command(db: DbOption = None) -> None:
     """
     settings = store_settings(db_url(db))
     set_read_models(settings, False)
-    ReadModels(service(db)).drop()
+    _models(db).drop()
     say("read models off: dropped, file vacuumed")
 
 
@@ -197,7 +207,9 @@ def search_command(
     if not hits:
         typer.echo(f"no utterance matches {text!r}")
         return
-    table = Table()
+    from rich.text import Text
+
+    table = new_table()
     for column in ("client", "session", "#", "speaker", "snippet"):
         table.add_column(column, justify="right" if column in ("session", "#") else "left")
     for h in hits:

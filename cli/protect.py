@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from caselog.adapters.crypto import decode_key, new_master_key, rewrap, write_key_file
-from caselog.adapters.erasure import erase_client
 from caselog.adapters.store import open_store, store_settings
 from caselog.cli.context import (
     ActorOption,
@@ -45,6 +44,8 @@ def erase_command(
 
     Example:  caselog erase "Marcus Thompson" --reason "erasure request 2026-114" --yes
     """
+    from caselog.adapters.erasure import erase_client
+
     if not yes:
         raise InvalidErasure("erasure cannot be undone: add --yes to confirm")
     url = db_url(db)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
 from caselog.cli.context import (
@@ -14,6 +13,7 @@ from caselog.cli.context import (
     console,
     friendly,
     log_access,
+    new_table,
     print_json,
     print_json_lines,
 )
@@ -41,7 +41,7 @@ def clients_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(views)
         return
-    table = Table()
+    table = new_table()
     for column in ("client", "id", "descriptor", "sessions", "events"):
         table.add_column(column, justify="right" if column == "events" else "left")
     for v in views:
@@ -69,7 +69,7 @@ def sessions_command(
     if as_json:
         print_json(views)
         return
-    table = Table()
+    table = new_table()
     for column in ("#", "date", "professional", "utterances", "flags", "ended", "source"):
         table.add_column(column)
     for s in views:
@@ -139,7 +139,7 @@ def log_command(
         return
     rows = list(entries)
     reasons = any(e.reason for e in rows)  # a column for corrections' reasons, if any
-    table = Table()
+    table = new_table()
     columns = ("position", "client", "version", "type", "recorded at", "actor")
     for column in (*columns, "reason") if reasons else columns:
         table.add_column(column, justify="right" if column in ("position", "version") else "left")

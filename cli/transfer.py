@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, BinaryIO, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,14 +16,13 @@ import orjson
 import typer
 
 from caselog.adapters.access_log import AccessLog
-from caselog.adapters.export import gather
-from caselog.adapters.export.fhir import bundle
-from caselog.adapters.export.markdown import markdown
 from caselog.adapters.store import store_settings
-from caselog.adapters.transfer import Exported, export_jsonl, import_jsonl
 from caselog.cli.context import DbOption, JsonOption, db_url, friendly, log_access, print_json
 from caselog.cli.context import records as open_records
 from caselog.domain.errors import StoreError
+
+if TYPE_CHECKING:
+    from caselog.adapters.transfer import Exported
 
 T = TypeVar("T")
 
@@ -112,12 +111,18 @@ def export_command(
         raise typer.BadParameter(
             f"a {format} export is of one client: name the CLIENT", param_hint="CLIENT"
         )
+    from caselog.adapters.export import gather
+
     zone = _zone(timezone) if timezone is not None else None
     # Resolving the client through the query facade logs the access.
     export = gather(open_records(db).client(client), session)
     if format == "markdown":
+        from caselog.adapters.export.markdown import markdown
+
         data = markdown(export).encode()
     else:
+        from caselog.adapters.export.fhir import bundle
+
         fhir = bundle(export, include_name=include_name, zone=zone)
         data = orjson.dumps(fhir, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
     if output is None:
@@ -171,6 +176,8 @@ def _zone(name: str) -> dt.tzinfo:
 
 
 def _export_jsonl(client: str | None, output: Path | None, db: str | None, as_json: bool) -> None:
+    from caselog.adapters.transfer import export_jsonl
+
     url = db_url(db)
     one = None
     if client is not None:
@@ -239,6 +246,8 @@ def import_command(
 
     Example:  caselog import clinic.jsonl --key-file clinic.db.key --db restored.db
     """
+    from caselog.adapters.transfer import import_jsonl
+
     done = import_jsonl(file, db_url(db), key_file)
     if as_json:
         print_json(

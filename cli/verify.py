@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from caselog.adapters.store import store_settings
-from caselog.adapters.verify import Break, verify_access_log, verify_events
 from caselog.cli.context import DbOption, JsonOption, db_url, friendly, print_json, say
 from caselog.domain.identity import client_id
+
+if TYPE_CHECKING:
+    from caselog.adapters.verify import Break
 
 
 def _client(query: str, namespace: uuid.UUID) -> uuid.UUID:
@@ -48,6 +50,8 @@ def verify_command(
 
     Example:  caselog verify --digest > anchor; caselog verify --expect-digest "$(cat anchor)"
     """
+    from caselog.adapters.verify import Break, verify_access_log, verify_events
+
     settings = store_settings(db_url(db), unlock=False)
     one = _client(client, settings.namespace) if client else None
     report = verify_events(settings.db, settings.integrity_key, one)

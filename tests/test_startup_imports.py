@@ -1,0 +1,77 @@
+"""Start-up cost: every ``caselog`` run imports the whole command table, so a command's own
+dependencies must wait for that command. Each check runs a fresh interpreter: the test
+process itself has imported everything already."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import Cli, seed
+
+# Imported only by the commands (or backends) that use them.
+LAZY = (
+    "psycopg",  # PostgreSQL stores only
+    "psycopg_pool",
+    "caselog.adapters.postgres",
+    "rich",  # tables and the ingest progress bar
+    "caselog.adapters.ingest",  # ingest: the parsers and webvtt
+    "caselog.adapters.parsing",
+    "webvtt",
+    "caselog.adapters.export",  # export --format markdown|fhir
+    "caselog.adapters.transfer",  # export, import
+    "caselog.adapters.readmodels",  # search, homework --all-clients, project
+    "caselog.adapters.follow",
+    "caselog.adapters.verify",
+    "caselog.adapters.erasure",
+    "hypothesis",  # tests only
+    "fhir",
+)
+
+_RUN = """
+import json, sys
+modules_file = sys.argv[1]
+sys.argv = ["caselog", *sys.argv[2:]]
+try:
+    from caselog.cli.app import main
+    if len(sys.argv) > 1:
+        main()
+finally:
+    with open(modules_file, "w") as f:
+        json.dump(sorted(sys.modules), f)
+"""
+
+
+def _fresh_process(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``caselog ARGS`` (none: only import the app) in a new interpreter; its modules."""
+    modules_file = tmp_path / "modules.json"
+    run = subprocess.run(
+        [sys.executable, "-c", _RUN, str(modules_file), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return run, set(json.loads(modules_file.read_text()))
+
+
+def _loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+def test_loading_the_cli_app_imports_no_command_specific_dependency(tmp_path):
+    run, modules = _fresh_process(tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "caselog.cli.summaries" in modules  # the command table was really loaded
+    assert _loaded(modules, LAZY) == []
+
+
+def test_recap_on_a_sqlite_store_imports_no_postgresql_ingest_export_or_table_code(tmp_path):
+    db = str(tmp_path / "store.db")
+    assert Cli(db)("ingest", "--plaintext", str(seed("004"))).exit_code == 0
+    run, modules = _fresh_process(tmp_path, "--db", db, "recap", "marcus")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("Last time we talked about:")
+    assert "caselog.adapters.store" in modules
+    assert _loaded(modules, LAZY) == []
