@@ -23,10 +23,35 @@ def _field(value: bytes) -> bytes:
 
 def link(previous: bytes, fields: Iterable[bytes], key: bytes | None) -> bytes:
     """The link after ``previous`` for a row made of ``fields``."""
-    message = previous + b"".join(_field(f) for f in fields)
+    return _digest(previous + b"".join(_field(f) for f in fields), key)
+
+
+def _digest(message: bytes, key: bytes | None) -> bytes:
     if key is None:
         return hashlib.sha256(message).digest()
-    return hmac.new(key, message, hashlib.sha256).digest()
+    return hmac.digest(key, message, "sha256")
+
+
+class EventChain:
+    """One client's chain, extended event by event: ``link`` over ``event_fields``,
+    with the fields that repeat (client id, topics) encoded once."""
+
+    def __init__(self, originator_id: str, head: bytes, key: bytes | None) -> None:
+        self.head = head
+        self._client = _field(originator_id.encode())
+        self._key = key
+        self._topics: dict[str, bytes] = {}
+
+    def extend(self, topic: str, version: int, state: bytes) -> bytes:
+        """The event's link, which becomes the head."""
+        encoded = self._topics.get(topic)
+        if encoded is None:
+            encoded = self._topics[topic] = _field(topic.encode())
+        message = b"".join(
+            (self.head, encoded, self._client, _field(str(version).encode()), _field(state))
+        )
+        self.head = _digest(message, self._key)
+        return self.head
 
 
 def event_fields(topic: str, originator_id: str, version: int, state: bytes) -> list[bytes]:

@@ -13,7 +13,8 @@ from a ``<file>.meta.json`` sidecar beside them.
 Ordering needs every file looked at before the first is recorded, but not held:
 beyond the first ``KEEP`` parsed files only each file's sort key is kept, and
 the file is parsed again when its turn comes, so memory stays flat however
-large the folder.
+large the folder. Parsing runs in worker processes a few files ahead of the
+recording (``caselog.adapters.reading``); recording stays here, in order.
 """
 
 from __future__ import annotations
@@ -24,14 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from caselog.adapters.parsing import (
-    SIDECAR_SUFFIX,
-    TEXT_FORMATS,
-    ImportOptions,
-    parse_sessions,
+from caselog.adapters.parsing import TEXT_FORMATS, ImportOptions
+from caselog.adapters.reading import (
+    Looked,
+    Order,
+    Readers,
+    Unreadable,
+    default_workers,
+    order_of,
+    read,
 )
 from caselog.domain.errors import CaselogError, ContinuationUnmatched
-from caselog.domain.identity import normalise_name
 from caselog.domain.service import CaselogApplication
 from caselog.domain.transcript import ParsedSession, Role
 
@@ -61,6 +65,9 @@ class IngestOptions:
     """(speaker label, role), for files without a header."""
     columns: tuple[tuple[str, str], ...] = ()
     """(logical column, header), for CSV tables."""
+    workers: int | None = None
+    """Processes that parse ahead of the recording; None: one per core, up to two;
+    0 or 1: parse in this process."""
 
     @property
     def imports(self) -> ImportOptions:
@@ -83,40 +90,10 @@ def expand(paths: Iterable[str]) -> list[str]:
     return files
 
 
-def _read(name: str, options: IngestOptions) -> list[ParsedSession] | IngestResult:
-    """The file's sessions, or the error that says why there are none."""
-    try:
-        data = Path(name).read_bytes()
-    except OSError as e:
-        return IngestResult(name, "error", error=f"{name}:1: cannot read the file ({e.strerror})")
-    sidecar_path = Path(name + SIDECAR_SUFFIX)
-    try:
-        sidecar = sidecar_path.read_bytes() if sidecar_path.is_file() else None
-    except OSError as e:
-        return IngestResult(
-            name, "error", error=f"{sidecar_path}:1: cannot read the file ({e.strerror})"
-        )
-    try:
-        return parse_sessions(
-            data, name, format=options.format, options=options.imports, sidecar=sidecar
-        )
-    except CaselogError as e:
-        return IngestResult(name, "error", error=str(e))
-
-
-def _order(parsed: list[ParsedSession]) -> tuple[str, int, str]:
-    first = parsed[0]
-    return (
-        normalise_name(first.client_name or ""),
-        min(p.session_number or 0 for p in parsed),
-        first.source.file,
-    )
-
-
 @dataclass(frozen=True)
 class _Seen:
     name: str
-    order: tuple[str, int, str]
+    order: Order
     parsed: list[ParsedSession] | None
     """Kept while under the budget; else parsed again when it is recorded."""
     continuation: bool
@@ -129,33 +106,38 @@ def ingest(
     on_done: Callable[[IngestResult], None] = lambda _: None,
 ) -> Iterator[IngestResult]:
     """Record ``files``; yields one result per file, in the order they were settled."""
-    headed: list[_Seen] = []
-    continuations: list[_Seen] = []
-    kept = 0
-    for name in files:
-        read = _read(name, options)
-        if isinstance(read, IngestResult):
-            on_done(read)
-            yield read
-            continue
-        keep = kept < KEEP
-        kept += keep
-        continuation = any(p.is_continuation for p in read)
-        seen = _Seen(name, _order(read), read if keep else None, continuation)
-        (continuations if continuation else headed).append(seen)
-    headed.sort(key=lambda item: item.order)
-    continuations.sort(key=lambda item: item.order[2])
+    workers = default_workers() if options.workers is None else options.workers
+    with Readers(options.format, options.imports, workers) as readers:
+        headed: list[_Seen] = []
+        continuations: list[_Seen] = []
+        for name, looked in zip(files, readers.looks(files, KEEP), strict=True):
+            if isinstance(looked, Unreadable):
+                result = IngestResult(name, "error", error=looked.error)
+                on_done(result)
+                yield result
+                continue
+            if isinstance(looked, Looked):
+                seen = _Seen(name, looked.order, None, looked.continuation)
+            else:
+                continuation = any(p.is_continuation for p in looked)
+                seen = _Seen(name, order_of(looked), looked, continuation)
+            (continuations if seen.continuation else headed).append(seen)
+        headed.sort(key=lambda item: item.order)
+        continuations.sort(key=lambda item: item.order[2])
 
-    for seen in headed:
-        results, _ = _record(app, seen, options)
-        yield from _settled(results, on_done)
+        # Files not held are parsed again, ahead of their turn, in recording order.
+        again = readers.reads(seen.name for seen in headed if seen.parsed is None)
+        for seen in headed:
+            results, _ = _record(app, seen.name, seen.parsed or next(again), options)
+            yield from _settled(results, on_done)
 
     # A continuation may continue another continuation: retry until nothing new matches.
     pending = continuations
     while pending:
         unmatched: list[tuple[_Seen, list[IngestResult]]] = []
         for seen in pending:
-            results, matched = _record(app, seen, options)
+            parsed = seen.parsed or read(seen.name, options.format, options.imports)
+            results, matched = _record(app, seen.name, parsed, options)
             if matched:
                 yield from _settled(results, on_done)
             else:
@@ -176,13 +158,14 @@ def _settled(
 
 
 def _record(
-    app: CaselogApplication, seen: _Seen, options: IngestOptions
+    app: CaselogApplication,
+    name: str,
+    parsed: list[ParsedSession] | Unreadable,
+    options: IngestOptions,
 ) -> tuple[list[IngestResult], bool]:
     """The file's results, and False when it is a continuation that matched nothing yet."""
-    name = seen.name
-    parsed = seen.parsed or _read(name, options)
-    if isinstance(parsed, IngestResult):
-        return [parsed], True  # changed or removed since it was first read
+    if isinstance(parsed, Unreadable):  # changed or removed since it was first read
+        return [IngestResult(name, "error", error=parsed.error)], True
     try:
         if parsed[0].source.format in TEXT_FORMATS:
             outcomes = [

@@ -15,7 +15,7 @@ from eventsourcing.postgres import (
 from psycopg.sql import SQL, Identifier
 
 from caselog.adapters.chain import GENESIS
-from caselog.adapters.recorder import Chained, chain_rows, heads_of
+from caselog.adapters.recorder import Chained, heads_of
 
 POSTGRES_CHAIN_TABLES = [
     "CREATE TABLE IF NOT EXISTS {schema}.event_chain ("
@@ -61,7 +61,7 @@ class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
                 row = c.fetchone()
                 return bytes(row["link"]) if row else GENESIS
 
-            rows = chain_rows(stored_events, self.chain_key, link_before)
+            rows = self.chain(stored_events, link_before)
             c.executemany(self._insert_links, rows)
             c.executemany(self._upsert_heads, heads_of(rows))
             # The snapshot in the events' transaction: one commit per recorded session.

@@ -10,13 +10,13 @@ on SQLite and PostgreSQL (``caselog.adapters.postgres``); only the cursor differ
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import AggregateRecorder, ApplicationRecorder, StoredEvent
 from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteApplicationRecorder, SQLiteCursor
 
-from caselog.adapters.chain import GENESIS, event_fields, link
+from caselog.adapters.chain import GENESIS, EventChain
 
 CHAIN_TABLES = [
     "CREATE TABLE IF NOT EXISTS event_chain ("
@@ -25,6 +25,10 @@ CHAIN_TABLES = [
     "CREATE TABLE IF NOT EXISTS chain_heads ("
     "originator_id TEXT PRIMARY KEY, originator_version INTEGER NOT NULL, link BLOB NOT NULL)",
 ]
+
+
+WRITTEN_LINKS = 256
+"""Clients whose last written link a recorder keeps."""
 
 
 def _hex(originator_id: UUID | str) -> str:
@@ -37,17 +41,17 @@ def chain_rows(
     link_before: Callable[[str, int], bytes],
 ) -> list[tuple[str, int, bytes]]:
     """Each event's link, chained from the link before the first of each client's events."""
-    previous: dict[str, bytes] = {}
+    chains: dict[UUID | str, tuple[str, EventChain]] = {}
     rows = []
     for s in stored_events:
-        cid = _hex(s.originator_id)
-        if cid not in previous:
-            v = s.originator_version
-            previous[cid] = GENESIS if v == 1 else link_before(cid, v - 1)
-        previous[cid] = link(
-            previous[cid], event_fields(s.topic, cid, s.originator_version, s.state), key
+        if (found := chains.get(s.originator_id)) is None:
+            cid, v = _hex(s.originator_id), s.originator_version
+            head = GENESIS if v == 1 else link_before(cid, v - 1)
+            found = chains[s.originator_id] = (cid, EventChain(cid, head, key))
+        cid, chain = found
+        rows.append(
+            (cid, s.originator_version, chain.extend(s.topic, s.originator_version, s.state))
         )
-        rows.append((cid, s.originator_version, previous[cid]))
     return rows
 
 
@@ -67,10 +71,47 @@ def wire(
 
 
 class Chained:
-    """What both engines' chained recorders are given once the application exists."""
+    """What both engines' chained recorders share: the store's integrity key and
+    snapshot recorder (given once the application exists), and the links last
+    written, so that the next write of a client need not read its chain's end."""
 
     chain_key: bytes | None = None
     snapshot_recorder: AggregateRecorder | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._written: dict[str, tuple[int, bytes]] = {}
+        self._writing: list[tuple[str, int, bytes]] = []
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        self._writing = []
+        ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+        # Committed: only now are these links the chain's end.
+        for cid, version, link in self._writing:
+            self._written.pop(cid, None)
+            self._written[cid] = (version, link)
+        while len(self._written) > WRITTEN_LINKS:
+            del self._written[next(iter(self._written))]
+        return cast(Sequence[int] | None, ids)
+
+    def chain(
+        self, stored_events: Sequence[StoredEvent], read_link: Callable[[str, int], bytes]
+    ) -> list[tuple[str, int, bytes]]:
+        """``chain_rows``, taking the link before from this recorder's last write when
+        that is the very version before. A stored link never changes, and the events'
+        insert has already failed if another writer took the versions."""
+
+        def link_before(cid: str, version: int) -> bytes:
+            written = self._written.get(cid)
+            if written is not None and written[0] == version:
+                return written[1]
+            return read_link(cid, version)
+
+        rows = chain_rows(stored_events, self.chain_key, link_before)
+        self._writing = heads_of(rows)
+        return rows
 
 
 class ChainedSQLiteRecorder(Chained, SQLiteApplicationRecorder):
@@ -102,7 +143,7 @@ class ChainedSQLiteRecorder(Chained, SQLiteApplicationRecorder):
             # A missing link is already a break that verify reports; keep chaining after it.
             return bytes(row["link"]) if row else GENESIS
 
-        rows = chain_rows(stored_events, self.chain_key, link_before)
+        rows = self.chain(stored_events, link_before)
         c.executemany("INSERT INTO event_chain VALUES (?,?,?)", rows)
         c.executemany(
             "INSERT INTO chain_heads VALUES (?,?,?) ON CONFLICT (originator_id) DO UPDATE SET "

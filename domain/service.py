@@ -45,6 +45,9 @@ from caselog.domain.transcript import ParsedSession
 
 E = TypeVar("E", bound=DomainEvent)
 
+# Client states kept between recorded files (see ``CaselogApplication._recorded``).
+RECORDED_STATES = 64
+
 # How alike a continuation's opening summary and a recorded summary must be to match.
 MATCH_THRESHOLD = 0.8
 
@@ -64,6 +67,12 @@ class CaselogApplication(Application[UUID]):
     def __init__(self, env: dict[str, str], namespace: UUID) -> None:
         super().__init__(env)
         self.namespace = namespace
+        # The states this process last recorded sessions into, so that recording the
+        # next file of a client need not load it again. One may be stale (another
+        # writer since): the save then clashes on its versions and is decided again
+        # on a fresh load. A state only grows, so a stale one never lets through
+        # what a fresh one would refuse.
+        self._recorded: dict[UUID, Client] = {}
 
     # --- reading what decisions need -------------------------------------------------
 
@@ -114,6 +123,8 @@ class CaselogApplication(Application[UUID]):
         not aggregates, and ``save`` checks each event against a runtime Protocol,
         which costs more than encrypting it.
         """
+        for event in events:
+            self._recorded.pop(event.originator_id, None)
         snapshots = []
         if self.snapshots is not None:
             snapshots = [self.mapper.to_stored_event(ClientSnapshot.take(c)) for c in then]
@@ -151,14 +162,15 @@ class CaselogApplication(Application[UUID]):
         """
         if session is not None and len(sessions) != 1:
             raise ValueError("a session number applies to one parsed session only")
-        for _attempt in range(3):
+        for attempt in range(4):
             clients: dict[UUID, Client | None] = {}
             events: list[DomainEvent] = []
             outcomes: list[Recorded] = []
             for parsed in sessions:
                 target = self._target(parsed, client_name, session)
                 if target.client_id not in clients:
-                    clients[target.client_id] = self.get_client(target.client_id)
+                    recorded = self._recorded.get(target.client_id) if attempt == 0 else None
+                    clients[target.client_id] = recorded or self.get_client(target.client_id)
                 client = clients[target.client_id]
                 decided = record_session(client, parsed, target, actor)
                 outcomes.append(
@@ -181,11 +193,18 @@ class CaselogApplication(Application[UUID]):
                 self._append(events, then=after)
             except IntegrityError:
                 continue  # another writer got there first: decide again on fresh state
+            self._remember(after)
             return outcomes
         files = ", ".join(p.source.file for p in sessions)
         raise ConcurrentChange(
             f"{files}: other writers kept changing this client's record; try again"
         )
+
+    def _remember(self, clients: Sequence[Client]) -> None:
+        for client in clients:
+            self._recorded[client.id] = client
+        while len(self._recorded) > RECORDED_STATES:
+            del self._recorded[next(iter(self._recorded))]
 
     def change_homework_status(
         self,

@@ -271,3 +271,26 @@ def test_damaged_text_on_sqlite_is_reported_not_fatal(sqlite_db):
         ("access_log", 1),
         ("access_log", 2),
     ]
+
+
+def test_two_writers_taking_turns_on_one_client_keep_its_chain_whole(db, tmp_path):
+    """Each writer remembers the link it wrote last; after the other's write it must
+    read the chain's end again, not chain on from its own."""
+    from caselog.adapters.ingest import IngestOptions, ingest
+    from caselog.adapters.verify import verify_events
+    from tests.transcripts import write_transcript
+
+    first, second = open_store(db, create=True), open_store(db)
+    folder = tmp_path / "turns"
+    for session in range(1, 6):
+        writer = first if session % 2 else second
+        path = write_transcript(folder, "Dana Whitfield", session)
+        (result,) = ingest(writer, [str(path)], IngestOptions(actor="t"))
+        assert result.status == "recorded"
+    path = write_transcript(folder, "Dana Whitfield", 6)
+    (again,) = ingest(first, [str(path)], IngestOptions(actor="t"))
+    assert again.status == "recorded"
+    verification = verify_events(raw(db), None)
+    assert verification.breaks == []
+    dana = first.client_id_for("Dana Whitfield")
+    assert verification.events == len(first.client_events(dana))

@@ -64,7 +64,14 @@ def _own_words(text: str) -> str:
     return text[: m.start()] if m else text
 
 
+# Words every cue contains (any case): a cheap test that most turns fail.
+_CUE_WORDS = ("action items", "like you to")
+
+
 def _cues(text: str) -> list[str]:
+    lowered = text.lower()
+    if not any(w in lowered for w in _CUE_WORDS):
+        return []
     hits: list[tuple[int, list[str]]] = []
     for m in _ACTION_ITEMS.finditer(text):
         rest = text[m.end() :]

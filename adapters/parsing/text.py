@@ -113,12 +113,13 @@ def first_nonblank(lines: Sequence[str], start: int = 0) -> int | None:
     return None
 
 
-_CURLY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
-
-
 def plain(text: str) -> str:
-    """Typographic quotes made straight, so that cue patterns need one spelling."""
-    return text.translate(_CURLY)
+    """Typographic quotes made straight, so that cue patterns need one spelling.
+
+    One character for one, so offsets hold in the original. (Four ``replace``
+    calls run in C; ``str.translate`` with a table is several times slower.)
+    """
+    return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
 
 
 _SPACES = re.compile(r"\s+")
