@@ -16,6 +16,7 @@ from caselog.adapters.crypto import shred
 from caselog.adapters.database import Database
 from caselog.adapters.readmodels_sql import TABLES
 from caselog.adapters.store import StoreSettings
+from caselog.adapters.summary_index import TABLE as SUMMARY_INDEX
 from caselog.domain.errors import StoreError
 from caselog.domain.events import ClientErased
 from caselog.domain.service import CaselogApplication
@@ -47,9 +48,11 @@ def purge(db: Database, client: UUID) -> None:
         for table in TABLES:
             if table in tables:
                 conn.execute(f"DELETE FROM {table} WHERE client_id=?", (str(client),))
+        if SUMMARY_INDEX in tables:
+            conn.execute(f"DELETE FROM {SUMMARY_INDEX} WHERE client_id=?", (client.hex,))
         if db.kind == "sqlite" and "readmodel_utterances" in tables:
             # Merge the index's segments so the deleted text leaves them too.
             conn.execute(
                 "INSERT INTO readmodel_utterances(readmodel_utterances) VALUES ('optimize')"
             )
-    db.reclaim(["stored_snapshots", "caselog_keys", *TABLES])
+    db.reclaim(["stored_snapshots", "caselog_keys", SUMMARY_INDEX, *TABLES])

@@ -13,8 +13,7 @@ from a ``<file>.meta.json`` sidecar beside them.
 Ordering needs every file looked at before the first is recorded, but not held:
 beyond the first ``KEEP`` parsed files only each file's sort key is kept, and
 the file is parsed again when its turn comes, so memory stays flat however
-large the folder. Parsing runs in worker processes a few files ahead of the
-recording (``caselog.adapters.reading``); recording stays here, in order.
+large the folder (``caselog.adapters.reading``).
 """
 
 from __future__ import annotations
@@ -26,15 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from caselog.adapters.parsing import TEXT_FORMATS, ImportOptions
-from caselog.adapters.reading import (
-    Looked,
-    Order,
-    Readers,
-    Unreadable,
-    default_workers,
-    order_of,
-    read,
-)
+from caselog.adapters.reading import Looked, Order, Unreadable, look, order_of, read
 from caselog.domain.errors import CaselogError, ContinuationUnmatched
 from caselog.domain.service import CaselogApplication
 from caselog.domain.transcript import ParsedSession, Role
@@ -65,9 +56,6 @@ class IngestOptions:
     """(speaker label, role), for files without a header."""
     columns: tuple[tuple[str, str], ...] = ()
     """(logical column, header), for CSV tables."""
-    workers: int | None = None
-    """Processes that parse ahead of the recording; None: one per core, up to two;
-    0 or 1: parse in this process."""
 
     @property
     def imports(self) -> ImportOptions:
@@ -106,30 +94,28 @@ def ingest(
     on_done: Callable[[IngestResult], None] = lambda _: None,
 ) -> Iterator[IngestResult]:
     """Record ``files``; yields one result per file, in the order they were settled."""
-    workers = default_workers() if options.workers is None else options.workers
-    with Readers(options.format, options.imports, workers) as readers:
-        headed: list[_Seen] = []
-        continuations: list[_Seen] = []
-        for name, looked in zip(files, readers.looks(files, KEEP), strict=True):
-            if isinstance(looked, Unreadable):
-                result = IngestResult(name, "error", error=looked.error)
-                on_done(result)
-                yield result
-                continue
-            if isinstance(looked, Looked):
-                seen = _Seen(name, looked.order, None, looked.continuation)
-            else:
-                continuation = any(p.is_continuation for p in looked)
-                seen = _Seen(name, order_of(looked), looked, continuation)
-            (continuations if seen.continuation else headed).append(seen)
-        headed.sort(key=lambda item: item.order)
-        continuations.sort(key=lambda item: item.order[2])
+    headed: list[_Seen] = []
+    continuations: list[_Seen] = []
+    for i, name in enumerate(files):
+        looked = look(name, options.format, options.imports, keep=i < KEEP)
+        if isinstance(looked, Unreadable):
+            result = IngestResult(name, "error", error=looked.error)
+            on_done(result)
+            yield result
+            continue
+        if isinstance(looked, Looked):
+            seen = _Seen(name, looked.order, None, looked.continuation)
+        else:
+            continuation = any(p.is_continuation for p in looked)
+            seen = _Seen(name, order_of(looked), looked, continuation)
+        (continuations if seen.continuation else headed).append(seen)
+    headed.sort(key=lambda item: item.order)
+    continuations.sort(key=lambda item: item.order[2])
 
-        # Files not held are parsed again, ahead of their turn, in recording order.
-        again = readers.reads(seen.name for seen in headed if seen.parsed is None)
-        for seen in headed:
-            results, _ = _record(app, seen.name, seen.parsed or next(again), options)
-            yield from _settled(results, on_done)
+    for seen in headed:
+        parsed = seen.parsed or read(seen.name, options.format, options.imports)
+        results, _ = _record(app, seen.name, parsed, options)
+        yield from _settled(results, on_done)
 
     # A continuation may continue another continuation: retry until nothing new matches.
     pending = continuations

@@ -38,6 +38,7 @@ from caselog.adapters.database import (
 )
 from caselog.adapters.mapper import OrjsonTranscoder, PydanticMapper
 from caselog.adapters.recorder import ChainedSQLiteRecorder, wire
+from caselog.adapters.summary_index import SummaryIndex, index_key
 from caselog.domain.errors import StoreError
 from caselog.domain.service import CaselogApplication
 from caselog.projections.records import Records
@@ -223,6 +224,9 @@ def application(settings: StoreSettings, env: dict[str, str]) -> CaselogApplicat
     except (OSError, PersistenceError) as e:
         raise settings.db.fail("open as a caselog store", e) from None
     wire(app.recorder, settings.integrity_key, app.snapshots.recorder if app.snapshots else None)
+    if settings.master_key is not None or not settings.encrypted:
+        secret = settings.master_key or settings.namespace.bytes
+        app.summary_candidates = SummaryIndex(app, settings.db, index_key(secret)).candidates
     return app
 
 

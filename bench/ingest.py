@@ -42,6 +42,8 @@ class Built:
     events: int = 0
     seconds: float = 0.0
     """Time spent inside ``ingest`` only (writing the corpus is not counted)."""
+    raw_rate: float | None = None
+    """Rows/s of raw sqlite3 executemany of the same rows, once measured."""
 
     @property
     def rate(self) -> float:
@@ -141,7 +143,7 @@ def sqlite_rows(built: Built, scratch: Path) -> list[Row]:
     rows, seconds, pragmas = raw_sqlite(built.app, scratch)
     if rows != built.events:
         raise RuntimeError(f"the store holds {rows} events, ingest reported {built.events}")
-    raw_rate = rows / seconds
+    raw_rate = built.raw_rate = rows / seconds
     return [
         ratio_row(
             "Ingest, SQLite: events/s / raw sqlite3 executemany rows/s",

@@ -7,7 +7,7 @@ Persistence is configured from outside (the composition root in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
 from uuid import UUID
@@ -39,11 +39,13 @@ from caselog.domain.summaries import (
     SUMMARY_EVENTS,
     SessionSummaries,
     note_summary_item,
+    summaries_by_session,
     summary_similarity,
 )
-from caselog.domain.transcript import ParsedSession
+from caselog.domain.transcript import ParsedSession, Summary
 
 E = TypeVar("E", bound=DomainEvent)
+SummaryCandidates = Callable[[Summary, float], Iterable[tuple[UUID, int]]]
 
 # Client states kept between recorded files (see ``CaselogApplication._recorded``).
 RECORDED_STATES = 64
@@ -73,6 +75,11 @@ class CaselogApplication(Application[UUID]):
         # on a fresh load. A state only grows, so a stale one never lets through
         # what a fresh one would refuse.
         self._recorded: dict[UUID, Client] = {}
+        # Given by the composition root: the (client, session) pairs whose summaries
+        # could score the threshold against a quoted one (a superset of the matches),
+        # so that matching a continuation reads those sessions only. Without it,
+        # every recorded summary is read.
+        self.summary_candidates: SummaryCandidates | None = None
 
     # --- reading what decisions need -------------------------------------------------
 
@@ -314,24 +321,16 @@ class CaselogApplication(Application[UUID]):
         quoted = parsed.quoted_summary
         if quoted is None:
             return None
-        # Only the summary events are read (a small share of the store), not every
-        # client's every event.
-        names = dict(self.registered_clients())  # erased clients' text is unreadable
-        found: dict[UUID, SessionSummaries] = {}
-        for notification in self._notifications(*SUMMARY_EVENTS):
-            cid = UUID(str(notification.originator_id))
-            if cid in names:
-                event = cast(DomainEvent, self.mapper.to_domain_event(notification))
-                note_summary_item(found.setdefault(cid, {}), event)
-        best: list[tuple[float, UUID, str, int]] = []
-        for cid, summaries in found.items():
-            for number, sections in summaries.items():
-                score = summary_similarity(quoted.summary, sections)
-                if score >= MATCH_THRESHOLD:
-                    best.append((score, cid, names[cid], number))
+        if self.summary_candidates is None:
+            scored = self._score_every_summary(quoted.summary)
+        else:
+            candidates = self.summary_candidates(quoted.summary, MATCH_THRESHOLD)
+            scored = self._score_sessions(quoted.summary, candidates)
+        best = sorted(
+            (m for m in scored if m[0] >= MATCH_THRESHOLD), key=lambda m: (-m[0], m[2], m[3])
+        )
         if not best:
             return None
-        best.sort(key=lambda m: m[0], reverse=True)
         if len(best) > 1 and best[1][0] == best[0][0]:
             tied = ", ".join(f"{m[2]} session {m[3]}" for m in best[:5])
             raise ContinuationUnmatched(
@@ -340,6 +339,37 @@ class CaselogApplication(Application[UUID]):
             )
         _, cid, name, number = best[0]
         return cid, name, number
+
+    def _score_every_summary(self, quoted: Summary) -> Iterator[tuple[float, UUID, str, int]]:
+        """Every recorded session's own summary, scored: reads all of them."""
+        names = dict(self.registered_clients())  # erased clients' text is unreadable
+        found: dict[UUID, SessionSummaries] = {}
+        for notification in self._notifications(*SUMMARY_EVENTS):
+            cid = UUID(str(notification.originator_id))
+            if cid in names:
+                event = cast(DomainEvent, self.mapper.to_domain_event(notification))
+                note_summary_item(found.setdefault(cid, {}), event)
+        for cid, summaries in found.items():
+            for number, sections in summaries.items():
+                yield summary_similarity(quoted, sections), cid, names[cid], number
+
+    def _score_sessions(
+        self, quoted: Summary, candidates: Iterable[tuple[UUID, int]]
+    ) -> Iterator[tuple[float, UUID, str, int]]:
+        """The candidate sessions' own summaries, scored: reads only those sessions."""
+        for cid, number in candidates:
+            client = self.get_client(cid) if self.erasure(cid) is None else None
+            if client is None:
+                continue
+            events = [
+                e
+                for span in client.spans
+                if span.kind == "session" and span.session == number
+                for e in self.client_events(cid, after=span.first - 1, upto=span.last)
+            ]
+            sections = summaries_by_session(events).get(number)
+            if sections is not None:
+                yield summary_similarity(quoted, sections), cid, client.name, number
 
     def record_correction(self, cid: UUID, request: CorrectionRequest, *, actor: str) -> Correction:
         """Record an amendment or retraction of one entry (see ``domain/corrections.py``)."""

@@ -57,14 +57,15 @@ def _item_key(text: str) -> str:
     return re.sub(r"[\s.;,:]+$", "", " ".join(text.split()).casefold())
 
 
-def _keys(sections: Mapping[SectionKey, Iterable[str]]) -> set[tuple[str, str]]:
+def item_keys(sections: Mapping[SectionKey, Iterable[str]]) -> set[tuple[str, str]]:
+    """The (section, item) pairs that matching compares: items as normalised text."""
     return {(key, _item_key(text)) for key, items in sections.items() for text in items}
 
 
 def summary_similarity(quoted: Summary, recorded: Mapping[SectionKey, Iterable[str]]) -> float:
     """Jaccard similarity of the two summaries' (section, item) sets, 0.0 to 1.0."""
-    a = _keys({key: quoted.items(key) for key in SECTION_KEYS})
-    b = _keys(recorded)
+    a = item_keys({key: quoted.items(key) for key in SECTION_KEYS})
+    b = item_keys(recorded)
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)

@@ -46,9 +46,7 @@ def test_a_file_removed_before_its_turn_is_reported_and_the_rest_recorded(
 ):
     monkeypatch.setattr(ingest_module, "KEEP", 0)
     files = expand([str(_folder(tmp_path))])
-    # Parsed here, in turn: workers would have read the file ahead of its turn.
-    options = IngestOptions(actor="t", workers=0)
-    results = ingest(open_store(sqlite_db, create=True), files, options)
+    results = ingest(open_store(sqlite_db, create=True), files, IngestOptions(actor="t"))
     first = next(results)  # every file has been looked at, and none is held
     assert first.status == "recorded"
     gone = next(f for f in files if f != first.file)
@@ -66,19 +64,3 @@ def test_the_budget_does_not_change_what_ingest_reports(tmp_path, sqlite_db, mon
     files = expand([str(_folder(tmp_path))])
     results = list(ingest(open_store(sqlite_db, create=True), files, IngestOptions(actor="t")))
     assert len(results) == len(files) and {r.status for r in results} == {"recorded"}
-
-
-@pytest.mark.parametrize("keep", [0, 2])
-def test_parsing_in_worker_processes_gives_the_same_record_and_results(
-    tmp_path, db, monkeypatch, keep
-):
-    monkeypatch.setattr(ingest_module, "KEEP", keep)
-    folder = _folder(tmp_path)
-    (folder / "broken.txt").write_text("Session 2/24\nDate: someday\n")
-    files = expand([str(folder)])
-    reference = str(tmp_path / "reference.db")
-    here = list(ingest(open_store(reference, create=True), files, IngestOptions("t", workers=0)))
-    ahead = list(ingest(open_store(db, create=True), files, IngestOptions("t", workers=2)))
-    assert ahead == here
-    assert [r.status for r in ahead].count("error") == 1
-    assert _record(db) == _record(reference)

@@ -1,0 +1,149 @@
+"""An index of recorded summaries, so a continuation is matched without reading them all.
+
+A continuation (format D) opens with the previous session's summary and names
+neither the client nor the session; it is matched by the Jaccard similarity of
+(section, item) sets (``caselog.domain.summaries``). A score of at least ``t``
+needs at least ``t·|quoted|`` shared items, since the union is at least the
+quoted summary itself. So the index keeps one row per recorded (section, item)
+— a keyed digest, never the text — and a lookup returns exactly the sessions
+sharing enough digests: a superset of every match, which the service then
+scores on the events as before.
+
+The digests are HMAC-SHA256 under a key derived from the master key (on a
+plaintext store, from its namespace), so the index reveals no item to someone
+without the key, and erasure deletes a client's rows with its other derived
+copies. It is caught up from the event log on each lookup, from a position kept
+in the same transaction as the rows, like the read models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from collections.abc import Iterable, Mapping
+from typing import cast
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from caselog.adapters.database import Database, Sql
+from caselog.domain.errors import RecordErased
+from caselog.domain.events import DomainEvent
+from caselog.domain.service import CaselogApplication
+from caselog.domain.summaries import SUMMARY_EVENTS, SessionSummaries, item_keys, note_summary_item
+from caselog.domain.transcript import SECTION_KEYS, SectionKey, Summary
+
+TABLE = "summary_index"
+POSITION_TABLE = "summary_index_position"
+TABLES = [
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (digest TEXT NOT NULL, client_id TEXT NOT NULL, "
+    "session INTEGER NOT NULL, PRIMARY KEY (digest, client_id, session))",
+    # Its own table, not caselog_meta: a position is this store's, and an export
+    # carries the meta settings to another store.
+    f"CREATE TABLE IF NOT EXISTS {POSITION_TABLE} ("
+    "name TEXT PRIMARY KEY, position INTEGER NOT NULL)",
+]
+LOCK = "readmodels"
+"""Erasure's purge takes it too: an erased client's rows are never written back."""
+BATCH = 2000
+
+
+def index_key(secret: bytes) -> bytes:
+    return hmac.digest(secret, b"caselog summary index", "sha256")
+
+
+class SummaryIndex:
+    def __init__(self, app: CaselogApplication, db: Database, key: bytes) -> None:
+        self.app = app
+        self.db = db
+        self.key = key
+        self._topics = [get_topic(t) for t in SUMMARY_EVENTS]
+        self._created = False
+
+    def candidates(self, quoted: Summary, threshold: float) -> list[tuple[UUID, int]]:
+        """The recorded (client, session) pairs sharing enough items to score ``threshold``."""
+        self.catch_up()
+        digests = sorted(self._digest(k) for k in item_keys(_sections(quoted)))
+        if not digests:
+            return []
+        needed = max(1, math.ceil(threshold * len(digests) - 1e-9))
+        marks = ",".join("?" * len(digests))
+        with self.db.autocommit() as conn:
+            rows = conn.execute(
+                f"SELECT client_id, session FROM {TABLE} WHERE digest IN ({marks}) "
+                "GROUP BY client_id, session HAVING COUNT(*) >= ? ORDER BY client_id, session",
+                (*digests, needed),
+            ).fetchall()
+        return [(UUID(cid), int(session)) for cid, session in rows]
+
+    def catch_up(self) -> int:
+        """Index the summary items recorded since the last lookup; returns how many."""
+        if not self._created:
+            # Here, not on opening the store: commands that never match pay nothing.
+            with self.db.reported("index the recorded summaries"), self.db.transaction() as conn:
+                for statement in TABLES:
+                    conn.execute(self.db.ddl(statement))
+            self._created = True
+        added = 0
+        while True:
+            start = self._position()
+            batch = self.app.recorder.select_notifications(
+                start=start, limit=BATCH, topics=self._topics, inclusive_of_start=False
+            )
+            if not batch:
+                return added
+            found: dict[UUID, SessionSummaries] = {}
+            for notification in batch:
+                try:
+                    event = cast(DomainEvent, self.app.mapper.to_domain_event(notification))
+                except RecordErased:
+                    continue  # its text is gone by design; erasure purged its rows
+                note_summary_item(found.setdefault(event.originator_id, {}), event)
+            with self.db.transaction(lock=LOCK) as conn:
+                if self._position(conn) != start:
+                    continue  # another process indexed this batch first
+                shredded = _shredded(conn, [cid.hex for cid in found])
+                rows = [
+                    (self._digest(key), cid.hex, number)
+                    for cid, sessions in found.items()
+                    if cid.hex not in shredded
+                    for number, sections in sessions.items()
+                    for key in item_keys(sections)
+                ]
+                conn.executemany(
+                    f"INSERT INTO {TABLE} VALUES (?, ?, ?) ON CONFLICT DO NOTHING", rows
+                )
+                conn.execute(
+                    f"INSERT INTO {POSITION_TABLE} VALUES ('summaries', ?) "
+                    "ON CONFLICT (name) DO UPDATE SET position=excluded.position",
+                    (batch[-1].id,),
+                )
+            added += len(rows)
+
+    def _position(self, conn: Sql | None = None) -> int | None:
+        if conn is None:
+            with self.db.autocommit() as fresh:
+                return self._position(fresh)
+        row = conn.execute(f"SELECT position FROM {POSITION_TABLE}").fetchone()
+        return int(row[0]) if row else None
+
+    def _digest(self, key: tuple[str, str]) -> str:
+        message = f"{key[0]}\x00{key[1]}".encode()
+        return hmac.digest(self.key, message, hashlib.sha256).hex()[:32]
+
+
+def _shredded(conn: Sql, clients: list[str]) -> set[str]:
+    """Which of ``clients`` have had their data key destroyed (erased since they were read)."""
+    if not clients:
+        return set()
+    marks = ",".join("?" * len(clients))
+    rows = conn.execute(
+        f"SELECT client_id FROM caselog_keys WHERE wrapped IS NULL AND client_id IN ({marks})",
+        clients,
+    ).fetchall()
+    return {cid for (cid,) in rows}
+
+
+def _sections(summary: Summary) -> Mapping[SectionKey, Iterable[str]]:
+    return {key: summary.items(key) for key in SECTION_KEYS}
