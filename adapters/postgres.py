@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import (
@@ -26,6 +27,10 @@ POSTGRES_CHAIN_TABLES = [
 ]
 
 
+def _uuid(originator_id: UUID | str) -> UUID:
+    return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+
+
 class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -39,6 +44,14 @@ class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
         self._insert_links = SQL("INSERT INTO {schema}.event_chain VALUES (%s,%s,%s)").format(
             schema=schema
         )
+        # The events as four arrays in binary, not an array of eventsourcing's composite
+        # type: psycopg dumps that in Python, as text, escaping every state's bytes — a
+        # sixth of PostgreSQL ingest. Same table, same order, same notification ids back.
+        self._insert_arrays = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(schema=schema, table=Identifier(self.events_table_name))
         self._upsert_heads = SQL(
             "INSERT INTO {schema}.chain_heads VALUES (%s,%s,%s) ON CONFLICT (originator_id) "
             "DO UPDATE SET originator_version=excluded.originator_version, link=excluded.link"
@@ -52,8 +65,19 @@ class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
         snapshots: Sequence[StoredEvent] = (),
         **kwargs: Any,
     ) -> None:
-        # The events first: that takes the table lock, so the link read below is current.
-        super()._insert_stored_events(curs, stored_events, **kwargs)
+        # The events first, under the library's table lock (which keeps notification ids
+        # in commit order), so the link read below is current.
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self._insert_arrays,
+            (
+                [_uuid(s.originator_id) for s in stored_events],
+                [s.originator_version for s in stored_events],
+                [s.topic for s in stored_events],
+                [s.state for s in stored_events],
+            ),
+        )
         with curs.connection.cursor() as c:
 
             def link_before(cid: str, version: int) -> bytes:

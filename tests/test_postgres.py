@@ -92,3 +92,20 @@ def test_schema_is_refused_for_a_sqlite_store(tmp_path):
     assert result.exit_code != 0
     assert "--schema applies only to PostgreSQL" in result.output
     assert "Traceback" not in result.output
+
+
+def test_events_stored_as_arrays_keep_their_order_bytes_and_notification_ids(pg):
+    app = open_store(pg, create=True)
+    app.record_session(parsed(client="Ana Pereira", session=1, body="one"), actor="t")
+    app.record_session(parsed(client="Ana Pereira", session=2, body="two"), actor="t")
+    cid = app.client_id_for("Ana Pereira")
+    stored = app.recorder.select_events(cid)
+    notifications = app.recorder.select_notifications(start=None, limit=100)
+    # One notification per event, numbered in the order the events were written.
+    assert [n.id for n in notifications] == list(range(1, len(stored) + 1))
+    assert [(n.originator_version, n.topic, n.state) for n in notifications] == [
+        (s.originator_version, s.topic, s.state) for s in stored
+    ]
+    events = app.client_events(cid)
+    assert [e.originator_version for e in events] == list(range(1, len(stored) + 1))
+    assert events[-1].session == 2
