@@ -65,19 +65,13 @@ class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
         snapshots: Sequence[StoredEvent] = (),
         **kwargs: Any,
     ) -> None:
-        # The events first, under the library's table lock (which keeps notification ids
-        # in commit order), so the link read below is current.
+        # Under the library's table lock (which keeps notification ids in commit order)
+        # the chain's end cannot move, so the links are made before anything is written.
+        # Everything Python computes comes before the first insert: the library's insert
+        # catches any exception and commits what was sent, so a failure between the
+        # events and their links would store events without links.
         self._lock_table(curs)
         self._notify_channel(curs)
-        curs.execute(
-            self._insert_arrays,
-            (
-                [_uuid(s.originator_id) for s in stored_events],
-                [s.originator_version for s in stored_events],
-                [s.topic for s in stored_events],
-                [s.state for s in stored_events],
-            ),
-        )
         with curs.connection.cursor() as c:
 
             def link_before(cid: str, version: int) -> bytes:
@@ -86,8 +80,17 @@ class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
                 return bytes(row["link"]) if row else GENESIS
 
             rows = self.chain(stored_events, link_before)
+            heads = heads_of(rows)
+            columns = (
+                [_uuid(s.originator_id) for s in stored_events],
+                [s.originator_version for s in stored_events],
+                [s.topic for s in stored_events],
+                [s.state for s in stored_events],
+            )
+            # On the library's cursor: it reads the notification ids back from it.
+            curs.execute(self._insert_arrays, columns)
             c.executemany(self._insert_links, rows)
-            c.executemany(self._upsert_heads, heads_of(rows))
+            c.executemany(self._upsert_heads, heads)
             # The snapshot in the events' transaction: one commit per recorded session.
             if snapshots and isinstance(self.snapshot_recorder, PostgresAggregateRecorder):
                 self.snapshot_recorder._insert_stored_events(c, snapshots)

@@ -294,3 +294,28 @@ def test_two_writers_taking_turns_on_one_client_keep_its_chain_whole(db, tmp_pat
     assert verification.breaks == []
     dana = first.client_id_for("Dana Whitfield")
     assert verification.events == len(first.client_events(dana))
+
+
+def test_a_failure_while_chaining_a_session_stores_none_of_it(db, monkeypatch):
+    """On PostgreSQL the library's insert commits what was sent when a later step
+    raises, so the links must be made before the events are sent."""
+    from caselog.adapters.chain import EventChain
+    from caselog.adapters.verify import verify_events
+    from tests.sessions import parsed
+
+    app = open_store(db, create=True)
+    app.record_session(parsed(client="Ana Pereira", session=1, body="one"), actor="t")
+    before = app.recorder.max_notification_id()
+
+    def broken(*_args: object) -> bytes:
+        raise RuntimeError("the chain could not be extended")
+
+    monkeypatch.setattr(EventChain, "extend", broken)
+    with pytest.raises(RuntimeError, match="could not be extended"):
+        app.record_session(parsed(client="Ana Pereira", session=2, body="two"), actor="t")
+    monkeypatch.undo()
+    assert app.recorder.max_notification_id() == before
+    assert verify_events(raw(db), None).breaks == []
+    again = app.record_session(parsed(client="Ana Pereira", session=2, body="two"), actor="t")
+    assert again.status == "recorded"
+    assert verify_events(raw(db), None).breaks == []
