@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .corpus import check_corpus, write_corpus
 from .dialogue import client_name
-from .ingest import Built, build, parse_share, sqlite_rows
+from .ingest import Built, RawSQLite, build, parse_share, sqlite_rows
 from .postgres import postgres_rows
 from .processes import memory_rows, startup_rows
 from .protection import protection_rows
@@ -79,11 +79,14 @@ def main() -> None:
             str(scratch / "big.db"),
             write_corpus(corpus, clients, seed, continuations),
             f"SQLite ingest of {clients} clients",
+            raw=lambda app: RawSQLite(app, scratch / "raw.db"),
         )
+        if big.raw is not None:
+            big.raw.close()
+        (scratch / "raw.db").unlink(missing_ok=True)
         small = build(str(scratch / "small.db"), big.clients[:10], "the 10-client store")
         ingest_rows: list[Row] = []
-        _guarded("Ingest, SQLite", ingest_rows, lambda: sqlite_rows(big, scratch / "raw.db"))
-        (scratch / "raw.db").unlink(missing_ok=True)
+        _guarded("Ingest, SQLite", ingest_rows, lambda: sqlite_rows(big))
         _guarded("Ingest, PostgreSQL", ingest_rows, lambda: postgres_rows(big.clients[:pg_clients]))
         _guarded("Parse share", ingest_rows, lambda: [parse_share(small)])
         query: list[Row] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from eventsourcing.persistence import PersistenceError
@@ -16,7 +17,7 @@ from eventsourcing.persistence import PersistenceError
 from caselog.domain.errors import CaselogError
 
 from .corpus import ClientFiles
-from .ingest import Built, build, session_rows
+from .ingest import Built, StoredRow, build
 from .report import Row, ratio_row, unavailable
 from .timing import Stopwatch, progress
 
@@ -30,27 +31,37 @@ def _connect() -> Any:
     return psycopg.connect(SERVER, autocommit=True, connect_timeout=10)
 
 
-def _raw(built: Built, schema: str) -> tuple[int, float]:
-    """Rows written and seconds spent in executemany + commit, one transaction per session."""
-    with _connect() as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-        # eventsourcing's application table, as its PostgreSQL recorder creates it.
-        conn.execute(
+class RawPostgres:
+    """Raw psycopg: eventsourcing's events table as its PostgreSQL recorder creates it,
+    one ``executemany`` per session in a transaction of its own."""
+
+    def __init__(self, schema: str) -> None:
+        self.conn = _connect()
+        self.conn.execute(f"CREATE SCHEMA {schema}")
+        self.conn.execute(
             f"CREATE TABLE {schema}.stored_events (originator_id uuid NOT NULL, "
             "originator_version bigint NOT NULL, topic text, state bytea, "
             "notification_id bigserial, PRIMARY KEY (originator_id, originator_version))"
         )
-        insert = (
+        self.insert = (
             f"INSERT INTO {schema}.stored_events "
             "(originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)"
         )
-        watch = Stopwatch()
-        rows = 0
-        for session in session_rows(built.app):
-            with watch.running(), conn.transaction(), conn.cursor() as cur:
-                cur.executemany(insert, session)
-            rows += len(session)
-    return rows, watch.seconds
+        self.watch = Stopwatch()
+        self.rows = 0
+
+    @property
+    def seconds(self) -> float:
+        return self.watch.seconds
+
+    def write(self, sessions: Iterable[list[StoredRow]]) -> None:
+        for session in sessions:
+            with self.watch.running(), self.conn.transaction(), self.conn.cursor() as cur:
+                cur.executemany(self.insert, session)
+            self.rows += len(session)
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def _drop(schemas: list[str]) -> None:
@@ -69,28 +80,36 @@ def postgres_rows(clients: list[ClientFiles]) -> list[Row]:
         return [unavailable(FIGURE, "psycopg is not installed", "≥ 0.5")]
     name = f"caselog_bench_{os.getpid()}_{secrets.token_hex(3)}"
     schemas = [name, f"{name}_raw"]
+    built: Built | None = None
     try:
         progress(f"PostgreSQL: ingest of {len(clients)} clients into schema {name}")
         try:
-            built = build(f"{SERVER}?schema={name}", clients, "PostgreSQL ingest")
+            built = build(
+                f"{SERVER}?schema={name}",
+                clients,
+                "PostgreSQL ingest",
+                raw=lambda _: RawPostgres(schemas[1]),
+            )
         except (CaselogError, PersistenceError) as e:
             reason = str(e).splitlines()[0]
             return [unavailable(FIGURE, f"{type(e).__name__}: {reason}", "≥ 0.5")]
-        try:
-            progress("raw psycopg executemany of the same rows")
-            rows, seconds = _raw(built, schemas[1])
         finally:
-            built.app.close()
-        if rows != built.events:
-            raise RuntimeError(f"the store holds {rows} events, ingest reported {built.events}")
+            if built is not None:
+                built.app.close()
+                if built.raw is not None:
+                    built.raw.close()
+        if built.raw is None or built.raw_rate is None or built.raw.rows != built.events:
+            raise RuntimeError(f"the baseline did not write the {built.events} events ingested")
         return [
             ratio_row(
                 FIGURE,
-                built.rate / (rows / seconds),
+                built.rate / built.raw_rate,
                 at_least=0.5,
                 detail=(
-                    f"first {len(clients)} clients of the corpus, {built.events:,} events; "
-                    "raw: one transaction per session"
+                    f"first {len(clients)} clients of the corpus, {built.events:,} events, the "
+                    "baseline writing the same rows after each client; raw: one transaction "
+                    f"per session; {built.rate:,.0f} events/s against "
+                    f"{built.raw_rate:,.0f} rows/s"
                 ),
             )
         ]

@@ -24,6 +24,8 @@ from caselog.cli.context import service as open_service
 if TYPE_CHECKING:
     # The parsers and the progress bar are imported by the command itself, so that
     # every other command starts without them.
+    from rich.table import Table
+
     from caselog.adapters.ingest import IngestResult
     from caselog.domain.transcript import Role
 
@@ -183,6 +185,10 @@ def _date(value: str | None) -> dt.date | None:
         ) from None
 
 
+FILE_ROWS = 50
+"""Above this many files, the table sums them up by status instead of listing each."""
+
+
 def _print(results: list[IngestResult], dry_run: bool) -> None:
     for r in results:
         if r.error:
@@ -191,9 +197,34 @@ def _print(results: list[IngestResult], dry_run: bool) -> None:
     if not settled or Settings.quiet:
         return
     table = new_table(title="Dry run: nothing recorded" if dry_run else None)
-    for column in ("file", "status", "client", "session", "events"):
-        table.add_column(column, justify="right" if column in ("session", "events") else "left")
-    for r in settled:
-        status = "would record" if dry_run and r.status == "recorded" else r.status
-        table.add_row(r.file, status, r.client or "", str(r.session or ""), str(r.events))
+    if len(settled) > FILE_ROWS:
+        _sum_up(table, results, dry_run)
+    else:
+        for column in ("file", "status", "client", "session", "events"):
+            table.add_column(column, justify="right" if column in ("session", "events") else "left")
+        for r in settled:
+            table.add_row(
+                r.file, _status(r, dry_run), r.client or "", str(r.session or ""), str(r.events)
+            )
     console().print(table)
+
+
+def _sum_up(table: Table, results: list[IngestResult], dry_run: bool) -> None:
+    """One row per status: a person reads that; --json lists every file."""
+    for column in ("status", "files", "clients", "sessions", "events"):
+        table.add_column(column, justify="left" if column == "status" else "right")
+    table.caption = "caselog ingest --json lists every file"
+    for status in ("recorded", "unchanged", "error"):
+        rows = [r for r in results if r.status == status]
+        if rows:
+            table.add_row(
+                _status(rows[0], dry_run),
+                f"{len({r.file for r in rows}):,}",
+                f"{len({r.client for r in rows if r.client}):,}",
+                f"{sum(1 for r in rows if r.session):,}",
+                f"{sum(r.events for r in rows):,}",
+            )
+
+
+def _status(result: IngestResult, dry_run: bool) -> str:
+    return "would record" if dry_run and result.status == "recorded" else result.status

@@ -48,7 +48,7 @@ E = TypeVar("E", bound=DomainEvent)
 SummaryCandidates = Callable[[Summary, float], Iterable[tuple[UUID, int]]]
 
 # Client states kept between recorded files (see ``CaselogApplication._recorded``).
-RECORDED_STATES = 64
+RECORDED_STATES = 16
 
 # How alike a continuation's opening summary and a recorded summary must be to match.
 MATCH_THRESHOLD = 0.8

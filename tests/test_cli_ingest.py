@@ -8,8 +8,8 @@ from pathlib import Path
 
 from caselog.adapters.store import open_store
 from caselog.projections.records import Records
-from tests.conftest import FIXTURES, SEEDS, event_count, seed
-from tests.transcripts import write_transcript
+from tests.conftest import FIXTURES, SEEDS, Cli, event_count, seed
+from tests.transcripts import CLIENTS, write_transcript
 
 
 def _ingest_all(cli, *extra: str):
@@ -165,3 +165,23 @@ def test_session_zero_is_refused_naming_the_file(cli, db, tmp_path):
     assert result.exit_code == 1
     assert "expected a session number of 1 or more" in result.stderr
     assert cli("ingest", "--session", "0", str(path)).exit_code == 2
+
+
+def test_a_large_folder_is_summed_up_by_status_and_json_still_lists_every_file(tmp_path):
+    folder = tmp_path / "many"
+    for client in CLIENTS[:3]:
+        for session in range(1, 19):
+            write_transcript(folder, client, session)
+    (folder / "broken.txt").write_text("Session 1/40\n")
+    cli = Cli(str(tmp_path / "store.db"))
+    result = cli("ingest", str(folder))
+    assert result.exit_code == 1
+    assert result.stderr.count("error: ") == 1 and "broken.txt" in result.stderr
+    rows = {line.split()[1]: line.split()[2:] for line in result.stdout.splitlines() if "│" in line}
+    assert rows["recorded"][:6] == ["│", "54", "│", "3", "│", "54"]
+    assert rows["error"][:2] == ["│", "1"]
+    assert "--json lists every file" in result.stdout
+    again = cli("ingest", str(folder), "--json")
+    listed = json.loads(again.stdout)
+    assert len(listed) == 55
+    assert sum(r["status"] == "unchanged" for r in listed) == 54
