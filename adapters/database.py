@@ -49,12 +49,14 @@ class Database(ABC):
     # --- connections ---------------------------------------------------------------
 
     @abstractmethod
-    def transaction(self, *, lock: str | None = None) -> Any:
+    def transaction(self, *, lock: str | None = None, durable: bool = True) -> Any:
         """A context manager: one transaction, committed on success.
 
         ``lock`` names a writer lock held until the end of the transaction, so that
         writers who read-then-write (a chain's previous link, a projection position)
-        take turns.
+        take turns. ``durable=False`` is for derived data committed with its position:
+        the commit does not wait for the disk (SQLite ``synchronous=NORMAL``,
+        PostgreSQL ``synchronous_commit=off``), and what a crash loses is applied again.
         """
 
     @abstractmethod
@@ -132,8 +134,13 @@ class SQLiteDatabase(Database):
             raise self.fail("open as a caselog store", e) from None
 
     @contextmanager
-    def transaction(self, *, lock: str | None = None) -> Iterator[sqlite3.Connection]:
+    def transaction(
+        self, *, lock: str | None = None, durable: bool = True
+    ) -> Iterator[sqlite3.Connection]:
         with closing(self._connect()) as conn:
+            if not durable:
+                # This connection's own setting: in WAL mode the database stays whole.
+                conn.execute("PRAGMA synchronous=NORMAL")
             # IMMEDIATE takes the one write lock SQLite has, whatever the lock's name.
             conn.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
             try:
@@ -266,13 +273,15 @@ class PostgresDatabase(Database):
         return self._conn
 
     @contextmanager
-    def transaction(self, *, lock: str | None = None) -> Iterator[_PgSql]:
+    def transaction(self, *, lock: str | None = None, durable: bool = True) -> Iterator[_PgSql]:
         import psycopg
 
         conn = self._connection()
         try:
             with conn.transaction():
                 sql = _PgSql(conn)
+                if not durable:
+                    sql.execute("SET LOCAL synchronous_commit TO off")
                 if lock:
                     sql.execute(
                         "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ?))",

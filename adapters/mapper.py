@@ -52,6 +52,12 @@ def _decrypt(cipher: Cipher, client: UUID, data: bytes) -> bytes:
         ) from None
 
 
+def _uuid(originator_id: object) -> UUID:
+    # The recorders give UUIDs already; formatting one to parse it again cost a fifth
+    # of decoding an event.
+    return originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
+
+
 class OrjsonTranscoder(Transcoder):
     def encode(self, obj: Any) -> bytes:
         return orjson.dumps(obj)
@@ -82,7 +88,7 @@ class PydanticMapper(Mapper[Any]):
         data = stored_event.state
         cls = cast(type[Persisted], resolve_topic(stored_event.topic))
         if self.cipher and not cls.kept_in_clear:
-            data = _decrypt(self.cipher, UUID(str(stored_event.originator_id)), data)
+            data = _decrypt(self.cipher, _uuid(stored_event.originator_id), data)
         if self.compressor:
             data = self.compressor.decompress(data)
         state: dict[str, Any] = self.transcoder.decode(data)

@@ -35,6 +35,7 @@ from caselog.domain.service import CaselogApplication
 NAME = "readmodels"
 LOCK = "readmodels"
 BATCH = 2000
+REBUILD_BATCH = 20_000
 
 
 class Row(BaseModel):
@@ -88,16 +89,18 @@ class Batch:
     """What one step of catching up did."""
 
     read: int
-    """Notifications read from the log (at most BATCH)."""
+    """Notifications read from the log (at most ``limit``)."""
     applied: int
     """Of those, how many this runner applied (another runner may have done the rest)."""
     position: int
     """The read models' position after the step."""
+    limit: int = BATCH
+    """How many the step asked the log for."""
 
     @property
     def more(self) -> bool:
         """Whether the log may hold more to apply right now."""
-        return self.read == BATCH
+        return self.read == self.limit
 
 
 class ReadModels:
@@ -113,28 +116,29 @@ class ReadModels:
 
     # --- keeping up -----------------------------------------------------------------
 
-    def catch_up(self) -> int:
+    def catch_up(self, batch_size: int = BATCH) -> int:
         """Apply every event recorded since the last catch-up; the number applied."""
         applied = 0
         while True:
-            batch = self.step()
+            batch = self.step(batch_size)
             applied += batch.applied
             if not batch.more:
                 return applied
 
-    def step(self) -> Batch:
-        """Apply the next batch of at most BATCH events (none if the models are current)."""
+    def step(self, batch_size: int = BATCH) -> Batch:
+        """Apply the next batch of at most ``batch_size`` events (none if the models are
+        current)."""
         seen = self.position()
         notifications = self.app.recorder.select_notifications(
-            start=seen, limit=BATCH, inclusive_of_start=False
+            start=seen, limit=batch_size, inclusive_of_start=False
         )
         if not notifications:
-            return Batch(read=0, applied=0, position=seen)
+            return Batch(read=0, applied=0, position=seen, limit=batch_size)
         done = self.apply(seen, notifications)
         if done is None:  # rebuilt meanwhile: read again from the new position
-            return Batch(read=BATCH, applied=0, position=self.position())
+            return Batch(read=batch_size, applied=0, position=self.position(), limit=batch_size)
         applied, position = done
-        return Batch(read=len(notifications), applied=applied, position=position)
+        return Batch(read=len(notifications), applied=applied, position=position, limit=batch_size)
 
     def apply(self, seen: int, notifications: Sequence[Notification]) -> tuple[int, int] | None:
         """Apply ``notifications`` — every notification after position ``seen``, in order,
@@ -145,7 +149,9 @@ class ReadModels:
         if the position is now behind ``seen`` (the models were rebuilt meanwhile): the
         caller must read the log again from ``position()``.
         """
-        with self.db.transaction(lock=LOCK) as conn:
+        # Derived data committed with its position: a batch lost in a crash is applied
+        # again, so the commit need not wait for the disk.
+        with self.db.transaction(lock=LOCK, durable=False) as conn:
             # Checked before anything is created: the tables must not come back.
             if self.only_if_kept and not _kept(conn):
                 raise ReadModelsOff(
@@ -154,10 +160,6 @@ class ReadModels:
                 )
             if not self._created:
                 sql.create(conn, self.db)
-            if self.db.kind == "postgresql":
-                # Derived data committed with its position: a batch lost in a server crash
-                # is applied again, so the commit need not wait for the WAL flush.
-                conn.execute("SET LOCAL synchronous_commit TO off")
             done = self._apply(conn, seen, notifications)
         self._created = True
         if self._erased_rows:
@@ -216,7 +218,9 @@ class ReadModels:
             sql.drop(conn)
             sql.create(conn, self.db)
         self._created = True
-        return self.catch_up()
+        # Bigger batches than a follower's: each commit flushes the search index, and
+        # nobody waits on a rebuild's lock for long.
+        return self.catch_up(REBUILD_BATCH)
 
     def drop(self) -> None:
         """Drop every read model and the position, then reclaim (and wipe) their storage."""

@@ -100,7 +100,7 @@ class SummaryIndex:
                 except RecordErased:
                     continue  # its text is gone by design; erasure purged its rows
                 note_summary_item(found.setdefault(event.originator_id, {}), event)
-            with self.db.transaction(lock=LOCK) as conn:
+            with self.db.transaction(lock=LOCK, durable=False) as conn:
                 if self._position(conn) != start:
                     continue  # another process indexed this batch first
                 shredded = _shredded(conn, [cid.hex for cid in found])

@@ -195,6 +195,18 @@ def test_rebuild_yields_identical_tables(seeded, db):
     assert _snapshot(db) == before
 
 
+@pytest.mark.parametrize("batch", [1, 7, 200])
+def test_a_rebuild_in_batches_of_any_size_yields_identical_tables(seeded, db, monkeypatch, batch):
+    from caselog.adapters import readmodels
+
+    models = ReadModels(seeded)
+    models.catch_up()
+    before = _snapshot(db)
+    monkeypatch.setattr(readmodels, "REBUILD_BATCH", batch)
+    assert models.rebuild() == seeded.recorder.max_notification_id()
+    assert _snapshot(db) == before
+
+
 def test_status_and_rebuild_through_the_cli(seeded, db):
     head = seeded.recorder.max_notification_id()
     status = json.loads(_run(db, "project", "status", "--json").stdout)
