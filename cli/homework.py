@@ -73,9 +73,14 @@ def homework_command(
         return
     if client is None:
         raise typer.BadParameter("give a CLIENT, or --all-clients", param_hint="CLIENT")
-    views = open_records(db).client(client).homework(at=at, status=status)
+    record = open_records(db).client(client)
+    views = record.homework(at=at, status=status)
     if as_json:
         print_json(views)
+        return
+    if not views:
+        which = f"{status} homework" if status else "homework"
+        typer.echo(f"{record.name}: no {which} recorded" + ("" if at.is_now else " as of then"))
         return
     table = new_table()
     for column in ("id", "session", "status", "homework", "history"):

@@ -125,3 +125,12 @@ def test_replay_of_a_session_not_recorded_says_so(loaded):
     result = loaded("replay", "alex", "--session", "9")
     assert result.exit_code == 1
     assert "Alex has no session 9 recorded" in result.stderr
+
+
+def test_no_homework_to_show_is_said_in_one_line_and_json_is_an_empty_list(loaded):
+    result = loaded("homework", "alicia", "--status", "dropped")
+    assert result.exit_code == 0
+    assert result.stdout == "Alicia Rodriguez: no dropped homework recorded\n"
+    assert json.loads(loaded("homework", "alicia", "--status", "dropped", "--json").stdout) == []
+    before = loaded("homework", "alicia", "--at-session", "1", "--status", "completed")
+    assert before.stdout == "Alicia Rodriguez: no completed homework recorded as of then\n"
