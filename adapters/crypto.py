@@ -23,6 +23,7 @@ from eventsourcing.persistence import Cipher
 from eventsourcing.utils import Environment
 
 from caselog.adapters.database import Database, database_in
+from caselog.adapters.summary_index import forget_all
 from caselog.domain.errors import RecordErased, StoreError
 
 KEY_BYTES = 32
@@ -174,4 +175,6 @@ def rewrap(db: Database, old: bytes, new: bytes) -> int:
         conn.execute(
             "UPDATE caselog_meta SET value=? WHERE key='key_check'", (key_check(new).hex(),)
         )
+        # The summary index is keyed by the master key too.
+        forget_all(conn, db)
     return len(rows)

@@ -9,6 +9,7 @@ on SQLite and PostgreSQL (``caselog.adapters.postgres``); only the cursor differ
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 from uuid import UUID
@@ -41,17 +42,14 @@ def chain_rows(
     link_before: Callable[[str, int], bytes],
 ) -> list[tuple[str, int, bytes]]:
     """Each event's link, chained from the link before the first of each client's events."""
-    chains: dict[UUID | str, tuple[str, EventChain]] = {}
+    chains: dict[str, EventChain] = {}
     rows = []
     for s in stored_events:
-        if (found := chains.get(s.originator_id)) is None:
-            cid, v = _hex(s.originator_id), s.originator_version
-            head = GENESIS if v == 1 else link_before(cid, v - 1)
-            found = chains[s.originator_id] = (cid, EventChain(cid, head, key))
-        cid, chain = found
-        rows.append(
-            (cid, s.originator_version, chain.extend(s.topic, s.originator_version, s.state))
-        )
+        cid, version = _hex(s.originator_id), s.originator_version
+        if (chain := chains.get(cid)) is None:
+            head = GENESIS if version == 1 else link_before(cid, version - 1)
+            chain = chains[cid] = EventChain(cid, head, key)
+        rows.append((cid, version, chain.extend(s.topic, version, s.state)))
     return rows
 
 
@@ -81,15 +79,17 @@ class Chained:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._written: dict[str, tuple[int, bytes]] = {}
-        self._writing: list[tuple[str, int, bytes]] = []
+        # Each thread's write in progress: threads sharing a recorder must not take
+        # each other's uncommitted links for committed ones.
+        self._writing = threading.local()
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        self._writing = []
+        self._writing.heads = []
         ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
         # Committed: only now are these links the chain's end.
-        for cid, version, link in self._writing:
+        for cid, version, link in self._writing.heads:
             self._written.pop(cid, None)
             self._written[cid] = (version, link)
         while len(self._written) > WRITTEN_LINKS:
@@ -110,7 +110,7 @@ class Chained:
             return read_link(cid, version)
 
         rows = chain_rows(stored_events, self.chain_key, link_before)
-        self._writing = heads_of(rows)
+        self._writing.heads = heads_of(rows)
         return rows
 
 

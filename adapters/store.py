@@ -207,6 +207,9 @@ def store_env(settings: StoreSettings) -> dict[str, str]:
         **env,
         STORE_URL: db.url,
         "IS_SNAPSHOTTING_ENABLED": "y",
+        # The library's database-function insert would skip the chained recorder's
+        # insert, storing events without their links: never take it.
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "APPLICATION_RECORDER_TOPIC": get_topic(recorder),
         "MAPPER_TOPIC": get_topic(PydanticMapper),
         "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),

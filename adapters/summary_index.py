@@ -81,7 +81,11 @@ class SummaryIndex:
         """Index the summary items recorded since the last lookup; returns how many."""
         if not self._created:
             # Here, not on opening the store: commands that never match pay nothing.
-            with self.db.reported("index the recorded summaries"), self.db.transaction() as conn:
+            # Under the lock: two processes' first lookups would race to create them.
+            with (
+                self.db.reported("index the recorded summaries"),
+                self.db.transaction(lock=LOCK) as conn,
+            ):
                 for statement in TABLES:
                     conn.execute(self.db.ddl(statement))
             self._created = True
@@ -131,6 +135,15 @@ class SummaryIndex:
     def _digest(self, key: tuple[str, str]) -> str:
         message = f"{key[0]}\x00{key[1]}".encode()
         return hmac.digest(self.key, message, hashlib.sha256).hex()[:32]
+
+
+def forget_all(conn: Sql, db: Database) -> None:
+    """Empty the index and its position, in the caller's transaction: its digests were
+    keyed by a master key that is being replaced; the next lookup indexes afresh."""
+    tables = db.tables(conn)
+    for table in (TABLE, POSITION_TABLE):
+        if table in tables:
+            conn.execute(f"DELETE FROM {table}")
 
 
 def _shredded(conn: Sql, clients: list[str]) -> set[str]:

@@ -16,7 +16,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from caselog.domain.errors import RecordErased
 from caselog.domain.events import (
+    ClientErased,
     ClientRegistered,
     DomainEvent,
     EntryAmended,
@@ -176,6 +178,13 @@ def _(event: ClientSnapshot, client: Client | None) -> Client:
     if client is not None:
         raise TypeError("a snapshot can only start a client's history")
     return event.state
+
+
+@evolve.register
+def _(event: ClientErased, client: Client | None) -> Client:
+    # Reached only by a process that still holds the destroyed key (it read the record
+    # before another process erased it): the record is gone all the same.
+    raise RecordErased(event.originator_id, event.timestamp.isoformat())
 
 
 @evolve.register

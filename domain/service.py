@@ -70,10 +70,9 @@ class CaselogApplication(Application[UUID]):
         super().__init__(env)
         self.namespace = namespace
         # The states this process last recorded sessions into, so that recording the
-        # next file of a client need not load it again. One may be stale (another
-        # writer since): the save then clashes on its versions and is decided again
-        # on a fresh load. A state only grows, so a stale one never lets through
-        # what a fresh one would refuse.
+        # next file of a client need not load it again. One is used only while it is
+        # still the client's latest version (one indexed read instead of a load): then
+        # it is exactly what a load would give.
         self._recorded: dict[UUID, Client] = {}
         # Given by the composition root: the (client, session) pairs whose summaries
         # could score the threshold against a quoted one (a superset of the matches),
@@ -169,15 +168,14 @@ class CaselogApplication(Application[UUID]):
         """
         if session is not None and len(sessions) != 1:
             raise ValueError("a session number applies to one parsed session only")
-        for attempt in range(4):
+        for _attempt in range(3):
             clients: dict[UUID, Client | None] = {}
             events: list[DomainEvent] = []
             outcomes: list[Recorded] = []
             for parsed in sessions:
                 target = self._target(parsed, client_name, session)
                 if target.client_id not in clients:
-                    recorded = self._recorded.get(target.client_id) if attempt == 0 else None
-                    clients[target.client_id] = recorded or self.get_client(target.client_id)
+                    clients[target.client_id] = self._latest(target.client_id)
                 client = clients[target.client_id]
                 decided = record_session(client, parsed, target, actor)
                 outcomes.append(
@@ -206,6 +204,15 @@ class CaselogApplication(Application[UUID]):
         raise ConcurrentChange(
             f"{files}: other writers kept changing this client's record; try again"
         )
+
+    def _latest(self, cid: UUID) -> Client | None:
+        """The client as it stands: the state last recorded here if nothing came since."""
+        recorded = self._recorded.get(cid)
+        if recorded is not None:
+            (last,) = self.recorder.select_events(cid, desc=True, limit=1) or (None,)
+            if last is not None and last.originator_version == recorded.version:
+                return recorded
+        return self.get_client(cid)
 
     def _remember(self, clients: Sequence[Client]) -> None:
         for client in clients:

@@ -173,3 +173,51 @@ def test_a_restored_store_matches_continuations_against_its_own_index(cli: Cli, 
     matched = restored("ingest", str(FIXTURES / "003_74e5436fbbdef58e.txt"), "--json")
     assert matched.exit_code == 0, matched.output
     assert '"session": 2' in matched.stdout
+
+
+def test_after_rotating_the_key_continuations_still_match(cli: Cli, tmp_path):
+    """The index's digests are keyed by the master key: rotation starts them afresh."""
+    shutil.copy(FIXTURES / "002_79f15302b794e4fc.txt", tmp_path)
+    assert cli("ingest", str(tmp_path / "002_79f15302b794e4fc.txt")).exit_code == 0
+    probe = cli("ingest", str(FIXTURES / "003_74e5436fbbdef58e.txt"), "--dry-run")
+    assert probe.exit_code == 0 and _index_rows(cli.db) > 0  # indexed under the old key
+    assert cli("rotate-key").exit_code == 0
+    assert _index_rows(cli.db) == 0
+    result = cli("ingest", str(FIXTURES / "003_74e5436fbbdef58e.txt"), "--json")
+    assert result.exit_code == 0, result.output
+    assert '"session": 2' in result.stdout and "Alicia" in result.stdout
+
+
+def _first_lookup(url: str, barrier, outcomes) -> None:
+    app = open_store(url)
+    barrier.wait()
+    try:
+        app.find_continued_session(_continuation({k: ["x"] for k in SECTION_KEYS}))
+        outcomes.put("ok")
+    except Exception as e:  # the outcome is what the test checks
+        outcomes.put(f"{type(e).__name__}: {e}")
+
+
+@pytest.mark.postgres
+def test_first_lookups_in_several_processes_at_once_all_succeed():
+    """Each process creates the index's tables on its first lookup, under one lock."""
+    import multiprocessing
+
+    from tests.conftest import postgres_store
+
+    stores = postgres_store("race")
+    url = next(stores)
+    try:
+        open_store(url, create=True, plaintext=True).close()
+        spawn = multiprocessing.get_context("spawn")
+        barrier, outcomes = spawn.Barrier(4), spawn.Queue()
+        workers = [
+            spawn.Process(target=_first_lookup, args=(url, barrier, outcomes)) for _ in range(4)
+        ]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(60)
+        assert [outcomes.get(timeout=5) for _ in workers] == ["ok"] * 4
+    finally:
+        stores.close()
