@@ -19,6 +19,7 @@ from eventsourcing.utils import get_topic
 from caselog.domain.client import Client, ClientSnapshot, project_client
 from caselog.domain.corrections import CorrectionRequest, decide_correction
 from caselog.domain.errors import (
+    CaselogError,
     ClientNotFound,
     ConcurrentChange,
     ContinuationUnmatched,
@@ -70,9 +71,7 @@ class CaselogApplication(Application[UUID]):
         super().__init__(env)
         self.namespace = namespace
         # The states this process last recorded sessions into, so that recording the
-        # next file of a client need not load it again. One is used only while it is
-        # still the client's latest version (one indexed read instead of a load): then
-        # it is exactly what a load would give.
+        # next file of a client need not load it again (see ``record_sessions``).
         self._recorded: dict[UUID, Client] = {}
         # Given by the composition root: the (client, session) pairs whose summaries
         # could score the threshold against a quoted one (a superset of the matches),
@@ -168,29 +167,41 @@ class CaselogApplication(Application[UUID]):
         """
         if session is not None and len(sessions) != 1:
             raise ValueError("a session number applies to one parsed session only")
-        for _attempt in range(3):
+        for attempt in range(4):
+            # A remembered state saves a load, and a stale one (another writer since)
+            # makes the save clash. A decision that writes nothing is not checked by a
+            # save, so it is made again on what the store says now.
+            remembered = self._recorded if attempt == 0 else {}
             clients: dict[UUID, Client | None] = {}
             events: list[DomainEvent] = []
             outcomes: list[Recorded] = []
-            for parsed in sessions:
-                target = self._target(parsed, client_name, session)
-                if target.client_id not in clients:
-                    clients[target.client_id] = self._latest(target.client_id)
-                client = clients[target.client_id]
-                decided = record_session(client, parsed, target, actor)
-                outcomes.append(
-                    Recorded(
-                        "recorded" if decided else "unchanged",
-                        target.client_id,
-                        client.name if client else target.client_name,
-                        target.session,
-                        len(decided),
+            try:
+                for parsed in sessions:
+                    target = self._target(parsed, client_name, session)
+                    if target.client_id not in clients:
+                        client = remembered.get(target.client_id)
+                        clients[target.client_id] = client or self.get_client(target.client_id)
+                    client = clients[target.client_id]
+                    decided = record_session(client, parsed, target, actor)
+                    outcomes.append(
+                        Recorded(
+                            "recorded" if decided else "unchanged",
+                            target.client_id,
+                            client.name if client else target.client_name,
+                            target.session,
+                            len(decided),
+                        )
                     )
-                )
-                if decided:
-                    clients[target.client_id] = project_client(client, decided)
-                    events.extend(decided)
+                    if decided:
+                        clients[target.client_id] = project_client(client, decided)
+                        events.extend(decided)
+            except CaselogError:
+                if remembered.keys() & clients.keys():
+                    continue  # refused on a remembered state: decide again on a fresh one
+                raise
             if dry_run or not events:
+                if remembered.keys() & clients.keys():
+                    continue
                 return outcomes
             touched = {e.originator_id for e in events}
             after = [c for cid, c in clients.items() if c is not None and cid in touched]
@@ -204,15 +215,6 @@ class CaselogApplication(Application[UUID]):
         raise ConcurrentChange(
             f"{files}: other writers kept changing this client's record; try again"
         )
-
-    def _latest(self, cid: UUID) -> Client | None:
-        """The client as it stands: the state last recorded here if nothing came since."""
-        recorded = self._recorded.get(cid)
-        if recorded is not None:
-            (last,) = self.recorder.select_events(cid, desc=True, limit=1) or (None,)
-            if last is not None and last.originator_version == recorded.version:
-                return recorded
-        return self.get_client(cid)
 
     def _remember(self, clients: Sequence[Client]) -> None:
         for client in clients:

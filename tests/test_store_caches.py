@@ -109,3 +109,12 @@ def test_the_librarys_database_function_insert_is_never_taken(pg, monkeypatch):
     app = open_store(pg, create=True, plaintext=True)
     app.recorder.insert_events([_event(uuid.uuid4(), 1)])
     assert verify_events(raw(pg), None).breaks == []
+
+
+def test_a_dry_run_decides_on_what_the_store_says_now(db):
+    here, elsewhere = open_store(db, create=True), open_store(db)
+    here.record_session(parsed(client="Ana Pereira", session=1, body="one"), actor="t")
+    second = parsed(client="Ana Pereira", session=2, body="two")
+    elsewhere.record_session(second, actor="t")
+    (outcome,) = here.record_sessions([second], actor="t", dry_run=True)
+    assert outcome.status == "unchanged"
