@@ -144,12 +144,25 @@ def _hex(originator_id: Any) -> str:
     return originator_id.hex if isinstance(originator_id, UUID) else str(originator_id)
 
 
-class RawSQLite:
+class Timed:
+    """What every baseline keeps: the rows it wrote and the time spent writing them."""
+
+    def __init__(self) -> None:
+        self.watch = Stopwatch()
+        self.rows = 0
+
+    @property
+    def seconds(self) -> float:
+        return self.watch.seconds
+
+
+class RawSQLite(Timed):
     """Raw ``sqlite3``: eventsourcing's events table as the store has it, one
     ``executemany`` and commit per session, the store's own journal mode and
     synchronous setting."""
 
     def __init__(self, app: CaselogApplication, path: Path) -> None:
+        super().__init__()
         journal, synchronous = store_pragmas(app)
         self.pragmas = f"journal_mode={journal}, synchronous={synchronous}"
         self.conn = sqlite3.connect(path, isolation_level=None)
@@ -159,12 +172,6 @@ class RawSQLite:
             "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
             "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
         )
-        self.watch = Stopwatch()
-        self.rows = 0
-
-    @property
-    def seconds(self) -> float:
-        return self.watch.seconds
 
     def write(self, sessions: Iterable[list[StoredRow]]) -> None:
         for session in sessions:

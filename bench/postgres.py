@@ -17,9 +17,9 @@ from eventsourcing.persistence import PersistenceError
 from caselog.domain.errors import CaselogError
 
 from .corpus import ClientFiles
-from .ingest import Built, StoredRow, build
+from .ingest import Built, StoredRow, Timed, build
 from .report import Row, ratio_row, unavailable
-from .timing import Stopwatch, progress
+from .timing import progress
 
 SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 FIGURE = "Ingest, PostgreSQL: events/s / raw psycopg executemany rows/s"
@@ -31,11 +31,12 @@ def _connect() -> Any:
     return psycopg.connect(SERVER, autocommit=True, connect_timeout=10)
 
 
-class RawPostgres:
+class RawPostgres(Timed):
     """Raw psycopg: eventsourcing's events table as its PostgreSQL recorder creates it,
     one ``executemany`` per session in a transaction of its own."""
 
     def __init__(self, schema: str) -> None:
+        super().__init__()
         self.conn = _connect()
         self.conn.execute(f"CREATE SCHEMA {schema}")
         self.conn.execute(
@@ -47,12 +48,6 @@ class RawPostgres:
             f"INSERT INTO {schema}.stored_events "
             "(originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)"
         )
-        self.watch = Stopwatch()
-        self.rows = 0
-
-    @property
-    def seconds(self) -> float:
-        return self.watch.seconds
 
     def write(self, sessions: Iterable[list[StoredRow]]) -> None:
         for session in sessions:
