@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from caselog.adapters.parsing import TEXT_FORMATS, ImportOptions
-from caselog.adapters.reading import Looked, Order, Unreadable, look, order_of, read
+from caselog.adapters.reading import Order, Unreadable, order_of, read
 from caselog.domain.errors import CaselogError, ContinuationUnmatched
 from caselog.domain.service import CaselogApplication
 from caselog.domain.transcript import ParsedSession, Role
@@ -86,6 +86,9 @@ class _Seen:
     """Kept while under the budget; else parsed again when it is recorded."""
     continuation: bool
 
+    def sessions(self, options: IngestOptions) -> list[ParsedSession] | Unreadable:
+        return self.parsed or read(self.name, options.format, options.imports)
+
 
 def ingest(
     app: CaselogApplication,
@@ -97,24 +100,20 @@ def ingest(
     headed: list[_Seen] = []
     continuations: list[_Seen] = []
     for i, name in enumerate(files):
-        looked = look(name, options.format, options.imports, keep=i < KEEP)
-        if isinstance(looked, Unreadable):
-            result = IngestResult(name, "error", error=looked.error)
+        parsed = read(name, options.format, options.imports)
+        if isinstance(parsed, Unreadable):
+            result = IngestResult(name, "error", error=parsed.error)
             on_done(result)
             yield result
             continue
-        if isinstance(looked, Looked):
-            seen = _Seen(name, looked.order, None, looked.continuation)
-        else:
-            continuation = any(p.is_continuation for p in looked)
-            seen = _Seen(name, order_of(looked), looked, continuation)
-        (continuations if seen.continuation else headed).append(seen)
+        continuation = any(p.is_continuation for p in parsed)
+        seen = _Seen(name, order_of(parsed), parsed if i < KEEP else None, continuation)
+        (continuations if continuation else headed).append(seen)
     headed.sort(key=lambda item: item.order)
     continuations.sort(key=lambda item: item.order[2])
 
     for seen in headed:
-        parsed = seen.parsed or read(seen.name, options.format, options.imports)
-        results, _ = _record(app, seen.name, parsed, options)
+        results, _ = _record(app, seen.name, seen.sessions(options), options)
         yield from _settled(results, on_done)
 
     # A continuation may continue another continuation: retry until nothing new matches.
@@ -122,8 +121,7 @@ def ingest(
     while pending:
         unmatched: list[tuple[_Seen, list[IngestResult]]] = []
         for seen in pending:
-            parsed = seen.parsed or read(seen.name, options.format, options.imports)
-            results, matched = _record(app, seen.name, parsed, options)
+            results, matched = _record(app, seen.name, seen.sessions(options), options)
             if matched:
                 yield from _settled(results, on_done)
             else:

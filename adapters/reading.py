@@ -1,8 +1,4 @@
-"""Reading transcript files for ingest: a file's sessions, or only its sort key.
-
-A folder too big to hold is parsed twice — once for every file's sort key,
-then again in recording order — so the first pass keeps only the key of each
-file past the budget.
+"""Reading transcript files for ingest: a file's sessions and their sort key.
 
 Parsing stays in the recording process. Worker processes were measured and
 left out: sending a parsed session back costs about a third of parsing it
@@ -31,14 +27,6 @@ class Unreadable:
     error: str
 
 
-@dataclass(frozen=True)
-class Looked:
-    """What ordering needs of a file whose sessions are not held: its sort key."""
-
-    order: Order
-    continuation: bool
-
-
 def order_of(parsed: list[ParsedSession]) -> Order:
     """Files with a header are recorded by (client, first session, file name)."""
     first = parsed[0]
@@ -64,13 +52,3 @@ def read(name: str, format: str | None, options: ImportOptions) -> list[ParsedSe
         return parse_sessions(data, name, format=format, options=options, sidecar=sidecar)
     except CaselogError as e:
         return Unreadable(str(e))
-
-
-def look(
-    name: str, format: str | None, options: ImportOptions, keep: bool
-) -> list[ParsedSession] | Looked | Unreadable:
-    """``read``, but only the sort key when the sessions are not to be kept."""
-    parsed = read(name, format, options)
-    if keep or isinstance(parsed, Unreadable):
-        return parsed
-    return Looked(order_of(parsed), any(p.is_continuation for p in parsed))

@@ -13,10 +13,8 @@ Clocks are elapsed times from the start of the recording, written
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
 from caselog.domain.errors import TranscriptError
 from caselog.domain.transcript import (
@@ -26,13 +24,13 @@ from caselog.domain.transcript import (
     ParsedSession,
     QualityFlag,
     Role,
-    SourceRef,
     TranscriptFormat,
     Utterance,
 )
 
 from .homework import dialogue_homework
 from .quality import quality_flags
+from .session import source_ref
 from .sidecar import Given, label_key
 
 ROLE_WORDS: dict[str, Role] = {
@@ -169,11 +167,7 @@ def parsed_session(
     """The parsed session; homework and quality flags come from the dialogue, as for C."""
     found = [*quality_flags(entries), *flags]
     return ParsedSession(
-        source=SourceRef(
-            file=PurePath(name).name or name,
-            sha256=hashlib.sha256(data).hexdigest(),
-            format=facts.fmt,
-        ),
+        source=source_ref(name, data, facts.fmt),
         client_name=facts.client,
         professional_name=facts.professional,
         session_number=facts.session,

@@ -26,6 +26,13 @@ from .text import numbered
 _QUOTE_OPENS = re.compile(r"Session Summary:", re.IGNORECASE)
 
 
+def source_ref(name: str, data: bytes, fmt: TranscriptFormat) -> SourceRef:
+    """Where a session came from: the file's name, the sha256 of its bytes, its format."""
+    return SourceRef(
+        file=PurePath(name).name or name, sha256=hashlib.sha256(data).hexdigest(), format=fmt
+    )
+
+
 def assemble(
     draft: Draft, lines: Sequence[str], data: bytes, name: str, fmt: TranscriptFormat
 ) -> ParsedSession:
@@ -38,11 +45,7 @@ def assemble(
     else:
         homework = dialogue_homework(entries)
     return ParsedSession(
-        source=SourceRef(
-            file=PurePath(name).name or name,
-            sha256=hashlib.sha256(data).hexdigest(),
-            format=fmt,
-        ),
+        source=source_ref(name, data, fmt),
         client_name=draft.client_name,
         client_descriptor=draft.client_descriptor,
         professional_name=draft.professional_name,
