@@ -26,9 +26,9 @@ from pydantic import BaseModel, ConfigDict
 
 from caselog.adapters import readmodels_sql as sql
 from caselog.adapters.database import Database, Sql
+from caselog.adapters.mapper import PydanticMapper
 from caselog.adapters.store import database_of
 from caselog.domain.errors import RecordErased, StoreError
-from caselog.domain.events import DomainEvent
 from caselog.domain.homework import OPEN
 from caselog.domain.service import CaselogApplication
 
@@ -176,15 +176,15 @@ class ReadModels:
         if not todo:
             return 0, position
         changes = sql.Changes()
+        mapper = self.mapper
         for notification in todo:
             if sql.ignored(resolve_topic(notification.topic)):
                 continue
             try:
-                event = self.app.mapper.to_domain_event(notification)
+                cls, state = mapper.to_state(notification)
             except RecordErased:
                 continue  # an erased client's events are unreadable, and stay out
-            assert isinstance(event, DomainEvent)
-            self.apply_event(event, changes)
+            self.apply_event(cls, state, changes)
         # A client erased while these models lagged: a runner that still held its key (it
         # decoded the client's events before the key was destroyed) may have written rows
         # after the erasure's purge. Deleting them is not enough; see _forget.
@@ -213,14 +213,18 @@ class ReadModels:
 
     def rebuild(self) -> int:
         """Drop every read model and the position, then apply the whole log again."""
+        self.reset()
+        # Bigger batches than a follower's: each commit flushes the search index, and
+        # nobody waits on a rebuild's lock for long.
+        return self.catch_up(REBUILD_BATCH)
+
+    def reset(self) -> None:
+        """Drop every read model and the position, leaving them empty at position 0."""
         with self.db.transaction(lock=LOCK) as conn:
             # One transaction: a rebuild that dies here leaves the old views.
             sql.drop(conn)
             sql.create(conn, self.db)
         self._created = True
-        # Bigger batches than a follower's: each commit flushes the search index, and
-        # nobody waits on a rebuild's lock for long.
-        return self.catch_up(REBUILD_BATCH)
 
     def drop(self) -> None:
         """Drop every read model and the position, then reclaim (and wipe) their storage."""
@@ -290,9 +294,16 @@ class ReadModels:
 
     # --- the machinery ----------------------------------------------------------------
 
-    def apply_event(self, event: DomainEvent, changes: sql.Changes) -> None:
-        """Add one event's statements to the open batch (tests override to fail)."""
-        sql.apply(event, changes)
+    def apply_event(self, cls: type, state: sql.State, changes: sql.Changes) -> None:
+        """Add the statements of one event (its class and stored state) to the open batch
+        (tests override to fail)."""
+        sql.apply(cls, state, changes)
+
+    @property
+    def mapper(self) -> PydanticMapper:
+        mapper = self.app.mapper
+        assert isinstance(mapper, PydanticMapper)
+        return mapper
 
     @property
     def _by_name(self) -> str:

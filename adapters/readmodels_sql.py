@@ -18,8 +18,8 @@ one ``executemany`` (on PostgreSQL, one round trip instead of one per event).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from functools import cache, singledispatch
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -210,57 +210,83 @@ class Changes:
 
 # --- each event --------------------------------------------------------------------------
 
+State = Mapping[str, Any]
+"""An event's stored state, upcast but not validated (``PydanticMapper.to_state``): the
+read models take a few fields of trusted stored data, and building the event would cost
+more than the rest of applying it."""
+Handler = Callable[[State, Changes], None]
 
-@singledispatch
-def apply(event: DomainEvent, changes: Changes) -> None:
-    raise TypeError(f"the read models do not know the event {type(event).__name__}")
+_HANDLERS: dict[type, Handler] = {}
 
 
-@apply.register
-def _(event: ClientRegistered, changes: Changes) -> None:
+def _handles(*classes: type[DomainEvent]) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        for cls in classes:
+            _HANDLERS[cls] = handler
+        return handler
+
+    return register
+
+
+@cache
+def handler(cls: type) -> Handler:
+    """How events of ``cls`` (or of its nearest registered base class) change the tables."""
+    for base in cls.__mro__:
+        if base in _HANDLERS:
+            return _HANDLERS[base]
+    raise TypeError(f"the read models do not know the event {cls.__name__}")
+
+
+def apply(cls: type, state: State, changes: Changes) -> None:
+    """Add the statements of one event, of class ``cls``, to the open batch."""
+    handler(cls)(state, changes)
+
+
+@_handles(ClientRegistered)
+def _registered(state: State, changes: Changes) -> None:
     changes.add(
         "INSERT INTO readmodel_clients (client_id, name) VALUES (?, ?)"
         " ON CONFLICT (client_id) DO UPDATE SET name = excluded.name",
-        (changes.client(event.originator_id), event.name),
+        (changes.client(state["originator_id"]), state["name"]),
     )
 
 
-@apply.register
-def _(event: HomeworkAssigned, changes: Changes) -> None:
+@_handles(HomeworkAssigned)
+def _assigned(state: State, changes: Changes) -> None:
     changes.add(
         "INSERT INTO readmodel_homework (client_id, homework_id, session, number, text, status)"
         " VALUES (?, ?, ?, ?, ?, 'assigned')"
         " ON CONFLICT (client_id, homework_id) DO UPDATE SET session = excluded.session,"
         " number = excluded.number, text = excluded.text, status = excluded.status",
         (
-            changes.client(event.originator_id),
-            event.homework_id,
-            event.session,
-            homework_number(event.homework_id),
-            event.text,
+            changes.client(state["originator_id"]),
+            state["homework_id"],
+            state["session"],
+            homework_number(state["homework_id"]),
+            state["text"],
         ),
     )
 
 
-@apply.register
-def _(event: HomeworkStatusChanged, changes: Changes) -> None:
+@_handles(HomeworkStatusChanged)
+def _status_changed(state: State, changes: Changes) -> None:
     changes.add(
         "UPDATE readmodel_homework SET status = ? WHERE client_id = ? AND homework_id = ?",
-        (event.status, changes.client(event.originator_id), event.homework_id),
+        (state["status"], changes.client(state["originator_id"]), state["homework_id"]),
     )
 
 
-@apply.register
-def _(event: HomeworkCarriedForward, changes: Changes) -> None:
+@_handles(HomeworkCarriedForward)
+def _carried_forward(state: State, changes: Changes) -> None:
     changes.add(
         "UPDATE readmodel_homework SET status = 'carried_forward'"
         " WHERE client_id = ? AND homework_id = ?",
-        (changes.client(event.originator_id), event.earlier_id),
+        (changes.client(state["originator_id"]), state["earlier_id"]),
     )
 
 
-@apply.register
-def _(event: SessionOpened, changes: Changes) -> None:
+@_handles(SessionOpened)
+def _opened(state: State, changes: Changes) -> None:
     # Opening a session starts its row afresh, as the sessions fold does.
     changes.add(
         "INSERT INTO readmodel_sessions"
@@ -270,88 +296,90 @@ def _(event: SessionOpened, changes: Changes) -> None:
         " professional = excluded.professional, utterances = 0, ended_reason = NULL,"
         " source_file = excluded.source_file",
         (
-            changes.client(event.originator_id),
-            event.session,
-            event.date.isoformat() if event.date else None,
-            event.professional,
-            event.source.file,
+            changes.client(state["originator_id"]),
+            state["session"],
+            state["date"],  # the ISO date, as stored
+            state["professional"],
+            state["source"]["file"],
         ),
         resets_sessions=True,
     )
 
 
-@apply.register
-def _(event: UtteranceRecorded, changes: Changes) -> None:
-    cid = changes.client(event.originator_id)
-    changes.count_utterance(cid, event.session)
+INSERT_UTTERANCE = (
+    "INSERT INTO readmodel_utterances (client_id, session, seq, speaker, role, text)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+@_handles(UtteranceRecorded)
+def _utterance(state: State, changes: Changes) -> None:
+    cid = changes.client(state["originator_id"])
+    session = state["session"]
+    changes.count_utterance(cid, session)
     changes.add(
-        "INSERT INTO readmodel_utterances (client_id, session, seq, speaker, role, text)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (cid, event.session, event.seq, event.speaker, event.role, event.text),
+        INSERT_UTTERANCE,
+        (cid, session, state["seq"], state["speaker"], state["role"], state["text"]),
     )
 
 
-@apply.register
-def _(event: SessionEnded, changes: Changes) -> None:
+@_handles(SessionEnded)
+def _ended(state: State, changes: Changes) -> None:
     changes.add(
         "UPDATE readmodel_sessions SET ended_reason = ? WHERE client_id = ? AND session = ?",
-        (event.reason, changes.client(event.originator_id), event.session),
+        (state["reason"], changes.client(state["originator_id"]), state["session"]),
     )
 
 
-@apply.register
-def _(event: EntryAmended, changes: Changes) -> None:
+@_handles(EntryAmended)
+def _amended(state: State, changes: Changes) -> None:
     """Search finds an utterance by what it reads now; homework shows its current text."""
-    cid = changes.client(event.originator_id)
-    if event.target == "entry":
+    cid = changes.client(state["originator_id"])
+    if state["target"] == "entry":
         changes.add(
             "UPDATE readmodel_utterances SET text = ? WHERE client_id = ? AND session = ?"
             " AND seq = ?",
-            (event.text, cid, event.session, event.seq),
+            (state["text"], cid, state["session"], state["seq"]),
         )
-    elif event.target == "homework":
+    elif state["target"] == "homework":
         changes.add(
             "UPDATE readmodel_homework SET text = ? WHERE client_id = ? AND homework_id = ?",
-            (event.text, cid, event.homework_id),
+            (state["text"], cid, state["homework_id"]),
         )
 
 
-@apply.register
-def _(event: EntryRetracted, changes: Changes) -> None:
+@_handles(EntryRetracted)
+def _retracted(state: State, changes: Changes) -> None:
     """A retracted utterance leaves the search index; retracted homework is never open."""
-    cid = changes.client(event.originator_id)
-    if event.target == "entry":
+    cid = changes.client(state["originator_id"])
+    if state["target"] == "entry":
         changes.add(
             "DELETE FROM readmodel_utterances WHERE client_id = ? AND session = ? AND seq = ?",
-            (cid, event.session, event.seq),
+            (cid, state["session"], state["seq"]),
         )
-    elif event.target == "homework":
+    elif state["target"] == "homework":
         changes.add(
             "UPDATE readmodel_homework SET status = ? WHERE client_id = ? AND homework_id = ?",
-            (RETRACTED, cid, event.homework_id),
+            (RETRACTED, cid, state["homework_id"]),
         )
 
 
-@apply.register
-def _(event: ClientErased, changes: Changes) -> None:
-    cid = str(event.originator_id)  # not changes.client(): that marks the client as written
+@_handles(ClientErased)
+def _erased(state: State, changes: Changes) -> None:
+    cid = str(state["originator_id"])  # not changes.client(): that marks the client as written
     changes.erased.add(cid)
     for table in TABLES:
         changes.add(f"DELETE FROM {table} WHERE client_id = ?", (cid,), resets_sessions=True)
 
 
-@apply.register(StageDirectionRecorded)
-@apply.register(PriorSummaryQuoted)
-@apply.register(SummaryItemNoted)
-@apply.register(QualityFlagRaised)
-def _ignore(event: DomainEvent, changes: Changes) -> None:
+@_handles(StageDirectionRecorded, PriorSummaryQuoted, SummaryItemNoted, QualityFlagRaised)
+def _ignore(state: State, changes: Changes) -> None:
     return None  # nothing in the read models depends on these
 
 
-@cache
 def ignored(cls: type) -> bool:
     """Whether events of ``cls`` change nothing here, so a batch need not decode them."""
-    return apply.dispatch(cls) is _ignore
+    return handler(cls) is _ignore
 
 
 # --- search --------------------------------------------------------------------------------
