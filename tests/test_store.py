@@ -67,6 +67,32 @@ def test_an_old_stored_state_is_upcast_when_read(plain):
     assert orjson.loads(restored.state)["class_version"] == 2
 
 
+def test_the_unvalidated_stored_state_is_the_events_json_form(app):
+    outcome = app.record_session(parsed(), actor="tester")
+    stored = app.recorder.select_events(outcome.client_id)
+    events = app.client_events(outcome.client_id)
+    for row, event in zip(stored, events, strict=True):
+        cls, state = app.mapper.to_state(row)
+        assert cls is type(event)
+        assert state == {
+            **event.model_dump(mode="json"),
+            "originator_id": event.originator_id,
+            "originator_version": event.originator_version,
+        }
+
+
+def test_the_unvalidated_stored_state_is_upcast_too(plain):
+    old = StoredEvent(
+        originator_id=plain.client_id_for("someone"),
+        originator_version=1,
+        topic=get_topic(RenamedField),
+        state=orjson.dumps({"timestamp": "2025-01-01T00:00:00+00:00", "actor": "a", "words": "hi"}),
+    )
+    cls, state = plain.mapper.to_state(old)
+    assert cls is RenamedField
+    assert state["text"] == "hi" and "words" not in state and "class_version" not in state
+
+
 def test_a_save_that_fails_part_way_stores_none_of_its_events(app):
     outcome = app.record_session(parsed(), actor="a")
     before = app.recorder.max_notification_id()
