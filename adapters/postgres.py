@@ -41,9 +41,12 @@ class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
         self._select_link = SQL(
             "SELECT link FROM {schema}.event_chain WHERE originator_id=%s AND originator_version=%s"
         ).format(schema=schema)
-        self._insert_links = SQL("INSERT INTO {schema}.event_chain VALUES (%s,%s,%s)").format(
-            schema=schema
-        )
+        # One statement for a session's links too: executemany sends, and psycopg dumps in
+        # Python, one statement per link.
+        self._insert_links = SQL(
+            "INSERT INTO {schema}.event_chain "
+            "SELECT * FROM unnest(%b::text[], %b::bigint[], %b::bytea[])"
+        ).format(schema=schema)
         # The events as four arrays in binary, not an array of eventsourcing's composite
         # type: psycopg dumps that in Python, as text, escaping every state's bytes — a
         # sixth of PostgreSQL ingest. Same table, same order, same notification ids back.
@@ -89,7 +92,8 @@ class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
             )
             # On the library's cursor: it reads the notification ids back from it.
             curs.execute(self._insert_arrays, columns)
-            c.executemany(self._insert_links, rows)
+            links = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+            c.execute(self._insert_links, links)
             c.executemany(self._upsert_heads, heads)
             # The snapshot in the events' transaction: one commit per recorded session.
             if snapshots and isinstance(self.snapshot_recorder, PostgresAggregateRecorder):
