@@ -28,7 +28,7 @@ from caselog.adapters.parsing import TEXT_FORMATS, ImportOptions
 from caselog.adapters.reading import Order, Unreadable, order_of, read
 from caselog.domain.errors import CaselogError, ContinuationUnmatched
 from caselog.domain.service import CaselogApplication
-from caselog.domain.transcript import ParsedSession, Role
+from caselog.domain.transcript import Inference, ParsedSession, Role
 
 KEEP = 256
 """Parsed files held between the ordering pass and recording; the rest are re-read."""
@@ -42,6 +42,17 @@ class IngestResult:
     session: int | None = None
     events: int = 0
     error: str | None = None
+    inferred: tuple[Inference, ...] = ()
+    """What was worked out rather than stated: shown as inferred, kept in the record."""
+    near: tuple[tuple[str, str], ...] = ()
+    """A new client's recorded near names (name, why): perhaps the same person."""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            **{k: v for k, v in self.__dict__.items() if k not in ("inferred", "near")},
+            "inferred": [i.model_dump(mode="json") for i in self.inferred],
+            "similar_clients": [{"name": n, "why": why} for n, why in self.near],
+        }
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,9 @@ class IngestOptions:
     actor: str
     client: str | None = None
     session: int | None = None
+    professional: str | None = None
+    strict: bool = False
+    """Refuse a file whose client or professional had to be inferred."""
     format: str | None = None
     dry_run: bool = False
     date: dt.date | None = None
@@ -158,15 +172,34 @@ def _record(
                     actor=options.actor,
                     client_name=options.client,
                     session=options.session,
+                    professional=options.professional,
+                    strict=options.strict,
                     dry_run=options.dry_run,
                 )
             ]
         else:
             # The parser has already put the options into each session.
-            outcomes = app.record_sessions(parsed, actor=options.actor, dry_run=options.dry_run)
+            outcomes = app.record_sessions(
+                parsed,
+                actor=options.actor,
+                professional=options.professional,
+                strict=options.strict,
+                dry_run=options.dry_run,
+            )
     except ContinuationUnmatched as e:
         return [IngestResult(name, "error", error=str(e))], False
     except CaselogError as e:
         return [IngestResult(name, "error", error=str(e))], True
-    results = [IngestResult(name, o.status, o.client_name, o.session, o.events) for o in outcomes]
+    results = [
+        IngestResult(
+            name,
+            o.status,
+            o.client_name,
+            o.session,
+            o.events,
+            inferred=o.inferred,
+            near=o.near,
+        )
+        for o in outcomes
+    ]
     return results, True

@@ -76,6 +76,20 @@ def ingest_command(
             "(repeatable).",
         ),
     ] = None,
+    professional: Annotated[
+        str | None,
+        typer.Option(
+            help="The professional's name, when the file does not state it (or to override "
+            "what was inferred from the dialogue)."
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Refuse a file whose client or professional would have to be inferred "
+            "from the dialogue or a summary match; give --client/--professional instead."
+        ),
+    ] = False,
     dry_run: Annotated[bool, typer.Option(help="Parse and decide, but record nothing.")] = False,
     plaintext: Annotated[
         bool,
@@ -94,6 +108,12 @@ def ingest_command(
     'unchanged'. A different file for a recorded session is refused. A folder
     gives the same record whatever the order of its files. Exit status 1 if
     any file failed; the others are still recorded.
+
+    A fact worked out rather than stated (a client's name from "My name is …",
+    the professional from how the client addresses them, a role from a label
+    synonym) is recorded as inferred and listed after the table; --strict
+    refuses such files instead. A new client whose name is close to a recorded
+    one ("Inês Costa" and "Ines Costa") is warned about on stderr.
 
     Example:  caselog ingest samples/
 
@@ -119,6 +139,8 @@ def ingest_command(
         actor=actor(actor_name),
         client=client,
         session=session,
+        professional=professional,
+        strict=strict,
         format=format,
         dry_run=dry_run,
         date=_date(date),
@@ -136,7 +158,7 @@ def ingest_command(
     else:
         results = list(ingest(app, files, options))
     if as_json:
-        print_json([r.__dict__ for r in results])
+        print_json([r.to_json() for r in results])
     else:
         _print(results, dry_run)
     if any(r.status == "error" for r in results):
@@ -193,6 +215,12 @@ def _print(results: list[IngestResult], dry_run: bool) -> None:
     for r in results:
         if r.error:
             typer.echo(f"error: {r.error}", err=True)
+        for other, why in r.near:
+            typer.echo(
+                f"warning: {r.file}: new client '{r.client}' is close to recorded client "
+                f"'{other}' ({why}); if they are one person, see caselog reassign",
+                err=True,
+            )
     settled = [r for r in results if r.status != "error"]
     if not settled or Settings.quiet:
         return
@@ -204,9 +232,32 @@ def _print(results: list[IngestResult], dry_run: bool) -> None:
             table.add_column(column, justify="right" if column in ("session", "events") else "left")
         for r in settled:
             table.add_row(
-                r.file, _status(r, dry_run), r.client or "", str(r.session or ""), str(r.events)
+                r.file, _status(r, dry_run), _client(r), str(r.session or ""), str(r.events)
             )
     console().print(table)
+    _print_inferred(settled)
+
+
+INFERRED_ROWS = 50
+"""Above this many files with inferred facts, they are counted, not listed (--json lists them)."""
+
+
+def _client(result: IngestResult) -> str:
+    guessed = any(i.fact == "client" and i.value for i in result.inferred)
+    return f"{result.client} (inferred)" if result.client and guessed else result.client or ""
+
+
+def _print_inferred(results: list[IngestResult]) -> None:
+    guessed = [r for r in results if r.inferred and r.status == "recorded"]
+    if not guessed:
+        return
+    if len(guessed) > INFERRED_ROWS:
+        typer.echo(f"inferred, not stated: facts in {len(guessed):,} files (--json lists them)")
+        return
+    typer.echo("inferred, not stated:")
+    for r in guessed:
+        for inference in r.inferred:
+            typer.echo(f"  {r.file} session {r.session}: {inference.describe()}")
 
 
 def _sum_up(table: Table, results: list[IngestResult], dry_run: bool) -> None:

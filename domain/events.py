@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from caselog.domain.transcript import (
     EndReason,
+    Inference,
     LineSpan,
     Role,
     SectionKey,
@@ -58,6 +59,8 @@ class SessionEvent(DomainEvent):
 class ClientRegistered(DomainEvent):
     name: str
     descriptor: str | None = None
+    title: str | None = None
+    """The honorific the first source gave ("Mrs."); never part of the name or the id."""
 
 
 class SessionOpened(SessionEvent):
@@ -68,6 +71,9 @@ class SessionOpened(SessionEvent):
     professional_title: str | None = None
     source: SourceRef
     header: tuple[tuple[str, str], ...] = ()
+    client_title: str | None = None
+    inferred: tuple[Inference, ...] = ()
+    """The facts of this session that were worked out, not stated: who, how, from what."""
 
 
 class UtteranceRecorded(SessionEvent):

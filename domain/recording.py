@@ -28,7 +28,13 @@ from caselog.domain.events import (
     UtteranceRecorded,
 )
 from caselog.domain.homework import OPEN, OpenItem, continued_item
-from caselog.domain.transcript import ParsedSession, QualityFlag, QuotedSummary, Utterance
+from caselog.domain.transcript import (
+    Inference,
+    ParsedSession,
+    QualityFlag,
+    QuotedSummary,
+    Utterance,
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,8 @@ class Target:
     client_id: UUID
     client_name: str
     session: int
+    inferred: tuple[Inference, ...] = ()
+    """What was worked out about this session, once options and matching are applied."""
 
 
 def homework_id(session: int, index: int) -> str:
@@ -77,6 +85,7 @@ def record_session(
                 originator_version=next(versions),
                 name=target.client_name,
                 descriptor=parsed.client_descriptor,
+                title=parsed.client_title,
             )
         )
     n = target.session
@@ -94,6 +103,8 @@ def record_session(
             professional_title=parsed.professional_title,
             source=parsed.source,
             header=parsed.header,
+            client_title=parsed.client_title,
+            inferred=target.inferred,
         )
     )
     if parsed.quoted_summary is not None:

@@ -34,7 +34,8 @@ from caselog.domain.events import (
     HomeworkStatusChanged,
 )
 from caselog.domain.homework import change_status
-from caselog.domain.identity import client_id
+from caselog.domain.identity import client_id, near_names, split_title
+from caselog.domain.inference import refuse_inferred, stated_professional
 from caselog.domain.recording import Target, record_session
 from caselog.domain.summaries import (
     SUMMARY_EVENTS,
@@ -43,7 +44,7 @@ from caselog.domain.summaries import (
     summaries_by_session,
     summary_similarity,
 )
-from caselog.domain.transcript import ParsedSession, Summary
+from caselog.domain.transcript import Inference, ParsedSession, Summary
 
 E = TypeVar("E", bound=DomainEvent)
 SummaryCandidates = Callable[[Summary, float], Iterable[tuple[UUID, int]]]
@@ -62,6 +63,10 @@ class Recorded:
     client_name: str
     session: int
     events: int
+    inferred: tuple[Inference, ...] = ()
+    """The session's facts that were worked out rather than stated (see ``Inference``)."""
+    near: tuple[tuple[str, str], ...] = ()
+    """For a newly registered client: recorded names that may be the same person, and why."""
 
 
 class CaselogApplication(Application[UUID]):
@@ -78,6 +83,7 @@ class CaselogApplication(Application[UUID]):
         # so that matching a continuation reads those sessions only. Without it,
         # every recorded summary is read.
         self.summary_candidates: SummaryCandidates | None = None
+        self._names: list[str] | None = None
 
     # --- reading what decisions need -------------------------------------------------
 
@@ -144,11 +150,19 @@ class CaselogApplication(Application[UUID]):
         actor: str,
         client_name: str | None = None,
         session: int | None = None,
+        professional: str | None = None,
+        strict: bool = False,
         dry_run: bool = False,
     ) -> Recorded:
         """Record one parsed transcript atomically; idempotent for the same source."""
         (outcome,) = self.record_sessions(
-            [parsed], actor=actor, client_name=client_name, session=session, dry_run=dry_run
+            [parsed],
+            actor=actor,
+            client_name=client_name,
+            session=session,
+            professional=professional,
+            strict=strict,
+            dry_run=dry_run,
         )
         return outcome
 
@@ -159,14 +173,20 @@ class CaselogApplication(Application[UUID]):
         actor: str,
         client_name: str | None = None,
         session: int | None = None,
+        professional: str | None = None,
+        strict: bool = False,
         dry_run: bool = False,
     ) -> list[Recorded]:
         """Record parsed sessions (one file's) all together or not at all.
 
         Each is idempotent for the same source; ``session`` applies to one only.
+        ``professional`` names the professional, replacing what the parser found.
+        ``strict`` refuses a session whose client or professional was inferred.
         """
         if session is not None and len(sessions) != 1:
             raise ValueError("a session number applies to one parsed session only")
+        if professional is not None:
+            sessions = [stated_professional(p, professional) for p in sessions]
         for attempt in range(4):
             # A remembered state saves a load, and a stale one (another writer since)
             # makes the save clash. A decision that writes nothing is not checked by a
@@ -178,11 +198,14 @@ class CaselogApplication(Application[UUID]):
             try:
                 for parsed in sessions:
                     target = self._target(parsed, client_name, session)
+                    if strict:
+                        refuse_inferred(parsed, target)
                     if target.client_id not in clients:
                         client = remembered.get(target.client_id)
                         clients[target.client_id] = client or self.get_client(target.client_id)
                     client = clients[target.client_id]
                     decided = record_session(client, parsed, target, actor)
+                    new = client is None and bool(decided)
                     outcomes.append(
                         Recorded(
                             "recorded" if decided else "unchanged",
@@ -190,6 +213,10 @@ class CaselogApplication(Application[UUID]):
                             client.name if client else target.client_name,
                             target.session,
                             len(decided),
+                            target.inferred,
+                            tuple(near_names(target.client_name, self._known_names()))
+                            if new
+                            else (),
                         )
                     )
                     if decided:
@@ -210,11 +237,23 @@ class CaselogApplication(Application[UUID]):
             except IntegrityError:
                 continue  # another writer got there first: decide again on fresh state
             self._remember(after)
+            if self._names is not None:
+                self._names.extend(e.name for e in events if isinstance(e, ClientRegistered))
             return outcomes
         files = ", ".join(p.source.file for p in sessions)
         raise ConcurrentChange(
             f"{files}: other writers kept changing this client's record; try again"
         )
+
+    def _known_names(self) -> list[str]:
+        """Every recorded client's name, read once per process and kept up to date here.
+
+        Only the near-name warning uses it, so a name another process registered
+        since is missed there and nowhere else.
+        """
+        if self._names is None:
+            self._names = [name for _, name in self.registered_clients()]
+        return self._names
 
     def _remember(self, clients: Sequence[Client]) -> None:
         for client in clients:
@@ -288,6 +327,8 @@ class CaselogApplication(Application[UUID]):
     ) -> Target:
         name = client_name or parsed.client_name
         number = session or parsed.session_number
+        # A name given by the caller is stated, not inferred, whatever the parser guessed.
+        inferred = tuple(i for i in parsed.inferred if not (client_name and i.fact == "client"))
         if parsed.is_continuation and (name is None or number is None):
             matched = self.find_continued_session(parsed)
             if matched is None:
@@ -298,6 +339,14 @@ class CaselogApplication(Application[UUID]):
             cid, found_name, previous = matched
             if name is None or self.client_id_for(name) == cid:
                 name = found_name
+                inferred += (
+                    Inference(
+                        fact="client",
+                        value=found_name,
+                        source="summary_match",
+                        evidence=f"its opening summary is session {previous}'s",
+                    ),
+                )
             number = number or previous + 1
         if name is None:
             raise TranscriptError(
@@ -323,7 +372,8 @@ class CaselogApplication(Application[UUID]):
                 1,
                 f"the header says session {parsed.session_number} but --session says {session}",
             )
-        return Target(self.client_id_for(name), name, number)
+        name = split_title(name)[1]  # NFC and without a title, as the identity is
+        return Target(self.client_id_for(name), name, number, inferred)
 
     def find_continued_session(self, parsed: ParsedSession) -> tuple[UUID, str, int] | None:
         """The (client, name, session) whose own summary the continuation opens with."""

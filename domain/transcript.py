@@ -114,9 +114,41 @@ class Ending(Value):
     line: int | None = None
 
 
+InferredFact = Literal["client", "professional", "role", "date"]
+
+
+class Inference(Value):
+    """A fact the source did not state but the parser or the matcher worked out.
+
+    ``value`` None records that it was looked for and not found (the
+    professional nobody addressed clearly), with why in ``evidence``.
+    """
+
+    fact: InferredFact
+    value: str | None
+    source: str
+    """How: ``self_introduction``, ``professional_introduction``, ``direct_address``,
+    ``label_synonym``, ``summary_match``, ``weekday_line``, ``not_found``."""
+    subject: str | None = None
+    """What it is about, when not the session: the label a role was inferred for."""
+    line: int | None = None
+    evidence: str = ""
+    """The words it rests on ("My name is Mr. Otis Grant"), or why nothing was found."""
+
+    def describe(self) -> str:
+        about = f"{self.subject} → " if self.subject else ""
+        how = self.source.replace("_", " ")
+        where = f", line {self.line}" if self.line else ""
+        if self.value is None:
+            return f"{self.fact} unknown ({self.evidence})"
+        return f"{self.fact} {about}{self.value} ({how}{where})"
+
+
 class ParsedSession(Value):
     source: SourceRef
     client_name: str | None = None
+    client_title: str | None = None
+    """An honorific the source gives the client ("Mrs."): kept, never part of the identity."""
     client_descriptor: str | None = None
     professional_name: str | None = None
     professional_title: str | None = None
@@ -132,6 +164,11 @@ class ParsedSession(Value):
     homework: tuple[HomeworkItem, ...] = ()
     flags: tuple[QualityFlag, ...] = ()
     ending: Ending
+    inferred: tuple[Inference, ...] = ()
+    """Every fact above that was worked out rather than stated, and how."""
+
+    def inferred_fact(self, fact: InferredFact) -> Inference | None:
+        return next((i for i in self.inferred if i.fact == fact), None)
 
     @property
     def is_continuation(self) -> bool:

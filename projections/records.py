@@ -25,7 +25,7 @@ from caselog.domain.errors import (
     SessionNotFound,
 )
 from caselog.domain.events import Correction, DomainEvent
-from caselog.domain.identity import normalise_name
+from caselog.domain.identity import fold_name, normalise_name
 from caselog.domain.service import CaselogApplication
 from caselog.domain.spans import Span
 from caselog.projections.asof import NOW, AsOf, choose, prefix_end, within
@@ -167,7 +167,7 @@ class Records:
         return sorted(views, key=lambda v: normalise_name(v.name))
 
     def client(self, query: str) -> ClientRecord:
-        """A client by name (case-insensitive), unique leading part of it, or id prefix."""
+        """A client by name (case and accents aside), unique leading part of it, or id prefix."""
         self._refuse_erased(query)
         record = self._exact(query) or self._matching(query)
         if self.on_access is not None:
@@ -187,10 +187,11 @@ class Records:
     def _matching(self, query: str) -> ClientRecord:
         """The one client a leading part of a name, or of an id, names (a scan of every client)."""
         known = list(self.app.registered_clients())
-        key = normalise_name(query)
+        # Case, accents and a title do not matter to a lookup: "ines" finds "Inês".
+        key = fold_name(query)
         for matcher in (
-            lambda name, cid: normalise_name(name) == key,
-            lambda name, cid: normalise_name(name).startswith(key),
+            lambda name, cid: fold_name(name) == key,
+            lambda name, cid: fold_name(name).startswith(key),
             lambda name, cid: str(cid).startswith(query.lower()) or cid.hex.startswith(query),
         ):
             found = [(cid, name) for cid, name in known if key and matcher(name, cid)]

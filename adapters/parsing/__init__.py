@@ -13,12 +13,13 @@ from pathlib import PurePath
 from typing import Literal
 
 from caselog.domain.errors import TranscriptError
-from caselog.domain.transcript import ParsedSession, TranscriptFormat
+from caselog.domain.transcript import ParsedSession, Role, TranscriptFormat
 
 from .clocked import parse_clocked
 from .csvtable import parse_table
 from .detect import detect_lines
 from .labelled import parse_labelled
+from .labels import label_key
 from .otter import has_speaker_lines, parse_otter
 from .session import assemble
 from .sidecar import SIDECAR_SUFFIX, ImportOptions, merge
@@ -96,7 +97,8 @@ def parse_sessions(
         lines = decode(data, name)
         fmt = fmt or _detect(lines, name)
         if fmt in TEXT_FORMATS:
-            return [_parse_text(lines, data, name, fmt)]
+            roles = {label_key(label): role for label, role in (options.roles if options else ())}
+            return [_parse_text(lines, data, name, fmt, roles)]
     given = merge(name, options, sidecar)
     if fmt == "csv":
         return parse_table(data, name, given)
@@ -120,11 +122,18 @@ def _detect(lines: Sequence[str], name: str) -> TranscriptFormat:
         raise
 
 
-def _parse_text(lines: list[str], data: bytes, name: str, fmt: TranscriptFormat) -> ParsedSession:
+def _parse_text(
+    lines: list[str],
+    data: bytes,
+    name: str,
+    fmt: TranscriptFormat,
+    roles: dict[str, Role] | None = None,
+) -> ParsedSession:
+    """``roles``: labels (as ``label_key`` keys them) given a role by ``--role``."""
     if fmt == "A" or fmt == "B":
-        draft = parse_clocked(lines, name, fmt)
+        draft = parse_clocked(lines, name, fmt, roles)
     elif fmt == "C" or fmt == "D":
-        draft = parse_labelled(lines, name, fmt)
+        draft = parse_labelled(lines, name, fmt, roles)
     else:
         raise TranscriptError(name, 1, f"expected format A, B, C or D, not {fmt!r}")
     return assemble(draft, lines, data, name, fmt)

@@ -9,24 +9,29 @@ counts only when it names a participant of the header, so a sentence such as
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Literal
 
 from caselog.domain.errors import TranscriptError
+from caselog.domain.transcript import Inference, Role
 
 from .detect import BLOCK_CLOCK, SESSION_OF, STAMP
 from .draft import Draft
 from .header import incomplete, parse_date, read_fields, require_turns, stops_at
+from .labels import LABEL, ROLE_WORDS, is_speaker_shaped, label_key, synonym_inference
 from .names import Person, Speakers, person
 from .text import first_nonblank, numbered
-from .turns import END_MARKER, ClockMark, EndMark, Mark, TurnStart, build
+from .turns import END_MARKER, STAGE_DIRECTION, ClockMark, EndMark, Mark, TurnStart, build
 
-LABEL = re.compile(r"(?P<label>[^\W\d_][\w.'’ -]{0,60}?)\s*:(?=\s|$)\s*(?P<rest>.*)")
-_PROFESSIONAL_KEYS = {"professional", "therapist", "counselor", "counsellor", "clinician"}
+_PROFESSIONAL_KEYS = {k for k, role in ROLE_WORDS.items() if role == "professional"}
 
 
-def parse_clocked(lines: Sequence[str], name: str, fmt: Literal["A", "B"]) -> Draft:
+def parse_clocked(
+    lines: Sequence[str],
+    name: str,
+    fmt: Literal["A", "B"],
+    roles: dict[str, Role] | None = None,
+) -> Draft:
     start = first_nonblank(lines)
     assert start is not None  # decode() refuses blank files
     first = lines[start].strip()
@@ -71,8 +76,9 @@ def parse_clocked(lines: Sequence[str], name: str, fmt: Literal["A", "B"]) -> Dr
     assert client is not None and professional is not None
     require_turns(lines, body_start, name, "the header")
 
-    speakers = Speakers(client, professional)
-    classify = _stamped(speakers) if fmt == "A" else _blocked(speakers)
+    speakers = Speakers(client, professional, roles)
+    labels = _Labels(speakers, name, client, professional)
+    classify = _stamped(labels) if fmt == "A" else _blocked(labels)
     example = "'[10:03] Name: …'" if fmt == "A" else "'Name: …'"
     body = build(
         numbered(lines, body_start),
@@ -86,41 +92,80 @@ def parse_clocked(lines: Sequence[str], name: str, fmt: Literal["A", "B"]) -> Dr
             name, min(body_start + 1, len(lines)), "expected at least one turn after the header"
         )
     draft.entries = body.entries
+    draft.flags = body.flags
+    draft.inferred = labels.inferred
     last = stops_at(lines, body_start, len(lines))
     draft.ending = body.ending or incomplete("no end-of-session marker", last)
-    draft.client_name, draft.client_descriptor = client.name, client.note
-    draft.professional_name, draft.professional_title = professional.name, professional.note
+    draft.client_name, draft.client_title = client.name, client.title
+    draft.client_descriptor = client.note
+    draft.professional_name, draft.professional_title = professional.full, professional.note
     return draft
 
 
-def _turn(speakers: Speakers, number: int, text: str, clock: str | None) -> TurnStart | None:
-    m = LABEL.match(text)
-    if m is None:
-        return None
-    role = speakers.role(m.group("label"))
-    if role is None:
-        return None
-    return TurnStart(number, role, m.group("label").strip(), m.group("rest"), clock)
+class _Labels:
+    """Turn labels to turns; refuses a person-like label that names nobody."""
+
+    def __init__(self, speakers: Speakers, name: str, client: Person, professional: Person):
+        self.speakers = speakers
+        self.name = name
+        self.people = f"{client.full} or {professional.full}"
+        self.inferred: list[Inference] = []
+        self._noted: set[str] = set()
+
+    def turn(
+        self, number: int, text: str, clock: str | None, turn_position: bool
+    ) -> TurnStart | None:
+        m = LABEL.match(text)
+        if m is None:
+            if clock is not None and text.strip():
+                raise TranscriptError(
+                    self.name,
+                    number,
+                    f"expected a speaker label after the clock, naming {self.people}",
+                )
+            return None
+        label = m.group("label").strip()
+        role = self.speakers.role(label)
+        if role is None:
+            if turn_position and is_speaker_shaped(label):
+                raise TranscriptError(
+                    self.name,
+                    number,
+                    f"speaker '{label}' is not {self.people} named in the header: expected one of "
+                    f'them, or give --role "{label}=client" or --role "{label}=professional"',
+                )
+            return None
+        self._note_synonym(label, role, number)
+        return TurnStart(number, role, label, m.group("rest"), clock)
+
+    def _note_synonym(self, label: str, role: Role, line: int) -> None:
+        note = synonym_inference(label, role, line)
+        if note is not None and label_key(label) not in self._noted:
+            self._noted.add(label_key(label))
+            self.inferred.append(note)
 
 
-def _stamped(speakers: Speakers) -> Callable[[int, str], Mark | None]:
-    def classify(number: int, text: str) -> Mark | None:
+def _stamped(labels: _Labels) -> Callable[[int, str, bool], Mark | None]:
+    def classify(number: int, text: str, opens: bool) -> Mark | None:
         m = STAMP.match(text)
         if m is None:
-            return None
+            # A turn its writer forgot to stamp still starts a turn.
+            return labels.turn(number, text, None, opens)
         clock, rest = m.group(1), text[m.end() :]
         if END_MARKER.fullmatch(rest.strip()):
             return EndMark(number, rest.strip(), clock)
-        return _turn(speakers, number, rest, clock)
+        if STAGE_DIRECTION.fullmatch(rest.strip()):
+            return None
+        return labels.turn(number, rest, clock, True)
 
     return classify
 
 
-def _blocked(speakers: Speakers) -> Callable[[int, str], Mark | None]:
-    def classify(number: int, text: str) -> Mark | None:
+def _blocked(labels: _Labels) -> Callable[[int, str, bool], Mark | None]:
+    def classify(number: int, text: str, opens: bool) -> Mark | None:
         m = BLOCK_CLOCK.fullmatch(text)
         if m is not None:
             return ClockMark(number, m.group(1))
-        return _turn(speakers, number, text, None)
+        return labels.turn(number, text, None, opens)
 
     return classify

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from caselog.domain.transcript import Ending, Entry, QuotedSummary, Summary
+from caselog.domain.transcript import Ending, Entry, Inference, QualityFlag, QuotedSummary, Summary
 
 
 @dataclass
@@ -18,6 +18,7 @@ class Draft:
     ending: Ending
     header: list[tuple[str, str]] = field(default_factory=list)
     client_name: str | None = None
+    client_title: str | None = None
     client_descriptor: str | None = None
     professional_name: str | None = None
     professional_title: str | None = None
@@ -27,3 +28,6 @@ class Draft:
     start_time: str | None = None
     summary: Summary | None = None
     quoted_summary: QuotedSummary | None = None
+    inferred: list[Inference] = field(default_factory=list)
+    flags: list[QualityFlag] = field(default_factory=list)
+    """Flags the format parser raises itself (an empty turn); the rest come later."""

@@ -3,7 +3,7 @@
 Roles: a speaker label given a role by ``--role`` or the sidecar has that
 role; otherwise the role words of format C do (``Client``, ``Patient`` are
 the client; ``Therapist``, ``Counselor``, ``Clinician``, ``Professional``,
-``Psychologist`` the professional). Any other speaker is an error that says
+``Psychologist``, ``Psychotherapist`` the professional). Any other speaker is an error that says
 how to map it. Labels match case-insensitively.
 
 Clocks are elapsed times from the start of the recording, written
@@ -29,17 +29,10 @@ from caselog.domain.transcript import (
 )
 
 from .homework import dialogue_homework
+from .labels import ROLE_WORDS, label_key
 from .quality import quality_flags
 from .session import source_ref
-from .sidecar import Given, label_key
-
-ROLE_WORDS: dict[str, Role] = {
-    **dict.fromkeys(("client", "patient"), "client"),
-    **dict.fromkeys(
-        ("therapist", "counselor", "counsellor", "clinician", "professional", "psychologist"),
-        "professional",
-    ),
-}
+from .sidecar import Given
 
 
 class Roles:

@@ -6,40 +6,67 @@ trailer — ``Termination Details:`` with ``Reason:``/``Details:`` lines, then
 the session's own ``Session Summary:`` block. The trailer starts only after
 the last labelled turn, so a summary the client quotes inside a turn never
 cuts the dialogue short.
+
+Labels are role words in any case, plain or bold: ``Patient``, ``Client``,
+``Therapist``, ``Professional`` and the synonyms ``Clinician``,
+``Counselor``/``Counsellor``, ``Psychologist``, ``Psychotherapist``,
+``Psychiatrist`` (a synonym is noted as an inferred role).
+
+Where turns start: a file that separates its turns with blank lines (most
+label lines follow a blank line) starts a turn only at a label that opens a
+paragraph, so a line beginning "Professional:" inside a paragraph — a client
+reading out a note — stays in the turn. A file that writes one turn per line
+starts a turn at every label at a line's start. A label quoted inside a line
+never starts a turn. A person-like label where a turn starts ("Nova:",
+"Mother:") that is no role word is refused at its line, unless ``--role``
+gives its role.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from caselog.domain.errors import TranscriptError
-from caselog.domain.transcript import Ending, QuotedSummary, Role, Utterance
+from caselog.domain.transcript import Ending, Inference, QuotedSummary, Role, Utterance
 
 from .detect import SESSION_NUMBER, SUMMARY_HEADING
 from .draft import Draft
 from .header import KEY_VALUE, incomplete, read_fields, require_turns, stops_at
-from .names import addressed_name, introduced_name
+from .labels import LABEL, ROLE_WORDS, is_speaker_shaped, label_key, synonym_inference
+from .names import introduced_name, professional_name
 from .summary import parse_summary
 from .text import first_nonblank, is_blank, numbered
 from .turns import Mark, TurnStart, build
 
-ROLES: dict[str, Role] = {
-    "Patient": "client",
-    "Client": "client",
-    "Therapist": "professional",
-    "Counselor": "professional",
-    "Counsellor": "professional",
-    "Professional": "professional",
-}
-LABEL = re.compile(rf"({'|'.join(ROLES)})\s*:(?=\s|$)\s*(.*)")
 TERMINATION = re.compile(r"Termination Details:?\s*", re.IGNORECASE)
 END_PHRASE = re.compile(r"Detected end phrase:\s*'(.*)'\s*", re.IGNORECASE)
 _HINT = "expected a speaker label like 'Patient: …' or 'Therapist: …' before this text"
 
 
-def parse_labelled(lines: Sequence[str], name: str, fmt: Literal["C", "D"]) -> Draft:
+def _role_label(text: str, roles: dict[str, Role]) -> tuple[str, Role, str] | None:
+    """(label, role, rest) when ``text`` opens with a role word or a label given a role."""
+    m = LABEL.match(text)
+    if m is None:
+        return None
+    label = m.group("label").strip()
+    key = label_key(label)
+    role = roles.get(key) or ROLE_WORDS.get(key)
+    return (label, role, m.group("rest")) if role else None
+
+
+def parse_labelled(
+    lines: Sequence[str],
+    name: str,
+    fmt: Literal["C", "D"],
+    roles: dict[str, Role] | None = None,
+) -> Draft:
+    given = roles or {}
+
+    def is_label(text: str) -> bool:
+        return _role_label(text, given) is not None
+
     start = first_nonblank(lines)
     assert start is not None  # decode() refuses blank files
     draft = Draft(entries=[], ending=incomplete("", 1))
@@ -54,7 +81,7 @@ def parse_labelled(lines: Sequence[str], name: str, fmt: Literal["C", "D"]) -> D
             lines,
             start + 1,
             name,
-            lambda text: LABEL.match(text) is not None,
+            is_label,
             "expected a header line such as 'Key: value', or a blank line before the turns",
         )
         draft.header.extend((f.key, f.value) for f in fields)
@@ -64,7 +91,7 @@ def parse_labelled(lines: Sequence[str], name: str, fmt: Literal["C", "D"]) -> D
             raise TranscriptError(
                 name, start + 1, "expected a continuation to open with 'Session Summary:'"
             )
-        body_start = next((i for i in range(start, len(lines)) if LABEL.match(lines[i])), -1)
+        body_start = next((i for i in range(start, len(lines)) if is_label(lines[i])), -1)
         if body_start < 0:
             raise TranscriptError(
                 name,
@@ -79,11 +106,15 @@ def parse_labelled(lines: Sequence[str], name: str, fmt: Literal["C", "D"]) -> D
         draft.quoted_summary = QuotedSummary(summary=block.summary, in_utterance=None)
         draft.header.extend(("Opening summary note", n) for n in block.notes)
 
-    trailer = _trailer_start(lines, body_start)
-    body = build(numbered(lines, body_start, trailer), _classify, name, _HINT)
+    trailer = _trailer_start(lines, body_start, is_label)
+    body_lines = numbered(lines, body_start, trailer)
+    classify = _Classifier(given, name, _paragraph_turns(body_lines, is_label))
+    body = build(body_lines, classify, name, _HINT)
     if not any(e.kind == "utterance" for e in body.entries):
         raise TranscriptError(name, min(body_start + 1, len(lines)), "expected at least one turn")
     draft.entries = body.entries
+    draft.flags = body.flags
+    draft.inferred = classify.inferred
     last = stops_at(lines, body_start, trailer)
     draft.ending = body.ending or incomplete("no termination details", last)
     _read_trailer(lines, trailer, name, draft)
@@ -91,17 +122,55 @@ def parse_labelled(lines: Sequence[str], name: str, fmt: Literal["C", "D"]) -> D
     return draft
 
 
-def _classify(number: int, text: str) -> Mark | None:
-    m = LABEL.match(text)
-    if m is None:
-        return None
-    return TurnStart(number, ROLES[m.group(1)], m.group(1), m.group(2))
+def _paragraph_turns(lines: Sequence[tuple[int, str]], is_label: Callable[[str], bool]) -> bool:
+    """True when the file separates turns by blank lines, so turns open paragraphs."""
+    after_blank = inside = 0
+    for i in range(1, len(lines)):
+        if is_label(lines[i][1]):
+            if lines[i - 1][1].strip():
+                inside += 1
+            else:
+                after_blank += 1
+    return after_blank > inside
 
 
-def _trailer_start(lines: Sequence[str], body_start: int) -> int:
+class _Classifier:
+    def __init__(self, roles: dict[str, Role], name: str, paragraph_turns: bool) -> None:
+        self.roles = roles
+        self.name = name
+        self.paragraph_turns = paragraph_turns
+        self.inferred: list[Inference] = []
+        self._noted: set[str] = set()
+
+    def __call__(self, number: int, text: str, opens: bool) -> Mark | None:
+        turn_position = opens or not self.paragraph_turns
+        found = _role_label(text, self.roles)
+        if found is None:
+            m = LABEL.match(text)
+            if m and turn_position and is_speaker_shaped(m.group("label").strip()):
+                label = m.group("label").strip()
+                raise TranscriptError(
+                    self.name,
+                    number,
+                    f"speaker '{label}' is not a role label: expected 'Patient:', 'Client:', "
+                    f"'Therapist:' or another role word, or give --role \"{label}=client\" or "
+                    f'--role "{label}=professional"',
+                )
+            return None
+        if not turn_position:
+            return None
+        label, role, rest = found
+        note = synonym_inference(label, role, number)
+        if note is not None and label_key(label) not in self._noted:
+            self._noted.add(label_key(label))
+            self.inferred.append(note)
+        return TurnStart(number, role, label, rest)
+
+
+def _trailer_start(lines: Sequence[str], body_start: int, is_label: Callable[[str], bool]) -> int:
     last_label = body_start
     for i in range(body_start, len(lines)):
-        if LABEL.match(lines[i]):
+        if is_label(lines[i]):
             last_label = i
     for i in range(last_label + 1, len(lines)):
         text = lines[i].strip()
@@ -147,9 +216,48 @@ def _termination(fields: dict[str, str], line: int) -> Ending:
 
 
 def _names(draft: Draft, fmt: Literal["C", "D"]) -> None:
-    said = [e.text for e in draft.entries if isinstance(e, Utterance) and e.role == "client"]
+    def said(role: str) -> list[tuple[str, int]]:
+        return [
+            (e.text, e.lines.first)
+            for e in draft.entries
+            if isinstance(e, Utterance) and e.role == role
+        ]
+
+    client, professional = said("client"), said("professional")
     # D's client is matched by the service against recorded summaries, not guessed here.
     if fmt == "C":
-        draft.client_name = introduced_name(said[:2])
-    own = draft.client_name.split() if draft.client_name else []
-    draft.professional_name = addressed_name(said, exclude=own)
+        found = introduced_name(client[:3], corroborating=(t for t, _ in professional))
+        if found is not None:
+            draft.client_name, draft.client_title = found.name, found.title
+            draft.inferred.append(
+                Inference(
+                    fact="client",
+                    value=found.name,
+                    source="self_introduction",
+                    line=found.line,
+                    evidence=found.evidence,
+                )
+            )
+    own = [draft.client_name] if draft.client_name else []
+    addressed = professional_name(professional, client, exclude=own)
+    draft.professional_name = addressed.name
+    if addressed.name is None:
+        draft.inferred.append(
+            Inference(
+                fact="professional",
+                value=None,
+                source="not_found",
+                evidence=addressed.why_not or "",
+            )
+        )
+    else:
+        draft.inferred.append(
+            Inference(
+                fact="professional",
+                value=addressed.name,
+                source=addressed.source,
+                line=addressed.line,
+                evidence=addressed.evidence
+                + (f" ({addressed.count}×)" if addressed.count > 1 else ""),
+            )
+        )

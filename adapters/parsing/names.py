@@ -1,182 +1,290 @@
 """Who is speaking: header participants, label resolution, names found in dialogue.
 
 Formats A and B name both participants in the header and label turns with a
-short form ("Dr. Torres", "Alex"); formats C and D label turns by role only,
-so the names have to be read from what the client says: their own name when
-they introduce themselves, the professional's when they address them.
+short form ("Dr. Torres", "Ms. Hale", "Anna Maria"); formats C and D label
+turns by role only, so names are read from the dialogue — and only from
+where a person says a name *for* someone:
+
+- the client's name from their own introduction in their first turns: "My
+  name is …", "call me …", "I go by …" say so outright; "I'm …", "I am …"
+  and "this is …" count only at the start of a sentence or after a greeting,
+  and then only for a full name or a name the professional also uses — "I'm
+  Belgian" is not an introduction;
+- the professional's name from the professional's own introduction, or from
+  the client addressing them: a name right after a greeting or thanks ("Hi
+  Nova,", "Thanks, Dr. Okafor."). A name after a comma elsewhere is not
+  address ("my manager, Greg."). The most-addressed name is taken only with a
+  margin: at least twice as often as any other; otherwise it stays unknown.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from caselog.domain.identity import is_honorific, split_title
 from caselog.domain.transcript import Role
 
+from .labels import ROLE_WORDS, is_name_word, is_particle, label_key
 from .text import collapse, plain
 
-HONORIFICS: tuple[str, ...] = (
-    *("dr.", "dr", "doctor", "prof.", "prof", "professor"),
-    *("mr.", "mr", "mrs.", "mrs", "ms.", "ms", "mx.", "mx", "miss"),
-)
+Said = tuple[str, int]
+"""A turn's words and the line it starts on."""
 
 
 @dataclass(frozen=True)
 class Person:
     name: str
-    note: str | None
-    """The bracketed part of the header line: descriptor or professional title."""
+    """NFC, without title or credentials: "Dana Hale"."""
+    title: str | None = None
+    """A leading honorific as written: "Ms.", "Dr"."""
+    note: str | None = None
+    """Credentials and the bracketed descriptor: "LCSW; Licensed Clinical Social Worker"."""
+
+    @property
+    def full(self) -> str:
+        return f"{self.title} {self.name}" if self.title else self.name
 
 
 _BRACKETED = re.compile(r"(.*?)\s*\(([^()]*)\)")
+_CREDENTIAL = re.compile(r"[A-Z][A-Za-z.\-]{1,11}")
 
 
 def person(value: str) -> Person:
-    """``Alex (Product Designer)`` → Person("Alex", "Product Designer")."""
-    value = collapse(value)
+    """``Dr. Dana Hale, LCSW (Clinical Social Worker)`` → Dana Hale, "Dr.", "LCSW; …"."""
+    value = collapse(unicodedata.normalize("NFC", value))
+    notes: list[str] = []
     m = _BRACKETED.fullmatch(value)
     if m and m.group(1):
-        return Person(m.group(1), collapse(m.group(2)) or None)
-    return Person(value, None)
+        value = m.group(1)
+        if note := collapse(m.group(2)):
+            notes.append(note)
+    head, _, tail = value.partition(",")
+    parts = [p.strip() for p in tail.split(",")] if tail else []
+    if parts and all(_is_credential(p) for p in parts):
+        value = head.strip()
+        notes.insert(0, ", ".join(parts))
+    title, bare = split_title(value)
+    return Person(bare, title, "; ".join(notes) or None)
 
 
-def _key(label: str) -> str:
-    return collapse(plain(label)).casefold()
-
-
-def _without_honorific(words: list[str]) -> list[str]:
-    if len(words) > 1 and words[0].casefold() in HONORIFICS:
-        return words[1:]
-    return words
+def _is_credential(part: str) -> bool:
+    # "LCSW", "PhD", "M.D.", "PsyD": short, no spaces, two or more capitals.
+    return bool(_CREDENTIAL.fullmatch(part)) and sum(c.isupper() for c in part) >= 2
 
 
 class Speakers:
-    """Resolves a turn label of format A or B to a role."""
+    """Resolves a turn label of format A or B to a role.
 
-    def __init__(self, client: Person, professional: Person) -> None:
-        self._roles: dict[str, Role] = {}
-        # Professional forms first, client forms override: a client is far
-        # more often called by a bare first name that a surname might equal.
-        for alias in self._professional_aliases(professional.name):
-            self._roles[_key(alias)] = "professional"
-        for alias in self._client_aliases(client.name):
-            self._roles[_key(alias)] = "client"
-        # Role words are unambiguous whoever the participants are.
-        for word in ("therapist", "counselor", "counsellor", "professional"):
-            self._roles[word] = "professional"
-        for word in ("client", "patient"):
-            self._roles[word] = "client"
+    A label names a participant when, title aside, it is their whole name or
+    its first or last words ("Anna Maria", "van Dijk", "Torres"). When it
+    could name both, a title decides for the participant who has one, else
+    a whole name, else the client (clients are called by a bare first name).
+    Role words and their synonyms name a role whoever the participants are.
+    """
 
-    @staticmethod
-    def _professional_aliases(name: str) -> Iterable[str]:
-        words = name.split()
-        bare = _without_honorific(words)
-        yield name
-        yield " ".join(bare)
-        if bare:
-            yield bare[-1]
-            for title in HONORIFICS:
-                yield f"{title} {bare[-1]}"
-
-    @staticmethod
-    def _client_aliases(name: str) -> Iterable[str]:
-        words = name.split()
-        bare = _without_honorific(words)
-        yield name
-        yield " ".join(bare)
-        if bare:
-            yield bare[0]
+    def __init__(
+        self, client: Person, professional: Person, given: dict[str, Role] | None = None
+    ) -> None:
+        self._given = given or {}
+        self._people: list[tuple[Role, Person]] = [
+            ("client", client),
+            ("professional", professional),
+        ]
 
     def role(self, label: str) -> Role | None:
-        return self._roles.get(_key(label))
+        key = label_key(label)
+        if key in self._given:
+            return self._given[key]
+        if key in ROLE_WORDS:
+            return ROLE_WORDS[key]
+        title, bare = split_title(key)
+        words = bare.split()
+        matches = [(role, p) for role, p in self._people if _names(words, p)]
+        if len(matches) == 1:
+            return matches[0][0]
+        if not matches:
+            return None
+        titled = [r for r, p in matches if title and p.title]
+        if len(titled) == 1:
+            return titled[0]
+        if title and is_honorific(title) and title.rstrip(".") in ("dr", "doctor", "prof"):
+            return "professional"
+        whole = [r for r, p in matches if words == label_key(p.name).split()]
+        return whole[0] if len(whole) == 1 else "client"
 
 
-_NAME_WORD = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
-_INTRODUCTION = re.compile(
-    rf"\b(?:I'm|I am|[Mm]y name is|[Mm]y name's)\s+({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})\b"
+def _names(words: list[str], person: Person) -> bool:
+    name = label_key(person.name).split()
+    n = len(words)
+    return bool(words) and n <= len(name) and (name[:n] == words or name[-n:] == words)
+
+
+# --- names in the dialogue --------------------------------------------------------
+
+_OUTRIGHT = r"my name(?:'s| is)|(?:please |you can |just )?call me|I go by"
+_IF_PLACED = r"I'm|I am|this is"
+_INTRODUCTION = re.compile(rf"\b(?:(?P<outright>{_OUTRIGHT})|(?P<placed>{_IF_PLACED}))\s+", re.I)
+_GREETINGS = (
+    r"hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening|day)|morning|evening|"
+    r"thanks|thank you|nice to (?:see|meet) you|good to (?:see|meet) you|"
+    r"great to (?:see|meet) you|see you|bye|goodbye|take care"
 )
-_GREETING = r"(?:Thanks|Thank you|Hi|Hello|Hey|Okay|OK|Yes|No|Right|Well|Sure)"
-_ADDRESS_AFTER_GREETING = re.compile(rf"\b{_GREETING},?\s+((?:Dr\.\s+)?{_NAME_WORD})\s*[,.!?]")
-_ADDRESS_AT_END = re.compile(rf",\s+((?:Dr\.\s+)?{_NAME_WORD})\s*[.!?]")
+_LEAD_IN = re.compile(
+    rf"(?:(?:{_GREETINGS}|yes|yeah|okay|ok|so|um+|uh+|oh|well|right|sure)\b[\s,.!—–-]*)*", re.I
+)
+_SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|\n\s*)$")
+_TOKEN = re.compile(r"\S+")
+_TRAILING = ",.;:!?…)\"'”’—–"
 _NOT_NAMES = frozenset(
     (
-        "I",
-        "Im",
-        "So",
-        "Just",
-        "Not",
-        "Here",
-        "Glad",
-        "Sorry",
-        "Fine",
-        "Good",
-        "Okay",
-        "Really",
-        "Still",
-        "Feeling",
-        "Doing",
-        "Going",
-        "Trying",
-        "Hoping",
-        "Afraid",
-        "Sure",
-        "Yes",
-        "No",
-        "Well",
-        "Thanks",
-        "Thank",
-        "Hi",
-        "Hello",
-        "Hey",
-        "Everyone",
-        "Everybody",
-        "Sir",
-        "Madam",
-        "Doc",
-        "Today",
-        "Tomorrow",
-        "Yesterday",
-        "Again",
-        "Too",
-        "Though",
-        "Now",
-        "Then",
-        "Also",
-        "Right",
+        *("Sorry", "Not", "Just", "So", "Really", "Here", "Glad", "Fine", "Good", "Okay"),
+        *("OK", "Back", "Still", "The", "A", "An", "Feeling", "Doing", "Going", "Trying"),
+        *("Afraid", "Happy", "Tired", "Nervous", "Ready", "Also", "Always", "Never"),
     )
 )
+MAX_NAME_WORDS = 5
 
 
-def introduced_name(texts: Iterable[str]) -> str | None:
-    """The name a speaker gives for themselves ("Hi, I'm Marcus Thompson")."""
-    for text in texts:
-        for m in _INTRODUCTION.finditer(plain(text)):
-            words = m.group(1).split()
-            while words and words[-1] in _NOT_NAMES:
-                words.pop()
-            if words and words[0] not in _NOT_NAMES:
-                return " ".join(words)
+@dataclass(frozen=True)
+class FoundName:
+    name: str
+    title: str | None
+    line: int
+    evidence: str
+    """The words that gave the name ("My name is Mr. Otis Grant")."""
+
+
+def introduced_name(said: Sequence[Said], corroborating: Iterable[str] = ()) -> FoundName | None:
+    """The name a speaker gives for themselves, by the rules in the module docstring.
+
+    ``corroborating`` are the other speaker's words: a one-word name given with
+    "I'm …" counts only if they use it too.
+    """
+    other = " ".join(unicodedata.normalize("NFC", t) for t in corroborating)
+    for text, line in said:
+        flat = plain(unicodedata.normalize("NFC", text))
+        for m in _INTRODUCTION.finditer(flat):
+            if m.group("placed") and not _placed(flat[: m.start()]):
+                continue
+            found = _name_at(flat, m.end())
+            if found is None:
+                continue
+            title, words = found
+            if m.group("placed") and len(words) < 2 and not _used(words[0], other):
+                continue
+            name = " ".join(words)
+            evidence = collapse(flat[m.start() : m.end()] + (f"{title} " if title else "") + name)
+            return FoundName(name, title, line, evidence)
     return None
 
 
-def addressed_name(texts: Iterable[str], exclude: Iterable[str] = ()) -> str | None:
-    """The name the client most often calls the professional ("Thanks, Nova")."""
-    excluded = {e.casefold() for e in exclude}
+def _placed(before: str) -> bool:
+    """True when only a greeting or an interjection precedes, in its sentence."""
+    sentence = re.split(r"[.!?…]\s+|\n", before)[-1]
+    lead = _LEAD_IN.fullmatch(sentence.strip())
+    return lead is not None or bool(_SENTENCE_START.search(before))
+
+
+def _used(word: str, text: str) -> bool:
+    return re.search(rf"(?<![\w']){re.escape(word)}(?![\w'])", text) is not None
+
+
+def _name_at(text: str, start: int) -> tuple[str | None, list[str]] | None:
+    """The (title, name words) that start at ``start``, or None if no name does."""
+    title: str | None = None
+    words: list[str] = []
+    tokens = [m.group(0) for m in _TOKEN.finditer(text, start)][: MAX_NAME_WORDS + 2]
+    for i, token in enumerate(tokens):
+        core = token.rstrip(_TRAILING)
+        if token.endswith(".") and _is_initial(core + "."):
+            core, ended = core + ".", False
+        else:
+            ended = core != token
+        if not words and title is None and is_honorific(core):
+            title = core if not token.endswith(".") or core.endswith(".") else core + "."
+            if ended and not token.endswith("."):
+                return None
+            continue
+        if (is_name_word(core) and core not in _NOT_NAMES) or (
+            words and is_particle(core) and i + 1 < len(tokens) and is_name_word(tokens[i + 1])
+        ):
+            words.append(core)
+        else:
+            break
+        if ended or len(words) == MAX_NAME_WORDS:
+            break
+    while words and (is_particle(words[-1]) or _is_initial(words[-1])):
+        words.pop()
+    return (title, words) if words else None
+
+
+def _is_initial(word: str) -> bool:
+    return len(word) == 2 and word[1] == "." and word[0].isupper()
+
+
+_ADDRESS = re.compile(
+    rf"(?:^|(?<=[\s,.!?]))(?:{_GREETINGS})(?:,|\s+so much,?|\s+again,?|\s+for [^.,!?\n]{{1,40}},)?"
+    r"\s+(?P<who>\S+(?:\s+\S+){0,3})",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Addressed:
+    name: str | None
+    line: int | None
+    count: int
+    evidence: str
+    why_not: str | None = None
+    """When ``name`` is None: why (no address, or no margin over another name)."""
+    source: str = "direct_address"
+
+
+def professional_name(
+    professional_said: Sequence[Said], client_said: Sequence[Said], exclude: Iterable[str] = ()
+) -> Addressed:
+    """The professional's name: their own introduction, else clear address with a margin."""
+    own = introduced_name(professional_said, corroborating=(t for t, _ in client_said))
+    if own is not None:
+        name = f"{own.title} {own.name}" if own.title else own.name
+        return Addressed(name, own.line, 1, own.evidence, source="professional_introduction")
+    excluded = {w.casefold() for e in exclude for w in e.split()}
     counts: Counter[str] = Counter()
-    for text in texts:
-        flat = plain(text)
-        found = [m.group(1) for m in _ADDRESS_AFTER_GREETING.finditer(flat)]
-        found += [m.group(1) for m in _ADDRESS_AT_END.finditer(flat)]
-        for candidate in dict.fromkeys(found):
-            bare = candidate.split()[-1]
-            if bare in _NOT_NAMES or candidate.casefold() in excluded:
+    first_seen: dict[str, tuple[str, int, str]] = {}
+    for text, line in client_said:
+        flat = plain(unicodedata.normalize("NFC", text))
+        for m in _ADDRESS.finditer(flat):
+            found = _name_at(flat, m.start("who"))
+            if found is None:
                 continue
-            if bare.casefold() in excluded:
+            title, words = found
+            if len(words) > 2 or any(w.casefold() in excluded for w in words):
                 continue
-            counts[candidate] += 1
+            # "Hi Nova," or "Thanks, Dr. Lee." — the name must end its phrase.
+            end = flat.index(words[-1], m.start("who")) + len(words[-1])
+            if flat[end : end + 1] not in (",", ".", "!", "?", ""):
+                continue
+            key = " ".join(words)
+            counts[key] += 1
+            shown = f"{title} {key}" if title else key
+            if key not in first_seen or (title and first_seen[key][0] == key):
+                first_seen[key] = (shown, line, collapse(flat[m.start() : end]))
+    return _with_margin(counts, first_seen)
+
+
+def _with_margin(counts: Counter[str], first_seen: dict[str, tuple[str, int, str]]) -> Addressed:
     if not counts:
-        return None
-    # Counter.most_common keeps first-seen order among equals.
-    return counts.most_common(1)[0][0]
+        return Addressed(None, None, 0, "", "the client never addresses the professional by name")
+    ranked = counts.most_common()
+    top, n = ranked[0]
+    if len(ranked) > 1 and n < 2 * ranked[1][1]:
+        listed = ", ".join(f"{k} ({c}×)" for k, c in ranked[:3])
+        return Addressed(
+            None, None, 0, "", f"no name is addressed clearly more often than another: {listed}"
+        )
+    shown, line, evidence = first_seen[top]
+    return Addressed(shown, line, n, evidence)

@@ -47,6 +47,7 @@ def assemble(
     return ParsedSession(
         source=source_ref(name, data, fmt),
         client_name=draft.client_name,
+        client_title=draft.client_title,
         client_descriptor=draft.client_descriptor,
         professional_name=draft.professional_name,
         professional_title=draft.professional_title,
@@ -59,8 +60,9 @@ def assemble(
         summary=draft.summary,
         quoted_summary=quoted,
         homework=tuple(homework),
-        flags=tuple(quality_flags(entries)),
+        flags=tuple(sorted((*quality_flags(entries), *draft.flags), key=lambda f: f.seq)),
         ending=draft.ending,
+        inferred=tuple(draft.inferred),
     )
 
 

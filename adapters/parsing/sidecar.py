@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from caselog.domain.errors import TranscriptError
 from caselog.domain.transcript import Role
 
+from .labels import label_key
+
 SIDECAR_SUFFIX = ".meta.json"
 
 
@@ -48,11 +50,6 @@ class Sidecar(BaseModel):
     professional: str | None = None
     roles: dict[str, Role] = Field(default_factory=dict)
     columns: dict[str, str] = Field(default_factory=dict)
-
-
-def label_key(label: str) -> str:
-    """How speaker labels compare: case and runs of spaces do not matter."""
-    return " ".join(label.split()).casefold()
 
 
 @dataclass(frozen=True)

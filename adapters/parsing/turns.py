@@ -2,13 +2,23 @@
 
 Each format supplies a classifier that recognises the lines that mean
 something on their own (a turn's label line, a ``**[10:10]**`` clock line,
-``[11:35] End of session``); everything else is text. Text is then read in
-paragraphs, because the rules that split a turn are paragraph rules:
+``[11:35] End of session``); everything else is text. The classifier is told
+whether a line opens a paragraph (the body's first line, or a line after a
+blank line or a clock line), because that is where turns start. Text is then
+read in paragraphs, because the rules that split a turn are paragraph rules:
 
-- a paragraph that is entirely ``( … )`` (optionally followed by ``.``) is a
-  stage direction, and the text after it is a new utterance by the same
-  speaker — it is what the speaker says after the pause, not before it;
-- a paragraph that is only ``(End of session)`` ends the session;
+- a stage direction is ``( … )``, ``[ … ]`` (not a clock) or ``*…*`` (one
+  asterisk, lower-case first letter, as directions are written; ``*I*`` is
+  emphasis), optionally followed by ``.``. It is its own entry when it is a
+  whole paragraph, or when it opens or closes a turn ("Patient: (sighs) I
+  don't know."); elsewhere in a turn it stays in the words. The text after a
+  direction paragraph is a new utterance by the same speaker — it is what the
+  speaker says after the pause, not before it;
+- a paragraph that is only an end line ends the session: ``End of session``,
+  ``Session ended.``, ``END OF SESSION``, ``(Session ends)``, ``[End of
+  session]`` and the like, in any case and brackets;
+- a label with no words (``Client:`` and then the next turn) is an empty
+  utterance, flagged ``empty_turn``;
 - anything else continues the current turn, and is an error before the
   first turn, since there is nobody to attribute it to.
 """
@@ -20,7 +30,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from caselog.domain.errors import TranscriptError
-from caselog.domain.transcript import Ending, Entry, LineSpan, Role, StageDirection, Utterance
+from caselog.domain.transcript import (
+    Ending,
+    Entry,
+    LineSpan,
+    QualityFlag,
+    Role,
+    StageDirection,
+    Utterance,
+)
 
 from .text import Line, Paragraph, paragraphs, verbatim
 
@@ -50,11 +68,23 @@ class EndMark:
 
 
 Mark = TurnStart | ClockMark | EndMark
-Classifier = Callable[[int, str], Mark | None]
+Classifier = Callable[[int, str, bool], Mark | None]
+"""(line number, text, whether the line opens a paragraph) → what the line means."""
 
-STAGE_DIRECTION = re.compile(r"\((?:[^()]|\([^()]*\))*\)\.?")
+_DIRECTION = (
+    r"(?:\((?:[^()]|\([^()]*\))*\)"
+    r"|\[(?![\s0-9:.APMapm]*\])[^\[\]\n]+\]"
+    r"|\*(?=[a-z])[^*\n]+(?<=\S)\*(?!\*))\.?"
+)
+STAGE_DIRECTION = re.compile(_DIRECTION)
+_OPENING_DIRECTION = re.compile(rf"({_DIRECTION})\s+(?=\S)")
+_CLOSING_DIRECTION = re.compile(rf"(?<=\S)\s+({_DIRECTION})")
 END_MARKER = re.compile(
-    r"\(?\s*(?:\*\*)?\s*End of (?:the )?session\s*(?:\*\*)?\s*\)?\.?", re.IGNORECASE
+    r"[(\[*_—–-]*\s*(?:\*\*)?\s*"
+    r"(?:end of (?:the )?(?:session|transcript)"
+    r"|(?:the )?(?:session|transcript) (?:has )?(?:ended|ends|end|is over|over|concluded|closed))"
+    r"\s*[.!]?\s*(?:\*\*)?\s*[)\]*_—–-]*\.?",
+    re.IGNORECASE,
 )
 
 
@@ -62,6 +92,7 @@ END_MARKER = re.compile(
 class Body:
     entries: list[Entry] = field(default_factory=list)
     ending: Ending | None = None
+    flags: list[QualityFlag] = field(default_factory=list)
 
 
 @dataclass
@@ -86,8 +117,10 @@ def build(lines: Sequence[Line], classify: Classifier, name: str, hint: str) -> 
     speaker: _Speaker | None = None
     block_clock: str | None = None
     chunk = _Chunk(None, None, None)
+    opens = True
     for number, text in lines:
-        mark = classify(number, text)
+        mark = classify(number, text, opens)
+        opens = not text.strip() or isinstance(mark, ClockMark)
         if mark is None:
             chunk.lines.append((number, text))
             continue
@@ -125,7 +158,12 @@ def _read_chunk(chunk: _Chunk, body: Body, name: str, hint: str) -> None:
     start = chunk.start
     produced = False
 
-    def flush() -> None:
+    def direction(text: str, first: int, last: int) -> None:
+        body.entries.append(
+            StageDirection(text=text, clock=chunk.clock, lines=LineSpan(first=first, last=last))
+        )
+
+    def flush(closing: bool) -> None:
         nonlocal start, produced
         if not pending:
             return
@@ -135,6 +173,15 @@ def _read_chunk(chunk: _Chunk, body: Body, name: str, hint: str) -> None:
         # A chunk's lines are consecutive, so line numbers index it directly.
         base = chunk.lines[0][0]
         text = verbatim(chunk.lines[first - base : last - base + 1])
+        opening = _OPENING_DIRECTION.match(text) if start is not None else None
+        if opening:
+            direction(opening.group(1), first, first)
+            text, start = text[opening.end() :], None
+        closing_match = _CLOSING_DIRECTION.search(text) if closing else None
+        if closing_match and closing_match.end() != len(text):
+            closing_match = None
+        if closing_match:
+            text = text[: closing_match.start()]
         body.entries.append(
             Utterance(
                 role=speaker.role,
@@ -144,6 +191,8 @@ def _read_chunk(chunk: _Chunk, body: Body, name: str, hint: str) -> None:
                 lines=LineSpan(first=start if start is not None else first, last=last),
             )
         )
+        if closing_match:
+            direction(closing_match.group(1), last, last)
         pending.clear()
         start = None
         produced = True
@@ -151,27 +200,32 @@ def _read_chunk(chunk: _Chunk, body: Body, name: str, hint: str) -> None:
     for para in paragraphs(chunk.lines):
         words = para.text.strip()
         if END_MARKER.fullmatch(words):
-            flush()
+            flush(closing=True)
             _end(
                 body, Ending(reason="end_marker", detail=words, clock=chunk.clock, line=para.first)
             )
             speaker = None
             produced, start = True, None
         elif STAGE_DIRECTION.fullmatch(words):
-            flush()
-            body.entries.append(
-                StageDirection(
-                    text=para.text,
-                    clock=chunk.clock,
-                    lines=LineSpan(first=para.first, last=para.last),
-                )
-            )
+            flush(closing=True)
+            direction(para.text, para.first, para.last)
             # The label line now opens the direction, not the words after it.
             produced, start = True, None
         else:
             pending.append(para)
-    flush()
+    flush(closing=True)
     if chunk.start is not None and not produced and chunk.speaker is not None:
-        raise TranscriptError(
-            name, chunk.start, f"expected the words of the turn after '{chunk.speaker.label}:'"
+        # A label with nothing after it: the turn was taken and left empty.
+        line = LineSpan(first=chunk.start, last=chunk.start)
+        body.entries.append(
+            Utterance(
+                role=chunk.speaker.role,
+                speaker=chunk.speaker.label,
+                text="",
+                clock=chunk.clock,
+                lines=line,
+            )
+        )
+        body.flags.append(
+            QualityFlag(seq=len(body.entries), kind="empty_turn", excerpt=f"{chunk.speaker.label}:")
         )

@@ -46,7 +46,8 @@ from .headerless import (
     require_client,
     require_session,
 )
-from .sidecar import Given, label_key
+from .labels import label_key
+from .sidecar import Given
 from .text import decode, first_nonblank, is_blank
 
 CaptionFormat = Literal["vtt", "srt"]

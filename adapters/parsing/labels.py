@@ -1,0 +1,124 @@
+"""Speaker labels: what a label looks like, role words, and what is never a speaker.
+
+A label is the words before a colon at the start of a line, optionally in
+Markdown bold (``**Dr. Lee:**`` or ``**Dr. Lee**:``): letters of any script,
+combining marks, spaces, periods, apostrophes and hyphens, up to 60
+characters, starting with a letter. Whether a label names a speaker is the
+format's question; here is only its shape, and the role words every format
+shares.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from caselog.domain.identity import is_honorific, split_title
+from caselog.domain.transcript import Inference, Role
+
+# Combining marks (decomposed accents and the vowel signs of many scripts) are not
+# ``\w`` in Python's re, but they are part of a name.
+_MARKS = (
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0900-\u0dff"
+    "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+)
+LABEL = re.compile(
+    rf"(?:\*\*)?(?P<label>[^\W\d_][\w{_MARKS}.'’ -]{{0,60}}?)(?:\*\*)?"
+    r"\s*:(?:\*\*)?(?=\s|$)\s*(?P<rest>.*)"
+)
+
+ROLE_WORDS: dict[str, Role] = {
+    **dict.fromkeys(("client", "patient"), "client"),
+    **dict.fromkeys(
+        (
+            *("therapist", "counselor", "counsellor", "clinician", "professional"),
+            *("psychologist", "psychotherapist", "psychiatrist", "counselling psychologist"),
+        ),
+        "professional",
+    ),
+}
+"""Role words and their synonyms, the same in every format (compared casefolded)."""
+
+CANONICAL_ROLE_WORDS = frozenset(("client", "patient", "therapist", "professional"))
+"""The role words the documented formats use; any other is a synonym, noted as inferred."""
+
+NOT_SPEAKERS = frozenset(
+    (
+        *("note", "notes", "homework", "summary", "session summary", "reminder", "tip"),
+        *("example", "goal", "goals", "plan", "exercise", "question", "answer", "remember"),
+        *("important", "action items", "next steps", "key points", "takeaway", "step"),
+        *("termination details", "reason", "details", "date", "time", "session"),
+        *("session number", "ps", "p.s", "bonus", "option", "warning", "update", "edit"),
+    )
+)
+"""Words that head a note or a list inside a turn ("Homework: …"), never a speaker."""
+
+_PARTICLES = frozenset(
+    (
+        *("de", "da", "das", "do", "dos", "del", "della", "di", "du", "la", "le", "van"),
+        *("von", "der", "den", "ter", "ten", "bin", "binti", "bint", "ibn", "al", "el"),
+        *("y", "zu", "af", "av", "st.", "st"),
+    )
+)
+_PREFIXED = re.compile(r"(?:al|el|ul|d|de|di|da|o|l)['’-]", re.IGNORECASE)
+
+
+def label_key(label: str) -> str:
+    """How labels compare: NFC, bold and spaces aside, casefolded."""
+    text = unicodedata.normalize("NFC", label).replace("*", "")
+    return " ".join(text.split()).casefold()
+
+
+def is_particle(word: str) -> bool:
+    return word.casefold() in _PARTICLES
+
+
+def is_name_word(word: str) -> bool:
+    """A word that can be part of a name: "O'Hara", "Brontë-Hale", "al-Farsi", "K.", "王小明"."""
+    m = _PREFIXED.match(word)
+    body = word[m.end() :] if m and len(word) > m.end() else word
+    if not body or not _is_letter(body[0]) or body[0].islower():
+        return False
+    if body in ("I",) or body.startswith(("I'", "I’")):
+        return False
+    rest = body[1:]
+    if rest == ".":
+        return True  # an initial
+    return all(_is_letter(c) or unicodedata.combining(c) or c in "'’-." for c in rest)
+
+
+def _is_letter(c: str) -> bool:
+    return unicodedata.category(c).startswith("L")
+
+
+def is_speaker_shaped(label: str) -> bool:
+    """A label that reads like a person or a role: "Mother", "Dr. van Dijk", "Anna Maria".
+
+    Such a label at a turn's start that no participant answers to is refused, never
+    read as words of the turn before it.
+    """
+    key = label_key(label)
+    if key in NOT_SPEAKERS or key in ROLE_WORDS:
+        return key in ROLE_WORDS
+    _, bare = split_title(label.replace("*", ""))
+    words = bare.split()
+    if not words or len(words) > 4 or is_honorific(bare):
+        return False
+    if not is_name_word(words[0]):
+        return False
+    return all(is_name_word(w) or is_particle(w) for w in words)
+
+
+def synonym_inference(label: str, role: Role, line: int) -> Inference | None:
+    """The note that a label's role came from a synonym ("Clinician"), or None."""
+    key = label_key(label)
+    if key not in ROLE_WORDS or key in CANONICAL_ROLE_WORDS:
+        return None
+    return Inference(
+        fact="role",
+        value=role,
+        source="label_synonym",
+        subject=label,
+        line=line,
+        evidence=f"'{label}' is a synonym of the {role}'s role",
+    )
