@@ -46,7 +46,10 @@ def test_ingesting_the_seed_folder_records_every_file(cli, db):
         ("Marcus Thompson", 8),
     }
     assert sum(r["events"] for r in rows) == event_count(db)
-    assert set(rows[0]) == {"file", "status", "client", "session", "events", "error"}
+    assert set(rows[0]) == {
+        *("file", "status", "client", "session", "events", "error"),
+        *("inferred", "similar_clients"),
+    }
 
 
 def test_clients_json_lists_names_sessions_and_event_counts(cli, db):

@@ -43,7 +43,7 @@ UNREADABLE: dict[str, tuple[bytes, int]] = {
         2,
     ),
     "no-professional.txt": (b"Session 1/2\nClient: Alex\n\n[10:00] Alex: hi\n", 2),
-    "label-without-words.txt": (b"Session Number: 2\n\nPatient:\nTherapist: Hello.\n", 3),
+    "label-naming-nobody.txt": (b"Session Number: 2\n\nPatient: I'm Sam Roy.\nNova: Hi.\n", 4),
     "summary-no-turns.txt": (b"Session Summary:\n\nMain topics discussed:\n- Work stress\n", 4),
     "truncated-export.dat": (b'{"session": 3, "client": "Alex", "turns": [{"speaker": "Th', 1),
 }

@@ -110,9 +110,9 @@ def test_a_bad_header_date_is_refused_at_its_line():
     assert error.line == 2 and "date" in error.expected
 
 
-def test_a_label_with_no_words_is_refused():
-    error = fails(b"Session Number: 2\n\nPatient:\nTherapist: Hello.\n")
-    assert error.line == 3 and "Patient" in error.expected
+def test_a_person_like_label_where_a_turn_starts_is_refused_naming_it():
+    error = fails(b"Session Number: 2\n\nPatient: Hi, I'm Sam Roy.\nNova: Hello.\n")
+    assert error.line == 4 and "'Nova:'" in error.expected and "--role" in error.expected
 
 
 def test_forcing_format_a_on_a_format_c_file_is_refused():

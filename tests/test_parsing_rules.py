@@ -116,9 +116,15 @@ def test_an_inline_pause_stays_inside_the_sentence():
     assert texts(s) == ["Breathe in (pause) and out."]
 
 
-def test_a_paragraph_with_brackets_and_more_text_is_not_a_stage_direction():
+def test_a_direction_opening_a_turn_is_its_own_entry_before_the_words():
     s = parse(c_file("Patient: (laughs) That is true."))
-    assert texts(s) == ["(laughs) That is true."]
+    assert texts(s) == ["(laughs)", "That is true."]
+    assert [e.kind for e in s.entries][-2:] == ["stage_direction", "utterance"]
+
+
+def test_a_direction_inside_a_turn_stays_in_its_words():
+    s = parse(c_file("Patient: That is (laughs) true, I think."))
+    assert texts(s)[-1] == "That is (laughs) true, I think."
 
 
 # Format C and D

@@ -131,8 +131,8 @@ class _Labels:
                 raise TranscriptError(
                     self.name,
                     number,
-                    f"speaker '{label}' is not {self.people} named in the header: expected one of "
-                    f'them, or give --role "{label}=client" or --role "{label}=professional"',
+                    f"expected a speaker named in the header ({self.people}), not '{label}'; "
+                    f'give --role "{label}=client" or --role "{label}=professional"',
                 )
             return None
         self._note_synonym(label, role, number)

@@ -123,15 +123,13 @@ def parse_labelled(
 
 
 def _paragraph_turns(lines: Sequence[tuple[int, str]], is_label: Callable[[str], bool]) -> bool:
-    """True when the file separates turns by blank lines, so turns open paragraphs."""
-    after_blank = inside = 0
-    for i in range(1, len(lines)):
-        if is_label(lines[i][1]):
-            if lines[i - 1][1].strip():
-                inside += 1
-            else:
-                after_blank += 1
-    return after_blank > inside
+    """True when the file separates turns by blank lines, so turns open paragraphs.
+
+    The first turn is not evidence either way: a blank line after the header precedes it.
+    """
+    labelled = [i for i in range(len(lines)) if is_label(lines[i][1])][1:]
+    after_blank = sum(1 for i in labelled if not lines[i - 1][1].strip())
+    return after_blank > len(labelled) - after_blank
 
 
 class _Classifier:
@@ -152,9 +150,8 @@ class _Classifier:
                 raise TranscriptError(
                     self.name,
                     number,
-                    f"speaker '{label}' is not a role label: expected 'Patient:', 'Client:', "
-                    f"'Therapist:' or another role word, or give --role \"{label}=client\" or "
-                    f'--role "{label}=professional"',
+                    f"expected a role label such as 'Patient:' or 'Therapist:', not '{label}:'; "
+                    f'give --role "{label}=client" or --role "{label}=professional"',
                 )
             return None
         if not turn_position:

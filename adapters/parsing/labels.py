@@ -16,6 +16,8 @@ import unicodedata
 from caselog.domain.identity import is_honorific, split_title
 from caselog.domain.transcript import Inference, Role
 
+from .summary import section_key
+
 # Combining marks (decomposed accents and the vowel signs of many scripts) are not
 # ``\w`` in Python's re, but they are part of a name.
 _MARKS = (
@@ -100,6 +102,8 @@ def is_speaker_shaped(label: str) -> bool:
     key = label_key(label)
     if key in NOT_SPEAKERS or key in ROLE_WORDS:
         return key in ROLE_WORDS
+    if section_key(key) is not None:
+        return False  # a summary heading: "Homework Assigned:", "Key Insights:"
     _, bare = split_title(label.replace("*", ""))
     words = bare.split()
     if not words or len(words) > 4 or is_honorific(bare):
