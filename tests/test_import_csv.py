@@ -46,7 +46,10 @@ def test_a_three_session_csv_records_every_row_as_an_utterance(tmp_path, cli, db
     assert [(r["file"], r["status"], r["client"], r["session"]) for r in rows] == [
         (str(path), "recorded", "Priya Nair", n) for n in (1, 2, 3)
     ]
-    assert set(rows[0]) == {"file", "status", "client", "session", "events", "error"}
+    assert set(rows[0]) == {
+        *("file", "status", "client", "session", "events", "error"),
+        *("inferred", "similar_clients"),
+    }
     assert sum(r["events"] for r in rows) == event_count(db)
 
     found = sessions(cli, "priya")

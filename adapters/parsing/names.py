@@ -166,11 +166,13 @@ def introduced_name(said: Sequence[Said], corroborating: Iterable[str] = ()) -> 
     """
     other = " ".join(unicodedata.normalize("NFC", t) for t in corroborating)
     for text, line in said:
-        flat = plain(unicodedata.normalize("NFC", text))
+        # plain() swaps characters one for one, so offsets found in it hold in the text.
+        text = unicodedata.normalize("NFC", text)
+        flat = plain(text)
         for m in _INTRODUCTION.finditer(flat):
             if m.group("placed") and not _placed(flat[: m.start()]):
                 continue
-            found = _name_at(flat, m.end())
+            found = _name_at(text, m.end())
             if found is None:
                 continue
             title, words = found
@@ -210,7 +212,7 @@ def _name_at(text: str, start: int) -> tuple[str | None, list[str]] | None:
                 return None
             continue
         if (is_name_word(core) and core not in _NOT_NAMES) or (
-            words and is_particle(core) and i + 1 < len(tokens) and is_name_word(tokens[i + 1])
+            words and not ended and is_particle(core) and _particles_then_name(tokens[i + 1 :])
         ):
             words.append(core)
         else:
@@ -220,6 +222,16 @@ def _name_at(text: str, start: int) -> tuple[str | None, list[str]] | None:
     while words and (is_particle(words[-1]) or _is_initial(words[-1])):
         words.pop()
     return (title, words) if words else None
+
+
+def _particles_then_name(tokens: list[str]) -> bool:
+    """True when ``tokens`` go on with more particles and then a name word ("der Berg")."""
+    for token in tokens:
+        core = token.rstrip(_TRAILING)
+        if is_particle(core) and core == token:
+            continue
+        return is_name_word(core)
+    return False
 
 
 def _is_initial(word: str) -> bool:

@@ -1,0 +1,264 @@
+"""Speaker labels, role words, where turns start, stage directions, ends and empty turns."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from caselog.adapters.parsing import ImportOptions, parse_sessions, parse_transcript
+from caselog.domain.errors import TranscriptError
+from caselog.domain.transcript import ParsedSession, StageDirection, Utterance
+
+
+def parse(text: str) -> ParsedSession:
+    return parse_transcript(text.encode(), "t.txt")
+
+
+def refused(text: str) -> TranscriptError:
+    with pytest.raises(TranscriptError) as caught:
+        parse(text)
+    return caught.value
+
+
+def header(client: str, professional: str, key: str = "Professional") -> str:
+    return f"Session 3/12\nDate: 2025-07-31\nClient: {client}\n{key}: {professional}\n\n"
+
+
+def turns(s: ParsedSession) -> list[tuple[str, str]]:
+    return [(u.role, u.text) for u in s.utterances]
+
+
+# --- formats A and B: labels resolved against the header -----------------------------
+
+
+def test_multi_word_given_names_and_particles_resolve_in_format_a() -> None:
+    s = parse(
+        header("Anna Maria Rossi", "Dr. Pieter van Dijk")
+        + "[10:00] Dr. van Dijk: Welcome back.\n\n[10:01] Anna Maria: Thank you.\n\n"
+        "[10:02] van Dijk: How was the week?\n\n[10:03] Anna Maria Rossi: Long.\n"
+    )
+    assert [u.role for u in s.utterances] == ["professional", "client"] * 2
+
+
+def test_a_professional_with_credentials_is_addressed_by_title_and_surname() -> None:
+    s = parse(
+        header("Mrs. Ada Byrne", "Dana Hale, LCSW (Licensed Clinical Social Worker)")
+        + "**[14:00]**\n**Ms. Hale:** Hello Ada.\n\nAda: Hello.\n\n**Mrs. Byrne:** Sorry, me again.\n"
+    )
+    assert [u.role for u in s.utterances] == ["professional", "client", "client"]
+    assert s.professional_name == "Dana Hale"
+    assert (s.client_name, s.client_title) == ("Ada Byrne", "Mrs.")
+
+
+def test_bold_and_plain_labels_are_the_same_speaker_in_format_b() -> None:
+    s = parse(
+        header("Sam Park", "Dr. Min Lee")
+        + "**[09:00]**\n**Dr. Lee:** Hi Sam.\n\nSam: Hi.\n\nDr. Lee: Shall we start?\n\n"
+        "**Sam**: Yes.\n"
+    )
+    assert [u.role for u in s.utterances] == ["professional", "client"] * 2
+    assert [u.speaker for u in s.utterances] == ["Dr. Lee", "Sam", "Dr. Lee", "Sam"]
+
+
+def test_decomposed_and_precomposed_spellings_are_one_speaker() -> None:
+    decomposed = unicodedata.normalize("NFD", "Zoë")
+    s = parse(
+        header("Zoë Brontë", "Dr. José Núñez")
+        + f"[10:00] Dr. Nu\u0301n\u0303ez: Hello.\n\n[10:01] {decomposed}: Hi.\n"
+    )
+    assert [u.role for u in s.utterances] == ["professional", "client"]
+
+
+def test_a_person_like_label_naming_nobody_is_refused_at_its_line_not_glued() -> None:
+    error = refused(
+        header("Ada Byrne", "Dana Hale")
+        + "[10:00] Dana Hale: Hello.\n\n[10:01] Ada: Hi.\n\nMother: She never listens.\n"
+    )
+    assert error.line == 10 and "'Mother'" in error.expected and "--role" in error.expected
+
+
+def test_an_unknown_speaker_after_a_clock_is_refused() -> None:
+    error = refused(header("Ada Byrne", "Dana Hale") + "[10:00] Dr. Patel: Hello.\n")
+    assert error.line == 6 and "Dr. Patel" in error.expected
+
+
+def test_role_gives_an_unknown_label_its_role() -> None:
+    text = header("Ada Byrne", "Dana Hale") + "[10:00] Dana: Hello.\n\n[10:01] Mum: Hi.\n"
+    (s,) = parse_sessions(text.encode(), "t.txt", options=ImportOptions(roles=(("mum", "client"),)))
+    assert [u.role for u in s.utterances] == ["professional", "client"]
+
+
+def test_a_note_heading_inside_a_turn_stays_in_the_turn() -> None:
+    s = parse(
+        header("Ada Byrne", "Dana Hale")
+        + "[10:00] Dana: Here is the plan.\n\nHomework: write three lines a day.\n\n"
+        "Main Topics Discussed: sleep.\n\n[10:05] Ada: Okay.\n"
+    )
+    assert turns(s)[0] == (
+        "professional",
+        "Here is the plan.\n\nHomework: write three lines a day.\n\nMain Topics Discussed: sleep.",
+    )
+
+
+@pytest.mark.parametrize(
+    "key", ["Therapist", "Counselor", "Counsellor", "Clinician", "Psychologist", "Psychotherapist"]
+)
+def test_every_professional_header_key_names_the_professional(key: str) -> None:
+    s = parse(header("Ada Byrne", "Dana Hale", key) + "[10:00] Dana: Hello.\n\n[10:01] Ada: Hi.\n")
+    assert s.professional_name == "Dana Hale"
+
+
+# --- format C: role labels --------------------------------------------------------------
+
+
+def c_file(*lines: str) -> str:
+    return "Session Number: 5\n\n" + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("client", "professional"),
+    [
+        ("PATIENT", "THERAPIST"),
+        ("Client", "Clinician"),
+        ("patient", "Counselor"),
+        ("Client", "Psychologist"),
+        ("Patient", "Psychotherapist"),
+        ("**Client**", "**Counsellor**"),
+    ],
+)
+def test_role_words_and_synonyms_in_any_case_label_turns(client: str, professional: str) -> None:
+    s = parse(
+        c_file(
+            f"{client}: Hi, I'm Ines Costa.",
+            "",
+            f"{professional}: Hello Ines.",
+            "",
+            f"{client}: It was a hard week.",
+        )
+    )
+    assert turns(s) == [
+        ("client", "Hi, I'm Ines Costa."),
+        ("professional", "Hello Ines."),
+        ("client", "It was a hard week."),
+    ]
+
+
+def test_a_role_from_a_synonym_is_noted_as_inferred_once() -> None:
+    s = parse(c_file("Client: Hi, I'm Ines Costa.", "Clinician: Hello.", "Clinician: Well."))
+    roles = [i for i in s.inferred if i.fact == "role"]
+    assert [(i.subject, i.value, i.source) for i in roles] == [
+        ("Clinician", "professional", "label_synonym")
+    ]
+
+
+def test_a_label_inside_a_paragraph_of_a_blank_separated_file_stays_in_the_turn() -> None:
+    s = parse(
+        c_file(
+            "Patient: Hi, I'm Ines Costa. My boss wrote in the review:",
+            "Professional: needs to speak up more.",
+            "That stung.",
+            "",
+            "Therapist: That sounds painful.",
+            "",
+            "Patient: It was.",
+        )
+    )
+    assert turns(s)[0][1].endswith("Professional: needs to speak up more.\nThat stung.")
+    assert len(s.utterances) == 3
+
+
+def test_a_label_opening_a_line_starts_a_turn_in_a_one_turn_per_line_file() -> None:
+    s = parse(
+        c_file(
+            "Patient: Hi, I'm Ines Costa.",
+            "Therapist: Hello Ines.",
+            "Patient: I read it out: Client: that's not what we agreed.",
+            "Therapist: And then?",
+        )
+    )
+    assert [u.role for u in s.utterances] == ["client", "professional"] * 2
+    assert "Client: that's not what we agreed." in s.utterances[2].text
+
+
+def test_a_quoted_label_at_a_line_start_is_not_a_turn() -> None:
+    s = parse(
+        c_file(
+            "Patient: Hi, I'm Ines Costa.",
+            "",
+            "Therapist: What did she say?",
+            "",
+            "Patient: She wrote back:",
+            '"Client: that\'s not what we agreed."',
+        )
+    )
+    assert len(s.utterances) == 3 and s.utterances[2].text.endswith('agreed."')
+
+
+def test_a_name_label_in_format_c_is_refused_unless_given_a_role() -> None:
+    text = c_file("Patient: Hi, I'm Ines Costa.", "", "Nova: Hello Ines.")
+    with pytest.raises(TranscriptError) as caught:
+        parse(text)
+    assert caught.value.line == 5 and "'Nova:'" in caught.value.expected
+    (s,) = parse_sessions(
+        text.encode(), "t.txt", options=ImportOptions(roles=(("Nova", "professional"),))
+    )
+    assert turns(s)[1] == ("professional", "Hello Ines.")
+
+
+# --- turns, directions, ends --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("direction", ["(pauses)", "[long silence]", "*sighs*", "(Pauses.)"])
+def test_directions_standing_alone_or_opening_or_closing_a_turn_are_their_own(
+    direction: str,
+) -> None:
+    s = parse(
+        c_file(
+            "Patient: Hi, I'm Ines Costa.",
+            "",
+            direction,
+            "",
+            f"Therapist: {direction} Take your time.",
+            "",
+            f"Patient: I know. {direction}",
+        )
+    )
+    kinds = [(e.kind, e.text) for e in s.entries]
+    assert kinds == [
+        ("utterance", "Hi, I'm Ines Costa."),
+        ("stage_direction", direction),
+        ("stage_direction", direction),
+        ("utterance", "Take your time."),
+        ("utterance", "I know."),
+        ("stage_direction", direction),
+    ]
+
+
+def test_emphasis_and_clock_brackets_are_not_directions() -> None:
+    s = parse(c_file("Patient: Hi, I'm Ines Costa. *I* did it [10:05]", "Therapist: *Really*?"))
+    assert all(isinstance(e, Utterance) for e in s.entries)
+    assert s.utterances[1].text == "*Really*?"
+
+
+@pytest.mark.parametrize(
+    "end",
+    ["Session ended.", "[End of session]", "END OF SESSION", "(Session ends)", "(End of session)"],
+)
+def test_common_end_lines_end_the_session(end: str) -> None:
+    s = parse(c_file("Patient: Hi, I'm Ines Costa.", "", "Therapist: See you next week.", "", end))
+    assert s.ending.reason == "end_marker" and s.ending.line == 7
+    assert s.utterances[-1].text == "See you next week."
+
+
+def test_a_label_with_no_words_is_an_empty_utterance_flagged() -> None:
+    s = parse(c_file("Patient: Hi, I'm Ines Costa.", "Therapist:", "Patient: Hello?"))
+    assert turns(s)[1] == ("professional", "")
+    (flag,) = [f for f in s.flags if f.kind == "empty_turn"]
+    assert flag.seq == 2
+
+
+def test_stage_direction_entries_keep_their_line() -> None:
+    s = parse(c_file("Patient: Hi, I'm Ines Costa.", "", "[crying quietly]"))
+    direction = s.entries[1]
+    assert isinstance(direction, StageDirection) and direction.lines.first == 5
