@@ -44,7 +44,8 @@ def test_multi_word_given_names_and_particles_resolve_in_format_a() -> None:
 def test_a_professional_with_credentials_is_addressed_by_title_and_surname() -> None:
     s = parse(
         header("Mrs. Ada Byrne", "Dana Hale, LCSW (Licensed Clinical Social Worker)")
-        + "**[14:00]**\n**Ms. Hale:** Hello Ada.\n\nAda: Hello.\n\n**Mrs. Byrne:** Sorry, me again.\n"
+        + "**[14:00]**\n**Ms. Hale:** Hello Ada.\n\nAda: Hello.\n\n"
+        "**Mrs. Byrne:** Sorry, me again.\n"
     )
     assert [u.role for u in s.utterances] == ["professional", "client", "client"]
     assert s.professional_name == "Dana Hale"
