@@ -35,6 +35,8 @@ def _session_lines(client: str, s: SessionView, entries: list[TimelineEntry]) ->
     if s.professional:
         title = f" ({s.professional_title})" if s.professional_title else ""
         yield f"Professional: {s.professional}{title}"
+    for inference in s.inferred:
+        yield f"Inferred: {inference.describe()}"
     yield (
         f"Source: {s.source.file} (format {s.source.format}, sha256 {s.source.sha256[:12]}…), "
         f"recorded {s.recorded_at[:19].replace('T', ' ')} by {s.recorded_by}"

@@ -120,4 +120,5 @@ def _view(s: _Session) -> SessionView:
         recorded_by=o.actor,
         amended=sum(not retracted for retracted in s.corrected.values()),
         retracted=sum(s.corrected.values()),
+        inferred=o.inferred,
     )

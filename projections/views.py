@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from caselog.domain.transcript import Inference
+
 
 class View(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -65,6 +67,8 @@ class SessionView(View):
     """How many of its entries (utterances, stage directions, summary items, homework)
     read differently now; retracted ones are counted in ``retracted`` only."""
     retracted: int = 0
+    inferred: tuple[Inference, ...] = ()
+    """Facts of the session worked out rather than stated (who, how, from what)."""
 
 
 class TimelineEntry(View):

@@ -199,3 +199,11 @@ def test_an_unknown_speaker_is_refused_through_the_cli_and_stores_nothing(
     assert "family.txt:10: expected a speaker named in the header" in result.stderr
     assert "Traceback" not in result.output
     assert not Path(cli.db).exists() or event_count(cli.db) == 0
+
+
+def test_replay_and_sessions_show_what_was_inferred(cli: Cli, tmp_path: Path) -> None:
+    assert cli("ingest", write(tmp_path, "c.txt", c_text("Hi, I'm Niamh O'Hara."))).exit_code == 0
+    replay = cli("replay", "niamh", "--session", "1")
+    assert "Inferred: client Niamh O'Hara (self introduction, line 3)" in replay.stdout
+    (view,) = json.loads(cli("sessions", "niamh", "--json").stdout)
+    assert {i["fact"] for i in view["inferred"]} == {"client", "professional"}
