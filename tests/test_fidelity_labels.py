@@ -103,6 +103,18 @@ def test_a_note_heading_inside_a_turn_stays_in_the_turn() -> None:
 
 
 @pytest.mark.parametrize(
+    "field", ["Automatic Thought", "Situation", "Evidence Against", "Step One", "Monday"]
+)
+def test_a_worksheet_field_read_out_inside_a_turn_stays_in_the_turn(field: str) -> None:
+    s = parse(
+        header("Ada Byrne", "Dana Hale")
+        + f"[10:00] Dana: Read me your record.\n\n[10:01] Ada: Here it is.\n\n"
+        f"{field}: nobody called me back.\n\n[10:02] Dana: Thank you.\n"
+    )
+    assert turns(s)[1] == ("client", f"Here it is.\n\n{field}: nobody called me back.")
+
+
+@pytest.mark.parametrize(
     "key", ["Therapist", "Counselor", "Counsellor", "Clinician", "Psychologist", "Psychotherapist"]
 )
 def test_every_professional_header_key_names_the_professional(key: str) -> None:

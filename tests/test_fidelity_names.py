@@ -40,6 +40,8 @@ def introduced(first_turn: str, reply: str = "Welcome. What brings you in?") -> 
         ("Hi, I'm Nguyễn Thị Lan.", "Nguyễn Thị Lan", None),
         ("I go by Sean McAvoy.", "Sean McAvoy", None),
         ("Yes, hi, I am Aziz bin Salleh, from the referral.", "Aziz bin Salleh", None),
+        ("Hi Nova, I'm Priya Raman. Thanks for seeing me.", "Priya Raman", None),
+        ("Hello there. I am Jo Park, the new client.", "Jo Park", None),
     ],
 )
 def test_a_self_introduction_gives_the_whole_name_in_any_script(

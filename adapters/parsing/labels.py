@@ -46,14 +46,24 @@ CANONICAL_ROLE_WORDS = frozenset(("client", "patient", "therapist", "professiona
 
 NOT_SPEAKERS = frozenset(
     (
-        *("note", "notes", "homework", "summary", "session summary", "reminder", "tip"),
-        *("example", "goal", "goals", "plan", "exercise", "question", "answer", "remember"),
-        *("important", "action items", "next steps", "key points", "takeaway", "step"),
-        *("termination details", "reason", "details", "date", "time", "session"),
-        *("session number", "ps", "p.s", "bonus", "option", "warning", "update", "edit"),
+        *("note", "notes", "homework", "summary", "reminder", "tip", "tips", "example"),
+        *("goal", "goals", "plan", "exercise", "question", "answer", "remember", "important"),
+        *("action", "next", "key", "takeaway", "takeaways", "step", "steps", "option"),
+        *("termination", "reason", "details", "date", "time", "session", "ps", "p.s"),
+        *("bonus", "warning", "update", "edit", "first", "second", "third", "finally"),
+        # Fields of the worksheets clients read out: thought records, chain analyses.
+        *("situation", "thought", "thoughts", "automatic", "emotion", "emotions", "feeling"),
+        *("feelings", "mood", "moods", "behavior", "behaviour", "evidence", "alternative"),
+        *("balanced", "trigger", "triggers", "response", "belief", "beliefs", "consequence"),
+        *("consequences", "outcome", "rating", "intensity", "body", "urge", "urges", "result"),
+        *("pros", "cons", "before", "after", "prompt", "vulnerability", "skill", "skills"),
+        *("morning", "afternoon", "evening", "night", "today", "yesterday", "tomorrow"),
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        *("day", "week", "entry", "part", "topic", "item", "point", "list", "task", "tasks"),
     )
 )
-"""Words that head a note or a list inside a turn ("Homework: …"), never a speaker."""
+"""First words of labels that head a note, a list or a worksheet field inside a turn
+("Homework: …", "Automatic Thought: …", "Step One: …"): never a speaker."""
 
 _PARTICLES = frozenset(
     (
@@ -100,9 +110,9 @@ def is_speaker_shaped(label: str) -> bool:
     read as words of the turn before it.
     """
     key = label_key(label)
-    if key in NOT_SPEAKERS or key in ROLE_WORDS:
-        return key in ROLE_WORDS
-    if section_key(key) is not None:
+    if key in ROLE_WORDS:
+        return True
+    if key.split()[0].rstrip(".") in NOT_SPEAKERS or section_key(key) is not None:
         return False  # a summary heading: "Homework Assigned:", "Key Insights:"
     _, bare = split_title(label.replace("*", ""))
     words = bare.split()

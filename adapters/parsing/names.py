@@ -134,7 +134,11 @@ _GREETINGS = (
     r"great to (?:see|meet) you|see you|bye|goodbye|take care"
 )
 _LEAD_IN = re.compile(
-    rf"(?:(?:{_GREETINGS}|yes|yeah|okay|ok|so|um+|uh+|oh|well|right|sure)\b[\s,.!—–-]*)*", re.I
+    # A greeting may address someone first ("Hi Nova, I'm …", "Hello there, I'm …");
+    # an interjection ("so", "um", "yes") stands alone.
+    rf"(?:(?:(?:{_GREETINGS})\b(?:\s+[^\s,.!?]+){{0,3}}?"
+    r"|(?:yes|yeah|okay|ok|so|um+|uh+|oh|well|right|sure)\b)[\s,.!—–-]*)*",
+    re.I,
 )
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|\n\s*)$")
 _TOKEN = re.compile(r"\S+")
