@@ -211,10 +211,12 @@ def _name_at(text: str, start: int) -> tuple[str | None, list[str]] | None:
         else:
             ended = core != token
         if not words and title is None and is_honorific(core):
-            title = core if not token.endswith(".") or core.endswith(".") else core + "."
-            if ended and not token.endswith("."):
-                return None
+            if token.rstrip(".") != core:
+                return None  # "I'm Dr, …": a title that ends the phrase names nobody
+            title = token  # as written, with its period if it has one
             continue
+        if core.endswith(("'s", "’s")):
+            return None  # a possessive: "I'm Marcus's sister" introduces nobody
         if (is_name_word(core) and core not in _NOT_NAMES) or (
             words and not ended and is_particle(core) and _particles_then_name(tokens[i + 1 :])
         ):
