@@ -15,9 +15,10 @@ from typing import Literal
 
 from caselog.domain.errors import TranscriptError
 
+from .dates import DateReading, parse_date, parse_time
 from .detect import BLOCK_CLOCK, SESSION_OF, STAMP
 from .draft import Draft
-from .header import incomplete, parse_date, read_fields, require_turns, stops_at
+from .header import incomplete, read_fields, require_turns, stops_at
 from .names import Person, Speakers, person
 from .text import first_nonblank, numbered
 from .turns import END_MARKER, ClockMark, EndMark, Mark, TurnStart, build
@@ -26,7 +27,9 @@ LABEL = re.compile(r"(?P<label>[^\W\d_][\w.'’ -]{0,60}?)\s*:(?=\s|$)\s*(?P<res
 _PROFESSIONAL_KEYS = {"professional", "therapist", "counselor", "counsellor", "clinician"}
 
 
-def parse_clocked(lines: Sequence[str], name: str, fmt: Literal["A", "B"]) -> Draft:
+def parse_clocked(
+    lines: Sequence[str], name: str, fmt: Literal["A", "B"], dates: DateReading | None = None
+) -> Draft:
     start = first_nonblank(lines)
     assert start is not None  # decode() refuses blank files
     first = lines[start].strip()
@@ -57,9 +60,10 @@ def parse_clocked(lines: Sequence[str], name: str, fmt: Literal["A", "B"]) -> Dr
         draft.header.append((f.key, f.value))
         key = f.key.casefold()
         if key == "date":
-            draft.date = parse_date(f.value, name, f.line)
+            day = parse_date(f.value, name, f.line, dates)
+            draft.date, draft.date_source = day.date, day.source
         elif key == "time":
-            draft.start_time = f.value.strip()
+            draft.start_time = parse_time(f.value, name, f.line)
         elif key == "client":
             client = person(f.value)
         elif key in _PROFESSIONAL_KEYS:
