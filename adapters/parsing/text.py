@@ -101,22 +101,29 @@ def _undecodable(data: bytes, codec: str, given: str | None) -> str:
 
 
 def _guess(data: bytes) -> tuple[str, str | None] | None:
-    """The likeliest encoding of ``data`` by charset-normalizer, in a name people know."""
+    """The likeliest encoding of ``data`` by charset-normalizer, in a name people know.
+
+    Its free choice among near-equals is often an unfamiliar one (cp1250 for a
+    cp1252 file, cp850 for a Mac Roman one), so the familiar encodings are
+    measured too, and the least garbled reading is named by the commonest
+    encoding that gives it.
+    """
     # Only a file that is refused pays for the import.
     from charset_normalizer import from_bytes
 
-    matches = list(from_bytes(data))
+    familiar = [codec.replace("-", "_") for codec, _ in _FAMILIAR]
+    matches = [*from_bytes(data, cp_isolation=familiar), *from_bytes(data)]
     if not matches:
         return None
     least = min(m.chaos for m in matches)
-    readings = {str(m) for m in matches if m.chaos == least}
+    readings = {str(m) for m in matches if m.chaos <= least}
     for codec_name, known_as in _FAMILIAR:
         try:
             if data.decode(codec_name) in readings:
                 return codec_name, known_as
         except UnicodeDecodeError:
             continue
-    best = matches[0].encoding
+    best = min(matches, key=lambda m: m.chaos).encoding
     return (known_encoding(best) or best), None
 
 
