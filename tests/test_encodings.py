@@ -59,7 +59,8 @@ def test_utf16_with_a_byte_order_mark_parses_like_the_utf8_file(codec):
 
 def test_utf16_with_windows_line_ends_keeps_the_line_numbers():
     plain = parse_transcript(TEXT.encode(), "a.txt")
-    wide = parse_transcript(codecs.BOM_UTF16_LE + TEXT.replace("\n", "\r\n").encode("utf-16-le"), "a.txt")
+    windows = TEXT.replace("\n", "\r\n")
+    wide = parse_transcript(codecs.BOM_UTF16_LE + windows.encode("utf-16-le"), "a.txt")
     assert [e.lines for e in wide.entries] == [e.lines for e in plain.entries]
 
 
@@ -102,17 +103,23 @@ def test_a_cp1252_file_is_refused_at_its_first_foreign_byte_naming_cp1252_and_th
     assert (error.line, error.expected) == (7, CP1252_REFUSED)
 
 
+FRENCH = "Session 5/24\nClient: Renée Dubois\nNotes: très bien, à demain\n"
+RUSSIAN = (
+    "Сессия 1/2\nКлиент: Алексей Петров\nТерапевт: Доктор Иванова\n\n"
+    "[10:00] Алексей: Здравствуйте, доктор. Мне было тяжело на этой неделе.\n"
+)
+
+
 @pytest.mark.parametrize(
     ("codec", "text", "named"),
     [
         # Bytes that decode alike in latin-1 and cp1252 are named by the commoner cp1252.
-        ("latin-1", "Session 5/24\nClient: Ren\xe9e Dubois\nNotes: tr\xe8s bien, \xe0 demain\n", "cp1252"),
-        ("cp1251", "Сессия 1/2\nКлиент: Алексей Петров\nТерапевт: Доктор Иванова\n\n"
-         "[10:00] Алексей: Здравствуйте, доктор. Мне было тяжело на этой неделе.\n", "cp1251"),
+        ("latin-1", FRENCH, "cp1252"),
+        ("cp1251", RUSSIAN, "cp1251"),
         ("mac-roman", ACCENTED, "mac-roman"),
         ("koi8-r", "Клиент: Алексей Петров, доктор Иванова\n", "koi8-r"),
     ],
-)  # fmt: skip
+)
 def test_other_8bit_files_are_refused_naming_the_encoding_they_look_like(codec, text, named):
     error = refused(text.encode(codec))
     assert error.expected.startswith(f"expected UTF-8 text; this looks like {named} ")
