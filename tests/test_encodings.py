@@ -144,9 +144,16 @@ def test_a_file_that_does_not_decode_in_the_named_encoding_is_refused_at_its_lin
 
 
 def test_an_unknown_encoding_name_is_refused():
-    for name in ("klingon", "rot13"):
+    for name in ("klingon", "rot13", "hex", "base64"):
         assert refused(TEXT.encode(), encoding=name).expected == (
             f"expected the name of a text encoding, such as cp1252, not {name!r}"
+        )
+
+
+def test_codecs_that_fail_without_saying_where_are_still_one_line_errors():
+    for name in ("undefined", "idna"):
+        assert refused(ACCENTED.encode(), encoding=name).expected.startswith(
+            f"expected {name} text, as --encoding says"
         )
 
 
@@ -195,10 +202,11 @@ def test_ingesting_a_cp1252_file_with_its_encoding_records_it_correctly(tmp_path
     assert "a café of feelings, très bizarre" in said(cli, "alex", 5)[1][3]
 
 
-def test_an_unknown_encoding_on_the_command_line_is_a_usage_error(tmp_path, cli):
-    result = cli("ingest", str(write(tmp_path, "a.txt", TEXT.encode())), "--encoding", "klingon")
+@pytest.mark.parametrize("name", ["klingon", "hex", "undefined"])
+def test_an_unknown_encoding_on_the_command_line_is_a_usage_error(tmp_path, cli, name):
+    result = cli("ingest", str(write(tmp_path, "a.txt", TEXT.encode())), "--encoding", name)
     assert result.exit_code == 2
-    assert "--encoding" in result.output and "'klingon'" in result.output
+    assert "--encoding" in result.output and f"'{name}'" in result.output
     assert not Path(cli.db).exists()
 
 

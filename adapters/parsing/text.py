@@ -51,6 +51,8 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> list[str]:
     except UnicodeDecodeError as exc:
         line = _line_of(data, exc.start, codec)
         raise TranscriptError(name, line, _undecodable(data, codec, encoding)) from None
+    except UnicodeError:  # a codec that fails without saying where (idna, undefined)
+        raise TranscriptError(name, 1, _undecodable(data, codec, encoding)) from None
     nul = text.find("\x00")  # in text read as UTF-16, or in a codec given
     if nul >= 0:
         line = _text_line_of(text[:nul])
@@ -64,9 +66,11 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> list[str]:
 def known_encoding(encoding: str) -> str | None:
     """The codec's own name (``cp1252`` for ``windows-1252``), or None if not a text codec."""
     try:
-        b"".decode(encoding)  # refuses the bytes-to-bytes codecs (base64, zlib) as well
+        # Not b"": that decodes without looking the codec up. This refuses the
+        # bytes-to-bytes codecs (base64, hex, zlib) and the one that always fails.
+        b"a".decode(encoding)
         return codecs.lookup(encoding).name
-    except LookupError:
+    except (LookupError, UnicodeError):
         return None
 
 
@@ -139,7 +143,11 @@ def split_lines(text: str) -> list[str]:
 
 def _line_of(data: bytes, offset: int, codec: str = "utf-8") -> int:
     """The line byte ``offset`` is on, its bytes before it read in ``codec``."""
-    return _text_line_of(data[:offset].decode(codec, "replace"))
+    try:
+        head = data[:offset].decode(codec, "replace")
+    except UnicodeError:  # a codec without "replace": line ends are ASCII in the rest
+        head = data[:offset].decode("latin-1")
+    return _text_line_of(head)
 
 
 def _text_line_of(head: str) -> int:
