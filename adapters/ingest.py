@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from caselog.adapters.parsing import TEXT_FORMATS, ImportOptions
+from caselog.adapters.parsing.dates import DateOrder
 from caselog.adapters.reading import Order, Unreadable, order_of, read
 from caselog.domain.errors import CaselogError, ContinuationUnmatched
 from caselog.domain.service import CaselogApplication
@@ -70,10 +71,22 @@ class IngestOptions:
     """(speaker label, role), for files without a header."""
     columns: tuple[tuple[str, str], ...] = ()
     """(logical column, header), for CSV tables."""
+    encoding: str | None = None
+    """Every file's text encoding; None: UTF-8, or UTF-16/32 with a byte-order mark."""
+    date_order: DateOrder | None = None
+    """How to read numeric header dates that could be either way round."""
 
     @property
     def imports(self) -> ImportOptions:
-        return ImportOptions(self.client, self.session, self.date, self.roles, self.columns)
+        return ImportOptions(
+            client=self.client,
+            session=self.session,
+            date=self.date,
+            roles=self.roles,
+            columns=self.columns,
+            encoding=self.encoding,
+            date_order=self.date_order,
+        )
 
 
 def expand(paths: Iterable[str]) -> list[str]:

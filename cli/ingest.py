@@ -58,7 +58,31 @@ def ingest_command(
     ] = None,
     date: Annotated[
         str | None,
-        typer.Option(metavar="YYYY-MM-DD", help="The session's date, for files without a header."),
+        typer.Option(
+            metavar="YYYY-MM-DD",
+            help="The session's date (one file only): for a file without a header, "
+            "or instead of its header's Date: line.",
+        ),
+    ] = None,
+    day_first: Annotated[
+        bool,
+        typer.Option(
+            "--day-first", help="Read a numeric header date such as 03/04/2025 as day/month."
+        ),
+    ] = False,
+    month_first: Annotated[
+        bool,
+        typer.Option(
+            "--month-first", help="Read a numeric header date such as 03/04/2025 as month/day."
+        ),
+    ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="The files' text encoding, such as cp1252, latin-1 or mac-roman "
+            "(default: UTF-8, or UTF-16 with a byte-order mark).",
+        ),
     ] = None,
     role: Annotated[
         list[str] | None,
@@ -124,9 +148,15 @@ def ingest_command(
 
     WebVTT, SRT, Otter and CSV files have no header: give the client, session,
     date and roles by option or in a <file>.meta.json beside the file.
+
+    Files are read as UTF-8, or UTF-16 with a byte-order mark; a file in another
+    encoding is refused, naming the one it looks like: give it with --encoding.
+    A numeric header date that could be either way round (03/04/2025) is
+    refused: give --day-first or --month-first, or --date.
     """
     from caselog.adapters.ingest import IngestOptions, expand, ingest
     from caselog.adapters.parsing import FORMATS, parse_format
+    from caselog.adapters.parsing.text import known_encoding
 
     files = expand(paths)
     if not files:
@@ -135,6 +165,17 @@ def ingest_command(
         raise typer.BadParameter("--session applies to a single file", param_hint="--session")
     if format is not None and parse_format(format) is None:
         raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
+    if date is not None and len(files) > 1:
+        raise typer.BadParameter("--date applies to a single file", param_hint="--date")
+    if day_first and month_first:
+        raise typer.BadParameter(
+            "give --day-first or --month-first, not both", param_hint="--day-first"
+        )
+    if encoding is not None and known_encoding(encoding) is None:
+        raise typer.BadParameter(
+            f"expected a text encoding such as cp1252, latin-1 or utf-16, not {encoding!r}",
+            param_hint="--encoding",
+        )
     options = IngestOptions(
         actor=actor(actor_name),
         client=client,
@@ -146,6 +187,8 @@ def ingest_command(
         date=_date(date),
         roles=tuple(_role(r) for r in role or ()),
         columns=tuple(_column(c) for c in column or ()),
+        encoding=encoding,
+        date_order="day_first" if day_first else "month_first" if month_first else None,
     )
     app = open_service(db, create=not dry_run, plaintext=plaintext)
     show_progress = len(files) > 1 and not (as_json or Settings.quiet) and sys.stderr.isatty()

@@ -155,7 +155,10 @@ class ParsedSession(Value):
     session_number: int | None = None
     planned_total: int | None = None
     date: dt.date | None = None
+    date_source: str | None = None
+    """How ``date`` was obtained: ``header_iso``, ``header_month_name``, ``option``, …"""
     start_time: str | None = None
+    """24-hour ``HH:MM`` from a header's ``Time:`` line (as written in ``header``)."""
     header: tuple[tuple[str, str], ...] = ()
     """Header fields as written, in order, for anything format-specific."""
     entries: tuple[Entry, ...]

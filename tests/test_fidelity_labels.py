@@ -275,3 +275,32 @@ def test_stage_direction_entries_keep_their_line() -> None:
     s = parse(c_file("Patient: Hi, I'm Ines Costa.", "", "[crying quietly]"))
     direction = s.entries[1]
     assert isinstance(direction, StageDirection) and direction.lines.first == 5
+
+
+# --- dates, as inferred facts -------------------------------------------------------------
+
+
+def test_a_date_read_from_a_weekday_line_is_noted_as_inferred_with_its_line() -> None:
+    s = parse(
+        "Session 3/12\nDate: Thursday, July 31, 2025\nClient: Ada Byrne\nProfessional: Dana Hale"
+        "\n\n[10:00] Dana: Hello.\n"
+    )
+    date = s.inferred_fact("date")
+    assert date is not None and (date.value, date.source, date.line) == (
+        "2025-07-31",
+        "weekday_line",
+        2,
+    )
+
+
+def test_an_iso_date_is_stated_not_inferred() -> None:
+    assert (
+        parse(header("Ada Byrne", "Dana Hale") + "[10:00] Dana: Hi.\n").inferred_fact("date")
+        is None
+    )
+
+
+def test_a_format_c_header_date_is_read_and_its_order_noted() -> None:
+    s = parse("Session Number: 3\nDate: 31/07/2025\n\nPatient: Hi, I'm Ines Costa.\n")
+    assert s.date is not None and s.date.isoformat() == "2025-07-31"
+    assert (s.inferred_fact("date") or pytest.fail()).source == "day_first_unambiguous"

@@ -50,7 +50,8 @@ def test_a_binary_file_is_refused_at_the_line_of_the_first_nul():
 def test_non_utf8_bytes_are_refused_at_their_line():
     error = fails(b"Session 5/24\nDate: May 29, 2025\n\xff\xfe\n")
     assert error.line == 3
-    assert error.expected == "expected UTF-8 text"
+    assert error.expected.startswith("expected UTF-8 text; ")
+    assert "--encoding" in error.expected
     assert f"{NAME}:3:" in str(error)
 
 

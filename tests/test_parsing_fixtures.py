@@ -84,7 +84,9 @@ def test_format_a_reads_header_participants_and_clock_stamps():
     )
     assert (s.session_number, s.planned_total) == (5, 24)
     assert s.date == dt.date(2025, 5, 29)
-    assert s.start_time == "10:00 AM"
+    assert s.start_time == "10:00"  # normalised; the header keeps "10:00 AM"
+    assert ("Time", "10:00 AM") in s.header
+    assert s.date_source == "header_month_name"
     assert s.header[0] == ("Session", "5/24")
     assert ("Client", "Alex (Product Designer)") in s.header
     assert len(s.utterances) == 32

@@ -20,6 +20,7 @@ LAZY = (
     "caselog.adapters.ingest",  # ingest: the parsers and webvtt
     "caselog.adapters.parsing",
     "webvtt",
+    "charset_normalizer",  # only to name the encoding of a file that is refused
     "caselog.adapters.export",  # export --format markdown|fhir
     "caselog.adapters.transfer",  # export, import
     "caselog.adapters.readmodels",  # search, homework --all-clients, project
@@ -75,3 +76,15 @@ def test_recap_on_a_sqlite_store_imports_no_postgresql_ingest_export_or_table_co
     assert run.stdout.startswith("Last time we talked about:")
     assert "caselog.adapters.store" in modules
     assert _loaded(modules, LAZY) == []
+
+
+def test_ingesting_utf8_and_utf16_files_does_not_import_the_encoding_detector(tmp_path):
+    utf16 = tmp_path / "utf16.txt"
+    utf16.write_bytes(seed("000").read_text().encode("utf-16"))
+    db = str(tmp_path / "store.db")
+    run, modules = _fresh_process(
+        tmp_path, "--db", db, "ingest", "--plaintext", str(seed("004")), str(utf16)
+    )
+    assert run.returncode == 0, run.stderr
+    assert "caselog.adapters.parsing" in modules
+    assert _loaded(modules, ("charset_normalizer",)) == []

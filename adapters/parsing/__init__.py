@@ -9,11 +9,12 @@ what was expected there.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Literal
 
 from caselog.domain.errors import TranscriptError
-from caselog.domain.transcript import ParsedSession, Role, TranscriptFormat
+from caselog.domain.transcript import ParsedSession, TranscriptFormat
 
 from .clocked import parse_clocked
 from .csvtable import parse_table
@@ -53,13 +54,26 @@ def detect_format(text: str, name: str) -> Literal["A", "B", "C", "D"]:
     return detect_lines(split_lines(text), name)
 
 
-def parse_transcript(data: bytes, name: str, *, format: str | None = None) -> ParsedSession:
-    """Parse a transcript; ``format`` ("A".."D") skips detection and must then fit."""
+def parse_transcript(
+    data: bytes,
+    name: str,
+    *,
+    format: str | None = None,
+    encoding: str | None = None,
+    options: ImportOptions | None = None,
+) -> ParsedSession:
+    """Parse a transcript; ``format`` ("A".."D") skips detection and must then fit.
+
+    ``encoding`` names the file's codec (default: UTF-8, or UTF-16/32 with a
+    byte-order mark); ``options`` may give the date (``--date``, which wins over
+    the header's) and how to read a numeric one (``date_order``).
+    """
     if isinstance(data, str):
         # Callers holding text get the same checks as for a file's bytes.
         data = data.encode("utf-8", "surrogatepass")
     data = bytes(data)
-    lines = decode(data, name)
+    options = _with_encoding(options, encoding)
+    lines = decode(data, name, options.encoding)
     fmt: TranscriptFormat
     if format is None:
         fmt = detect_lines(lines, name)
@@ -68,7 +82,7 @@ def parse_transcript(data: bytes, name: str, *, format: str | None = None) -> Pa
         if forced is None or forced not in TEXT_FORMATS:
             raise TranscriptError(name, 1, f"expected format A, B, C or D, not {format!r}")
         fmt = forced
-    return _parse_text(lines, data, name, fmt)
+    return _parse_text(lines, data, name, fmt, options)
 
 
 def parse_sessions(
@@ -78,15 +92,20 @@ def parse_sessions(
     format: str | None = None,
     options: ImportOptions | None = None,
     sidecar: bytes | None = None,
+    encoding: str | None = None,
 ) -> list[ParsedSession]:
     """Parse a file of any format into its sessions.
 
     The format is ``format`` if given, else the extension's (``.vtt``, ``.srt``,
     ``.csv``), else detected: A–D by their first line, failing that WebVTT, SRT
     or Otter by theirs. ``options`` and ``sidecar`` (the bytes of
-    ``<name>.meta.json``) supply what the formats without a header lack.
+    ``<name>.meta.json``) supply what the formats without a header lack; of the
+    options, the date (which wins over a header's), how to read a numeric header
+    date and the encoding apply to every format. ``encoding``, if given, wins
+    over ``options.encoding``.
     """
     data = bytes(data)
+    options = _with_encoding(options, encoding)
     fmt = _BY_EXTENSION.get(PurePath(name).suffix.casefold())
     if format is not None:
         fmt = parse_format(format)
@@ -94,11 +113,10 @@ def parse_sessions(
             listed = ", ".join(FORMATS[:-1]) + " or " + FORMATS[-1]
             raise TranscriptError(name, 1, f"expected format {listed}, not {format!r}")
     if fmt is None or fmt in TEXT_FORMATS:
-        lines = decode(data, name)
+        lines = decode(data, name, options.encoding)
         fmt = fmt or _detect(lines, name)
         if fmt in TEXT_FORMATS:
-            roles = {label_key(label): role for label, role in (options.roles if options else ())}
-            return [_parse_text(lines, data, name, fmt, roles)]
+            return [_parse_text(lines, data, name, fmt, options)]
     given = merge(name, options, sidecar)
     if fmt == "csv":
         return parse_table(data, name, given)
@@ -122,18 +140,22 @@ def _detect(lines: Sequence[str], name: str) -> TranscriptFormat:
         raise
 
 
+def _with_encoding(options: ImportOptions | None, encoding: str | None) -> ImportOptions:
+    options = options or ImportOptions()
+    return options if encoding is None else replace(options, encoding=encoding)
+
+
 def _parse_text(
-    lines: list[str],
-    data: bytes,
-    name: str,
-    fmt: TranscriptFormat,
-    roles: dict[str, Role] | None = None,
+    lines: list[str], data: bytes, name: str, fmt: TranscriptFormat, options: ImportOptions
 ) -> ParsedSession:
-    """``roles``: labels (as ``label_key`` keys them) given a role by ``--role``."""
+    # Labels given a role by --role, keyed as labels compare.
+    roles = {label_key(label): role for label, role in options.roles}
     if fmt == "A" or fmt == "B":
-        draft = parse_clocked(lines, name, fmt, roles)
+        draft = parse_clocked(lines, name, fmt, roles, options.dates)
     elif fmt == "C" or fmt == "D":
-        draft = parse_labelled(lines, name, fmt, roles)
+        draft = parse_labelled(lines, name, fmt, roles, options.dates)
     else:
         raise TranscriptError(name, 1, f"expected format A, B, C or D, not {fmt!r}")
+    if options.date is not None:  # --date wins over the header's (or gives the only one)
+        draft.date, draft.date_source = options.date, "option"
     return assemble(draft, lines, data, name, fmt)

@@ -15,9 +15,10 @@ from typing import Literal
 from caselog.domain.errors import TranscriptError
 from caselog.domain.transcript import Inference, Role
 
+from .dates import DateReading, read_date_and_time
 from .detect import BLOCK_CLOCK, SESSION_OF, STAMP
 from .draft import Draft
-from .header import incomplete, parse_date, read_fields, require_turns, stops_at
+from .header import incomplete, read_fields, require_turns, stops_at
 from .labels import LABEL, ROLE_WORDS, is_speaker_shaped, label_key, synonym_inference
 from .names import Person, Speakers, person
 from .text import first_nonblank, numbered
@@ -31,6 +32,7 @@ def parse_clocked(
     name: str,
     fmt: Literal["A", "B"],
     roles: dict[str, Role] | None = None,
+    dates: DateReading | None = None,
 ) -> Draft:
     start = first_nonblank(lines)
     assert start is not None  # decode() refuses blank files
@@ -56,16 +58,13 @@ def parse_clocked(
         is_turn_line,
         "expected a header line such as 'Date: May 29, 2025', or a blank line before the turns",
     )
+    read_date_and_time(fields, name, draft, dates)
     client: Person | None = None
     professional: Person | None = None
     for f in fields:
         draft.header.append((f.key, f.value))
         key = f.key.casefold()
-        if key == "date":
-            draft.date = parse_date(f.value, name, f.line)
-        elif key == "time":
-            draft.start_time = f.value.strip()
-        elif key == "client":
+        if key == "client":
             client = person(f.value)
         elif key in _PROFESSIONAL_KEYS:
             professional = person(f.value)
@@ -93,7 +92,7 @@ def parse_clocked(
         )
     draft.entries = body.entries
     draft.flags = body.flags
-    draft.inferred = labels.inferred
+    draft.inferred.extend(labels.inferred)
     last = stops_at(lines, body_start, len(lines))
     draft.ending = body.ending or incomplete("no end-of-session marker", last)
     draft.client_name, draft.client_title = client.name, client.title

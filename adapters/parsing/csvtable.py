@@ -110,7 +110,7 @@ class _Session:
 
 
 def parse_table(data: bytes, name: str, given: Given) -> list[ParsedSession]:
-    lines = decode(data, name)
+    lines = decode(data, name, given.encoding)
     rows = _rows(lines, name)
     header = next(rows, None)
     if header is None:  # decode() refuses a blank file, so a header row is there
@@ -277,6 +277,7 @@ def _parsed(
         given.date or _date(session, table, name),
         professional_of(given, entries),
         header,
+        given.date_source or "csv_column",
     )
     ending = end_of_recording("a table", session.rows[-1].last)
     return parsed_session(facts, entries, ending, data, name, flags)

@@ -25,6 +25,8 @@ class Draft:
     session_number: int | None = None
     planned_total: int | None = None
     date: dt.date | None = None
+    date_source: str | None = None
+    """How ``date`` was obtained (``caselog.adapters.parsing.dates``)."""
     start_time: str | None = None
     summary: Summary | None = None
     quoted_summary: QuotedSummary | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from caselog.domain.transcript import Ending
 from .text import first_nonblank, is_blank
 
 KEY_VALUE = re.compile(r"([^\W\d_][\w .'’/-]{0,40}?)\s*:\s*(.*)")
-_DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%d %B %Y", "%Y-%m-%d", "%A, %B %d, %Y")
 
 
 @dataclass(frozen=True)
@@ -39,16 +37,6 @@ def read_fields(
         fields.append(Field(m.group(1), m.group(2), i + 1))
         i += 1
     return fields, i
-
-
-def parse_date(value: str, name: str, line: int) -> dt.date:
-    text = " ".join(value.split())
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise TranscriptError(name, line, f"expected a date such as 'May 29, 2025', not {value!r}")
 
 
 def require_turns(lines: Sequence[str], start: int, name: str, after: str) -> None:

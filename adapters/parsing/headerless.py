@@ -133,6 +133,7 @@ class Headerless:
     date: dt.date | None
     professional: str | None
     header: tuple[tuple[str, str], ...] = ()
+    date_source: str | None = None
 
 
 def professional_of(given: Given, entries: Iterable[Entry]) -> str | None:
@@ -165,6 +166,7 @@ def parsed_session(
         professional_name=facts.professional,
         session_number=facts.session,
         date=facts.date,
+        date_source=facts.date_source if facts.date else None,
         header=facts.header,
         entries=tuple(entries),
         homework=tuple(dialogue_homework(entries)),

@@ -31,6 +31,7 @@ from typing import Literal
 from caselog.domain.errors import TranscriptError
 from caselog.domain.transcript import Ending, Inference, QuotedSummary, Role, Utterance
 
+from .dates import DateReading, read_date_and_time
 from .detect import SESSION_NUMBER, SUMMARY_HEADING
 from .draft import Draft
 from .header import KEY_VALUE, incomplete, read_fields, require_turns, stops_at
@@ -61,6 +62,7 @@ def parse_labelled(
     name: str,
     fmt: Literal["C", "D"],
     roles: dict[str, Role] | None = None,
+    dates: DateReading | None = None,
 ) -> Draft:
     given = roles or {}
 
@@ -85,6 +87,7 @@ def parse_labelled(
             "expected a header line such as 'Key: value', or a blank line before the turns",
         )
         draft.header.extend((f.key, f.value) for f in fields)
+        read_date_and_time(fields, name, draft, dates)
         require_turns(lines, body_start, name, "the header")
     else:
         if not SUMMARY_HEADING.fullmatch(first):
@@ -114,7 +117,7 @@ def parse_labelled(
         raise TranscriptError(name, min(body_start + 1, len(lines)), "expected at least one turn")
     draft.entries = body.entries
     draft.flags = body.flags
-    draft.inferred = classify.inferred
+    draft.inferred.extend(classify.inferred)
     last = stops_at(lines, body_start, trailer)
     draft.ending = body.ending or incomplete("no termination details", last)
     _read_trailer(lines, trailer, name, draft)

@@ -47,7 +47,7 @@ def has_speaker_lines(lines: Sequence[str]) -> bool:
 
 
 def parse_otter(data: bytes, name: str, given: Given) -> ParsedSession:
-    lines = decode(data, name)
+    lines = decode(data, name, given.encoding)
     roles = Roles(given, name)
     turns: list[tuple[Turn, list[tuple[int, str]]]] = []
     for number, text in enumerate(lines, start=1):
@@ -77,8 +77,9 @@ def parse_otter(data: bytes, name: str, given: Given) -> ParsedSession:
     roles.check()
     entries = [turn.utterance("") for turn, _ in turns]
     ending = end_of_recording("an Otter export", entries[-1].lines.last)
+    professional = professional_of(given, entries)
     facts = Headerless(
-        "otter", client, session, given.date, professional_of(given, entries), header
+        "otter", client, session, given.date, professional, header, given.date_source
     )
     return parsed_session(facts, entries, ending, data, name)
 

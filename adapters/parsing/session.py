@@ -54,6 +54,7 @@ def assemble(
         session_number=draft.session_number,
         planned_total=draft.planned_total,
         date=draft.date,
+        date_source=draft.date_source,
         start_time=draft.start_time,
         header=tuple(draft.header),
         entries=entries,

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from caselog.domain.errors import TranscriptError
 from caselog.domain.transcript import Role
 
+from .dates import DateOrder, DateReading
 from .labels import label_key
 
 SIDECAR_SUFFIX = ".meta.json"
@@ -30,15 +31,24 @@ SIDECAR_SUFFIX = ".meta.json"
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """What the command line says about files without a header."""
+    """What the command line says about files: mostly those without a header."""
 
     client: str | None = None
     session: int | None = None
     date: dt.date | None = None
+    """The session's date; for A–D too, where it overrides the header's."""
     roles: tuple[tuple[str, Role], ...] = ()
     """(speaker label, role) pairs; labels match case-insensitively."""
     columns: tuple[tuple[str, str], ...] = ()
     """(logical column, header in the file) pairs, for CSV tables."""
+    encoding: str | None = None
+    """The file's text encoding; None: UTF-8, or UTF-16/32 with a byte-order mark."""
+    date_order: DateOrder | None = None
+    """How to read a numeric header date such as 03/04/2025 (``--day-first``...)."""
+
+    @property
+    def dates(self) -> DateReading:
+        return DateReading(self.date_order, self.date)
 
 
 class Sidecar(BaseModel):
@@ -60,10 +70,13 @@ class Given:
     client: str | None = None
     session: int | None = None
     date: dt.date | None = None
+    date_source: str | None = None
+    """``option`` or ``sidecar``, when a date is given."""
     professional: str | None = None
     roles: dict[str, Role] = field(default_factory=dict)
     """By ``label_key``."""
     columns: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
 
 
 def sidecar_name(name: str) -> str:
@@ -81,9 +94,11 @@ def merge(name: str, options: ImportOptions | None, sidecar: bytes | None) -> Gi
         client=_text(options.client) or _text(meta.client),
         session=options.session or meta.session,
         date=options.date or meta.date,
+        date_source="option" if options.date else "sidecar" if meta.date else None,
         professional=_text(meta.professional),
         roles=roles,
         columns={**meta.columns, **dict(options.columns)},
+        encoding=options.encoding,
     )
 
 

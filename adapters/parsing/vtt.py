@@ -70,7 +70,7 @@ class _Cue:
 
 
 def parse_captions(data: bytes, name: str, fmt: CaptionFormat, given: Given) -> ParsedSession:
-    lines = decode(data, name)
+    lines = decode(data, name, given.encoding)
     cues = _locate(_read(lines, name, fmt), lines, name, fmt)
     if not cues:
         raise TranscriptError(name, len(lines), "expected at least one cue, but there is none")
@@ -82,7 +82,8 @@ def parse_captions(data: bytes, name: str, fmt: CaptionFormat, given: Given) -> 
     last = cues[-1]
     ending = end_of_recording("captions", last.text_lines[-1])
     ending = ending.model_copy(update={"clock": clock(last.caption.end_time.in_seconds())})
-    facts = Headerless(fmt, client, session, given.date, professional_of(given, entries))
+    professional = professional_of(given, entries)
+    facts = Headerless(fmt, client, session, given.date, professional, (), given.date_source)
     return parsed_session(facts, entries, ending, data, name)
 
 
