@@ -132,6 +132,7 @@ def test_the_professional_introducing_themselves_names_them() -> None:
         ("Dana Hale, LCSW (Licensed Clinical Social Worker)", "Dana Hale", None, None),
         ("Dr. Harper Torres (Licensed Clinical Psychologist)", "Harper Torres", "Dr.", None),
         ("Sam Ortiz, PhD, LMFT", "Sam Ortiz", None, "PhD, LMFT"),
+        ("Ingrid Sørensen, UKCP registered", "Ingrid Sørensen", None, "UKCP registered"),
         ("Alex (Product Designer)", "Alex", None, "Product Designer"),
     ],
 )

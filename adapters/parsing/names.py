@@ -50,7 +50,6 @@ class Person:
 
 
 _BRACKETED = re.compile(r"(.*?)\s*\(([^()]*)\)")
-_CREDENTIAL = re.compile(r"[A-Z][A-Za-z.\-]{1,11}")
 
 
 def person(value: str) -> Person:
@@ -63,17 +62,18 @@ def person(value: str) -> Person:
         if note := collapse(m.group(2)):
             notes.append(note)
     head, _, tail = value.partition(",")
-    parts = [p.strip() for p in tail.split(",")] if tail else []
-    if parts and all(_is_credential(p) for p in parts):
+    # After a comma come credentials or a role ("LCSW", "UKCP registered"), unless the
+    # value is a name written surname first ("Byrne, Ada").
+    if tail.strip() and not (_one_name_word(head) and _one_name_word(tail)):
         value = head.strip()
-        notes.insert(0, ", ".join(parts))
+        notes.insert(0, collapse(tail))
     title, bare = split_title(value)
     return Person(bare, title, "; ".join(notes) or None)
 
 
-def _is_credential(part: str) -> bool:
-    # "LCSW", "PhD", "M.D.", "PsyD": short, no spaces, two or more capitals.
-    return bool(_CREDENTIAL.fullmatch(part)) and sum(c.isupper() for c in part) >= 2
+def _one_name_word(text: str) -> bool:
+    words = text.split()
+    return len(words) == 1 and is_name_word(words[0])
 
 
 class Speakers:
