@@ -349,11 +349,13 @@ class CaselogApplication(Application[UUID]):
                 )
             number = number or previous + 1
         if name is None:
+            # Where the parser looked for the name, if it did: the client's first turn.
+            looked = parsed.inferred_fact("client")
             raise TranscriptError(
                 parsed.source.file,
-                1,
+                looked.line if looked and looked.line else 1,
                 "expected the client's name in the header ('Client: Name') or in their own "
-                "words ('Hi, I'm Name'); give --client NAME",
+                "words ('My name is …', 'Hi, I'm …'); give --client NAME",
             )
         if number is None:
             raise TranscriptError(

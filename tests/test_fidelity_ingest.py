@@ -134,7 +134,7 @@ def test_a_file_whose_client_is_unknown_is_refused_with_the_option_named(
     path = write(tmp_path, "intake.txt", c_text("Hi. I'm Belgian, and I'm exhausted."))
     result = cli("ingest", path)
     assert result.exit_code == 1
-    assert "intake.txt:1: expected the client's name" in result.stderr
+    assert "intake.txt:3: expected the client's name" in result.stderr
     assert "--client NAME" in result.stderr
 
 

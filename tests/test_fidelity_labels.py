@@ -304,3 +304,52 @@ def test_a_format_c_header_date_is_read_and_its_order_noted() -> None:
     s = parse("Session Number: 3\nDate: 31/07/2025\n\nPatient: Hi, I'm Ines Costa.\n")
     assert s.date is not None and s.date.isoformat() == "2025-07-31"
     assert (s.inferred_fact("date") or pytest.fail()).source == "day_first_unambiguous"
+
+
+def test_a_turn_whose_blank_line_was_left_out_still_starts_a_turn() -> None:
+    s = parse(
+        c_file(
+            "Patient: Hi, I'm Ines Costa.",
+            "",
+            "Therapist: How was the week?",
+            "Patient: Long. I barely slept.",
+            "",
+            "Therapist: Tell me about the nights.",
+        )
+    )
+    assert [u.role for u in s.utterances] == ["client", "professional", "client", "professional"]
+
+
+def test_a_label_after_a_label_with_no_words_starts_a_turn() -> None:
+    s = parse(
+        c_file(
+            "Patient: Hi, I'm Ines Costa.",
+            "",
+            "Therapist: Anything else?",
+            "",
+            "PATIENT:",
+            "THERAPIST: Take your time.",
+        )
+    )
+    assert turns(s)[-2:] == [("client", ""), ("professional", "Take your time.")]
+
+
+def test_a_label_read_out_after_a_colon_or_in_lower_case_stays_in_the_turn() -> None:
+    s = parse(
+        c_file(
+            "Patient: Hi, I'm Ines Costa. The review said:",
+            "Professional: Needs to speak up more.",
+            "And then, on the next page,",
+            "Therapist: not ready for promotion.",
+            "",
+            "Therapist: That sounds painful.",
+            "",
+            "Patient: It was.",
+            "",
+            "Therapist: What did you do next?",
+            "",
+            "Patient: Nothing.",
+        )
+    )
+    assert len(s.utterances) == 5
+    assert s.utterances[0].text.endswith("Therapist: not ready for promotion.")

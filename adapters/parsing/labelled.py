@@ -142,8 +142,10 @@ class _Classifier:
         self.paragraph_turns = paragraph_turns
         self.inferred: list[Inference] = []
         self._noted: set[str] = set()
+        self._previous = ""
 
     def __call__(self, number: int, text: str, opens: bool) -> Mark | None:
+        previous, self._previous = self._previous, text
         turn_position = opens or not self.paragraph_turns
         found = _role_label(text, self.roles)
         if found is None:
@@ -157,7 +159,7 @@ class _Classifier:
                     f'give --role "{label}=client" or --role "{label}=professional"',
                 )
             return None
-        if not turn_position:
+        if not turn_position and _quoted(found[2], previous, self.roles):
             return None
         label, role, rest = found
         note = synonym_inference(label, role, number)
@@ -165,6 +167,21 @@ class _Classifier:
             self._noted.add(label_key(label))
             self.inferred.append(note)
         return TurnStart(number, role, label, rest)
+
+
+def _quoted(rest: str, previous: str, roles: dict[str, Role]) -> bool:
+    """Whether a label inside a paragraph is words of the turn rather than a new turn.
+
+    It is a quote when the line before introduces it (ends with ':', "she wrote:")
+    or its words go on in lower case ("Professional: needs to speak up"); a label
+    after a label with no words, or opening a capitalised sentence, is a turn
+    whose blank line the writer left out.
+    """
+    before = _role_label(previous, roles)
+    if before is not None and not before[2].strip():
+        return False
+    first = rest.lstrip()[:1]
+    return previous.rstrip().endswith(":") or first.islower() or (first != "" and first in "\"'“‘")
 
 
 def _trailer_start(lines: Sequence[str], body_start: int, is_label: Callable[[str], bool]) -> int:
@@ -227,6 +244,16 @@ def _names(draft: Draft, fmt: Literal["C", "D"]) -> None:
     # D's client is matched by the service against recorded summaries, not guessed here.
     if fmt == "C":
         found = introduced_name(client[:3], corroborating=(t for t, _ in professional))
+        if found is None and client:
+            draft.inferred.append(
+                Inference(
+                    fact="client",
+                    value=None,
+                    source="not_found",
+                    line=client[0][1],
+                    evidence="the client does not introduce themselves in their first turns",
+                )
+            )
         if found is not None:
             draft.client_name, draft.client_title = found.name, found.title
             draft.inferred.append(

@@ -174,18 +174,37 @@ def introduced_name(said: Sequence[Said], corroborating: Iterable[str] = ()) -> 
         text = unicodedata.normalize("NFC", text)
         flat = plain(text)
         for m in _INTRODUCTION.finditer(flat):
-            if m.group("placed") and not _placed(flat[: m.start()]):
-                continue
             found = _name_at(text, m.end())
             if found is None:
                 continue
             title, words = found
-            if m.group("placed") and len(words) < 2 and not _used(words[0], other):
+            if m.group("placed") and not _introduces(text, m, words, other):
                 continue
             name = " ".join(words)
             evidence = collapse(flat[m.start() : m.end()] + (f"{title} " if title else "") + name)
             return FoundName(name, title, line, evidence)
     return None
+
+
+def _introduces(text: str, m: re.Match[str], words: list[str], other: str) -> bool:
+    """Whether "I'm …", "I am …" or "this is …" before ``words`` is an introduction.
+
+    A name of two or more words is, wherever it stands ("…, so just to say, I'm
+    Zoë Brontë-Hale"), if it ends the phrase — "I'm New Zealand born" does not; a
+    one-word name only at a sentence's start or after a greeting, and only when
+    the other speaker uses it too ("I'm Belgian" is not an introduction).
+    """
+    after = text[m.end() :]
+    end = after.find(words[-1]) + len(words[-1])
+    following = after[end:].lstrip()
+    if following and following[0].isalnum() and following.split()[0] not in _FOLLOWERS:
+        return False
+    if len(words) >= 2:
+        return True
+    return _placed(plain(text[: m.start()])) and _used(words[0], other)
+
+
+_FOLLOWERS = frozenset(("and", "but", "by", "from", "here", "so", "now", "again", "I", "I'm"))
 
 
 def _placed(before: str) -> bool:
