@@ -4,7 +4,8 @@ A heading is matched to one of the five sections (topics, techniques, helpful,
 homework, insights) by its first keyword (see ``headings.py``) and kept as
 written. A line is a heading when its form says so — ``Heading:``, ``## Heading``,
 ``**Heading**``, ``**Heading:**`` — or, without a colon or Markdown ("Homework
-assigned", "Topics: reviewing homework"), when items follow it. A heading that
+assigned", "Topics: reviewing homework"), when items follow it; so is a bold
+item of a known section over nested items ("- **Homework:**"). A heading that
 names none of the five but has items ("Risk assessment:") is an ``other``
 section, kept with its heading and items: nothing is dropped or folded into a
 neighbour. Items are bulleted (``-``, ``*``, ``+``, ``•``, ``–``, ``—``) or
@@ -73,9 +74,10 @@ def _section_heading(
 ) -> SectionKey | None:
     """The section a line opens, given its reading as a heading, or None if it opens none."""
     if item is not None:
-        # "- **Homework:**" over nested items: a heading dressed as an item, for a known
-        # section only (an item that merely ends with a colon stays an item).
-        dressed = heading(item.group(1))
+        # "- **Homework:**" over nested items: a heading dressed as an item, bold and of
+        # a known section only (an item that merely ends with a colon stays an item).
+        body = item.group(1)
+        dressed = heading(body) if body.startswith(("**", "__")) else None
         if dressed is None or not (dressed.marked and items_follow):
             return None
         return dressed.key
