@@ -287,7 +287,9 @@ class CaselogApplication(Application[UUID]):
         name = client_name or parsed.client_name
         number = session or parsed.session_number
         if parsed.is_continuation and (name is None or number is None):
-            matched = self.find_continued_session(parsed)
+            # Given the client, only its own sessions are candidates.
+            within = self.client_id_for(name) if name is not None else None
+            matched = self.find_continued_session(parsed, client=within)
             if matched is None:
                 raise ContinuationUnmatched(
                     f"{parsed.source.file}: its opening summary matches no recorded session; "
@@ -323,11 +325,14 @@ class CaselogApplication(Application[UUID]):
             )
         return Target(self.client_id_for(name), name, number)
 
-    def find_continued_session(self, parsed: ParsedSession) -> tuple[UUID, str, int] | None:
+    def find_continued_session(
+        self, parsed: ParsedSession, *, client: UUID | None = None
+    ) -> tuple[UUID, str, int] | None:
         """The (client, name, session) whose own summary the continuation opens with.
 
-        Of the recorded summaries that match the quoted one (``Likeness.matches``), the
-        one with the highest Jaccard score; two or more sharing that score are refused.
+        Of the recorded summaries that match the quoted one (``Likeness.matches``) —
+        only ``client``'s, when given — the one with the highest Jaccard score; two or
+        more sharing that score are refused.
         """
         quoted = parsed.quoted_summary
         if quoted is None:
@@ -336,7 +341,11 @@ class CaselogApplication(Application[UUID]):
             scored = self._score_every_summary(quoted.summary)
         else:
             candidates = self.summary_candidates(quoted.summary)
+            if client is not None:
+                candidates = [c for c in candidates if c[0] == client]
             scored = self._score_sessions(quoted.summary, candidates)
+        if client is not None:
+            scored = (m for m in scored if m[1] == client)
         best = sorted((m for m in scored if m[0].matches), key=lambda m: (-m[0].score, m[2], m[3]))
         if not best:
             return None
