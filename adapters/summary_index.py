@@ -1,14 +1,14 @@
 """An index of recorded summaries, so a continuation is matched without reading them all.
 
 A continuation (format D) opens with the previous session's summary and names
-neither the client nor the session; it is matched on (section, item) sets,
-items normalised (``caselog.domain.summaries``). Every match shares at least
-``fewest_shared(|quoted|)`` items with the quoted summary — ``ceil(0.8·n)`` for
-a Jaccard score of 0.8, ``n - 1`` (at least 3) for the one-item allowance of a
-short summary, whichever is fewer. So the index keeps one row per recorded
-(section, item) — a keyed digest of the normalised item, never the text — and a
-lookup returns exactly the sessions sharing that many digests: a superset of
-every match, which the service then compares on the events.
+neither the client nor the session; it is matched on the (section, item) sets of
+the five named sections, items normalised (``caselog.domain.summaries``). Every
+match shares at least ``fewest_shared(|quoted|)`` items with the quoted summary:
+``ceil(0.8·n)`` for a Jaccard score of 0.8, ``n - 1`` (at least 3) for the
+one-item allowance of a short summary, whichever is fewer. So the index keeps
+one row per recorded (section, item) — a keyed digest of the normalised item,
+never the text — and a lookup returns exactly the sessions sharing that many
+digests: a superset of every match, which the service then compares on the events.
 
 The digests are HMAC-SHA256 under a key derived from the master key (on a
 plaintext store, from its namespace), so the index reveals no item to someone
@@ -33,7 +33,7 @@ from caselog.domain.errors import RecordErased
 from caselog.domain.events import DomainEvent
 from caselog.domain.service import CaselogApplication
 from caselog.domain.summaries import (
-    SUMMARY_EVENTS,
+    MATCHED_EVENTS,
     SessionSummaries,
     fewest_shared,
     item_keys,
@@ -69,7 +69,7 @@ class SummaryIndex:
         self.app = app
         self.db = db
         self.key = key
-        self._topics = [get_topic(t) for t in SUMMARY_EVENTS]
+        self._topics = [get_topic(t) for t in MATCHED_EVENTS]
         self._created = False
 
     def candidates(self, quoted: Summary) -> list[tuple[UUID, int]]:

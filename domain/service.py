@@ -37,7 +37,7 @@ from caselog.domain.homework import change_status
 from caselog.domain.identity import client_id
 from caselog.domain.recording import Target, record_session
 from caselog.domain.summaries import (
-    SUMMARY_EVENTS,
+    MATCHED_EVENTS,
     Likeness,
     SessionSummaries,
     note_summary_item,
@@ -362,7 +362,7 @@ class CaselogApplication(Application[UUID]):
         """Every recorded session's own summary, compared: reads all of them."""
         names = dict(self.registered_clients())  # erased clients' text is unreadable
         found: dict[UUID, SessionSummaries] = {}
-        for notification in self._notifications(*SUMMARY_EVENTS):
+        for notification in self._notifications(*MATCHED_EVENTS):
             cid = UUID(str(notification.originator_id))
             if cid in names:
                 event = cast(DomainEvent, self.mapper.to_domain_event(notification))

@@ -5,8 +5,8 @@ Shared by the ingest decision (matching a continuation's opening summary to
 the session it summarises), by the summary index that narrows that search, and
 by the projections that render summaries.
 
-Matching compares (section, item) pairs, each item normalised by ``item_key``,
-and decides with ``Likeness.matches``:
+Matching compares the (section, item) pairs of the five named sections, each
+item normalised by ``item_key``, and decides with ``Likeness.matches``:
 
 - the Jaccard similarity of the two sets is at least ``MATCH_THRESHOLD`` (0.8); or
 - the two summaries differ by at most one item on each side — one item reworded,
@@ -17,6 +17,10 @@ and decides with ``Likeness.matches``:
 
 ``fewest_shared`` is the least number of items in common that either rule accepts,
 which is what the summary index looks up.
+
+Extra (``other``) sections are left out of the comparison: sessions recorded before
+they were kept have none, and a generator quoting a summary may leave out a risk
+note or a plan while copying the five sections.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from caselog.domain.events import (
     TechniqueIntroduced,
     TopicNoted,
 )
-from caselog.domain.transcript import SECTION_KEYS, SectionKey, Summary
+from caselog.domain.transcript import NAMED_SECTIONS, SECTION_KEYS, SectionKey, Summary
 
 SessionSummaries = dict[int, dict[SectionKey, list[str]]]
 
@@ -64,6 +68,11 @@ SUMMARY_EVENTS: tuple[type[DomainEvent], ...] = (
     HomeworkAssigned,
 )
 """The stored event types a session's own summary is read back from."""
+
+MATCHED_EVENTS: tuple[type[DomainEvent], ...] = tuple(
+    t for t in SUMMARY_EVENTS if t is not OtherItemNoted
+)
+"""The stored event types whose items matching compares: the five named sections'."""
 
 
 def note_summary_item(found: SessionSummaries, event: DomainEvent) -> None:
@@ -104,12 +113,18 @@ def item_key(text: str) -> str:
 
 
 def item_keys(sections: Mapping[SectionKey, Iterable[str]]) -> set[tuple[str, str]]:
-    """The (section, item) pairs that matching compares: items as normalised text."""
-    return {(key, item_key(text)) for key, items in sections.items() for text in items}
+    """The (section, item) pairs that matching compares: the named sections' items, as
+    normalised text (extra sections are left out)."""
+    return {
+        (key, item_key(text))
+        for key, items in sections.items()
+        if key in NAMED_SECTIONS
+        for text in items
+    }
 
 
 def quoted_keys(quoted: Summary) -> set[tuple[str, str]]:
-    return item_keys({key: quoted.items(key) for key in SECTION_KEYS})
+    return item_keys({key: quoted.items(key) for key in NAMED_SECTIONS})
 
 
 @dataclass(frozen=True)

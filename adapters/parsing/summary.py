@@ -126,8 +126,10 @@ def parse_summary(lines: Sequence[Line]) -> SummaryBlock:
         about_match = _ABOUT.search(text)
         if about_match and about is None and not item:
             about = int(about_match.group(1) or about_match.group(2))
-        if SUMMARY_HEADING.fullmatch(text) or (about_match and found and found.marked):
-            continue  # "Here's a concise summary of Session 7:"
+        if SUMMARY_HEADING.fullmatch(text) or (
+            about_match and found and (found.marked or (found.short and items_follow[index]))
+        ):
+            continue  # "Here's a concise summary of Session 7:", "Summary of session 7"
         key = _section_heading(found, item, items_follow[index], starts_paragraph)
         if key is not None:
             current = _Open(key, text, first=number, raw=[raw.rstrip()])
