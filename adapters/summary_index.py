@@ -1,27 +1,28 @@
 """An index of recorded summaries, so a continuation is matched without reading them all.
 
 A continuation (format D) opens with the previous session's summary and names
-neither the client nor the session; it is matched by the Jaccard similarity of
-(section, item) sets (``caselog.domain.summaries``). A score of at least ``t``
-needs at least ``t·|quoted|`` shared items, since the union is at least the
-quoted summary itself. So the index keeps one row per recorded (section, item)
-— a keyed digest, never the text — and a lookup returns exactly the sessions
-sharing enough digests: a superset of every match, which the service then
-scores on the events as before.
+neither the client nor the session; it is matched on the (section, item) sets of
+the five named sections, items normalised (``caselog.domain.summaries``). Every
+match shares at least ``fewest_shared(|quoted|)`` items with the quoted summary:
+``ceil(0.8·n)`` for a Jaccard score of 0.8, ``n - 1`` (at least 3) for the
+one-item allowance of a short summary, whichever is fewer. So the index keeps
+one row per recorded (section, item) — a keyed digest of the normalised item,
+never the text — and a lookup returns exactly the sessions sharing that many
+digests: a superset of every match, which the service then compares on the events.
 
 The digests are HMAC-SHA256 under a key derived from the master key (on a
 plaintext store, from its namespace), so the index reveals no item to someone
 without the key, and erasure deletes a client's rows with its other derived
 copies. It is caught up from the event log on each lookup, from a position kept
-in the same transaction as the rows, like the read models.
+in the same transaction as the rows, like the read models. The position is kept
+under a name that says how items were normalised (``POSITION``): an index built
+under another normalisation is emptied on first use and built afresh.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import math
-from collections.abc import Iterable, Mapping
 from typing import cast
 from uuid import UUID
 
@@ -31,8 +32,15 @@ from caselog.adapters.database import Database, Sql
 from caselog.domain.errors import RecordErased
 from caselog.domain.events import DomainEvent
 from caselog.domain.service import CaselogApplication
-from caselog.domain.summaries import SUMMARY_EVENTS, SessionSummaries, item_keys, note_summary_item
-from caselog.domain.transcript import SECTION_KEYS, SectionKey, Summary
+from caselog.domain.summaries import (
+    MATCHED_EVENTS,
+    SessionSummaries,
+    fewest_shared,
+    item_keys,
+    note_summary_item,
+    quoted_keys,
+)
+from caselog.domain.transcript import Summary
 
 TABLE = "summary_index"
 POSITION_TABLE = "summary_index_position"
@@ -44,6 +52,9 @@ TABLES = [
     f"CREATE TABLE IF NOT EXISTS {POSITION_TABLE} ("
     "name TEXT PRIMARY KEY, position INTEGER NOT NULL)",
 ]
+POSITION = "summaries v2"
+"""The position's name: v2 digests items normalised for typography (quotes, dashes,
+bullets); rows under any other name were keyed otherwise and are discarded."""
 LOCK = "readmodels"
 """Erasure's purge takes it too: an erased client's rows are never written back."""
 BATCH = 2000
@@ -58,16 +69,16 @@ class SummaryIndex:
         self.app = app
         self.db = db
         self.key = key
-        self._topics = [get_topic(t) for t in SUMMARY_EVENTS]
+        self._topics = [get_topic(t) for t in MATCHED_EVENTS]
         self._created = False
 
-    def candidates(self, quoted: Summary, threshold: float) -> list[tuple[UUID, int]]:
-        """The recorded (client, session) pairs sharing enough items to score ``threshold``."""
+    def candidates(self, quoted: Summary) -> list[tuple[UUID, int]]:
+        """The recorded (client, session) pairs sharing enough items to match ``quoted``."""
         self.catch_up()
-        digests = sorted(self._digest(k) for k in item_keys(_sections(quoted)))
+        digests = sorted(self._digest(k) for k in quoted_keys(quoted))
         if not digests:
             return []
-        needed = max(1, math.ceil(threshold * len(digests) - 1e-9))
+        needed = fewest_shared(len(digests))
         marks = ",".join("?" * len(digests))
         with self.db.autocommit() as conn:
             rows = conn.execute(
@@ -88,6 +99,7 @@ class SummaryIndex:
             ):
                 for statement in TABLES:
                     conn.execute(self.db.ddl(statement))
+                _discard_other_versions(conn)
             self._created = True
         added = 0
         while True:
@@ -119,9 +131,9 @@ class SummaryIndex:
                     f"INSERT INTO {TABLE} VALUES (?, ?, ?) ON CONFLICT DO NOTHING", rows
                 )
                 conn.execute(
-                    f"INSERT INTO {POSITION_TABLE} VALUES ('summaries', ?) "
+                    f"INSERT INTO {POSITION_TABLE} VALUES (?, ?) "
                     "ON CONFLICT (name) DO UPDATE SET position=excluded.position",
-                    (batch[-1].id,),
+                    (POSITION, batch[-1].id),
                 )
             added += len(rows)
 
@@ -129,7 +141,9 @@ class SummaryIndex:
         if conn is None:
             with self.db.autocommit() as fresh:
                 return self._position(fresh)
-        row = conn.execute(f"SELECT position FROM {POSITION_TABLE}").fetchone()
+        row = conn.execute(
+            f"SELECT position FROM {POSITION_TABLE} WHERE name = ?", (POSITION,)
+        ).fetchone()
         return int(row[0]) if row else None
 
     def _digest(self, key: tuple[str, str]) -> str:
@@ -146,6 +160,17 @@ def forget_all(conn: Sql, db: Database) -> None:
             conn.execute(f"DELETE FROM {table}")
 
 
+def _discard_other_versions(conn: Sql) -> None:
+    """Empty an index built under another normalisation (no position under ``POSITION``):
+    its digests would never equal today's, so every lookup would miss."""
+    current = conn.execute(
+        f"SELECT COUNT(*) FROM {POSITION_TABLE} WHERE name = ?", (POSITION,)
+    ).fetchone()
+    if int(current[0]) == 0:
+        conn.execute(f"DELETE FROM {TABLE}")
+        conn.execute(f"DELETE FROM {POSITION_TABLE}")
+
+
 def _shredded(conn: Sql, clients: list[str]) -> set[str]:
     """Which of ``clients`` have had their data key destroyed (erased since they were read)."""
     if not clients:
@@ -156,7 +181,3 @@ def _shredded(conn: Sql, clients: list[str]) -> set[str]:
         clients,
     ).fetchall()
     return {cid for (cid,) in rows}
-
-
-def _sections(summary: Summary) -> Mapping[SectionKey, Iterable[str]]:
-    return {key: summary.items(key) for key in SECTION_KEYS}

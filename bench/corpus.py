@@ -21,7 +21,7 @@ from caselog.adapters.ingest import IngestOptions, ingest
 from caselog.adapters.parsing import parse_transcript
 from caselog.adapters.store import open_store
 from caselog.domain.transcript import (
-    SECTION_KEYS,
+    NAMED_SECTIONS,
     Ending,
     LineSpan,
     ParsedSession,
@@ -195,7 +195,7 @@ def synthetic_session(client: str, number: int, seed: int = 0) -> ParsedSession:
                 heading=f"{k.title()}:",
                 items=tuple(SummaryItem(text=_sentence(rng, 6), line=200 + j) for j in range(4)),
             )
-            for k in SECTION_KEYS
+            for k in NAMED_SECTIONS
         )
     )
     body = f"{client}/{number}/{seed}".encode()

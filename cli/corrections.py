@@ -35,7 +35,10 @@ SummaryOpt = Annotated[
     typer.Option(
         "--summary",
         metavar="SECTION:ITEM",
-        help="A summary item: topics, techniques, helpful, homework or insights, and its number.",
+        help=(
+            "A summary item: topics, techniques, helpful, homework, insights or other "
+            "(the extra sections, numbered together), and its number."
+        ),
         show_default=False,
     ),
 ]

@@ -7,7 +7,13 @@ from typing import Any
 
 from caselog.projections.views import SessionView, TimelineEntry
 
-_SUMMARY_TYPES = {"TopicNoted", "TechniqueIntroduced", "HelpfulNoted", "InsightRecorded"}
+_SUMMARY_TYPES = {
+    "TopicNoted",
+    "TechniqueIntroduced",
+    "HelpfulNoted",
+    "InsightRecorded",
+    "OtherItemNoted",
+}
 
 
 def session_heading(s: SessionView, client: str) -> str:

@@ -8,7 +8,8 @@ be read back (``--recorded-before``), and the log shows who corrected what.
 An entry is addressed as:
 
 - an utterance or stage direction: its session and ``seq`` (its place in the session);
-- a summary item: its session, section and number in that section (``topics:2``).
+- a summary item: its session, section and number in that section (``topics:2``);
+  the items of extra sections are ``other:N``, numbered across all of them.
   An item of the "homework" section is that session's homework, corrected as such;
 - a homework item: its id (``S1.H2``).
 

@@ -99,7 +99,8 @@ class PriorSummaryQuoted(SessionEvent):
 
 
 class SummaryItemNoted(SessionEvent):
-    """Base of the four summary-section events; ``item`` is its place in the section."""
+    """Base of the summary-section events; ``item`` is its place among the summary's items
+    of its section (for ``other``, among the items of all its extra sections, in order)."""
 
     section: ClassVar[SectionKey]
     item: int
@@ -122,6 +123,13 @@ class HelpfulNoted(SummaryItemNoted):
 
 class InsightRecorded(SummaryItemNoted):
     section: ClassVar[SectionKey] = "insights"
+
+
+class OtherItemNoted(SummaryItemNoted):
+    """An item of a section beyond the five ("Risk assessment:", "Medication notes:");
+    ``heading`` is the only record of what that section is about."""
+
+    section: ClassVar[SectionKey] = "other"
 
 
 class HomeworkAssigned(SessionEvent):
@@ -149,7 +157,7 @@ class Correction(DomainEvent):
 
     - ``entry``: an utterance or stage direction, by ``session`` and ``seq``;
     - ``summary``: an item of the session's own summary, by ``session``, ``section``
-      (topics, techniques, helpful or insights) and ``item`` (its place in the section);
+      (topics, techniques, helpful, insights or other) and ``item`` (its place in the section);
     - ``homework``: a homework item by ``homework_id`` (``session`` is the item's session).
       A summary's homework items are homework, and are addressed as such.
 
@@ -209,6 +217,7 @@ SUMMARY_EVENTS: dict[SectionKey, type[SummaryItemNoted]] = {
     "techniques": TechniqueIntroduced,
     "helpful": HelpfulNoted,
     "insights": InsightRecorded,
+    "other": OtherItemNoted,
 }
 
 

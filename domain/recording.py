@@ -148,8 +148,13 @@ def record_session(
                 )
             )
     if parsed.summary is not None:
+        # Items are numbered per section key across the whole summary, so that two
+        # homework sections ("Homework:", "Next steps:") give distinct ids and two
+        # extra sections' items distinct ``other:N`` addresses.
+        numbered: dict[str, int] = {}
         for section in parsed.summary.sections:
-            for index, item in enumerate(section.items, start=1):
+            for item in section.items:
+                index = numbered[section.key] = numbered.get(section.key, 0) + 1
                 if section.key == "homework":
                     events.append(
                         HomeworkAssigned(
@@ -252,10 +257,12 @@ def _quoted(
         return
     if client is not None and (client.session(about) or client.homework_for(about)):
         return
+    index = 0
     for section in quoted.summary.sections:
         if section.key != "homework":
             continue
-        for index, item in enumerate(section.items, start=1):
+        for item in section.items:
+            index += 1
             yield HomeworkAssigned(
                 **common,
                 session=about,

@@ -38,22 +38,20 @@ from caselog.domain.identity import client_id, near_names, split_title
 from caselog.domain.inference import refuse_inferred, stated_professional
 from caselog.domain.recording import Target, record_session
 from caselog.domain.summaries import (
-    SUMMARY_EVENTS,
+    MATCHED_EVENTS,
+    Likeness,
     SessionSummaries,
     note_summary_item,
     summaries_by_session,
-    summary_similarity,
+    summary_likeness,
 )
 from caselog.domain.transcript import Inference, ParsedSession, Summary
 
 E = TypeVar("E", bound=DomainEvent)
-SummaryCandidates = Callable[[Summary, float], Iterable[tuple[UUID, int]]]
+SummaryCandidates = Callable[[Summary], Iterable[tuple[UUID, int]]]
 
 # Client states kept between recorded files (see ``CaselogApplication._recorded``).
 RECORDED_STATES = 16
-
-# How alike a continuation's opening summary and a recorded summary must be to match.
-MATCH_THRESHOLD = 0.8
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,7 @@ class CaselogApplication(Application[UUID]):
         # next file of a client need not load it again (see ``record_sessions``).
         self._recorded: dict[UUID, Client] = {}
         # Given by the composition root: the (client, session) pairs whose summaries
-        # could score the threshold against a quoted one (a superset of the matches),
+        # could match a quoted one (a superset of the matches; see domain/summaries.py),
         # so that matching a continuation reads those sessions only. Without it,
         # every recorded summary is read.
         self.summary_candidates: SummaryCandidates | None = None
@@ -330,7 +328,9 @@ class CaselogApplication(Application[UUID]):
         # A name given by the caller is stated, not inferred, whatever the parser guessed.
         inferred = tuple(i for i in parsed.inferred if not (client_name and i.fact == "client"))
         if parsed.is_continuation and (name is None or number is None):
-            matched = self.find_continued_session(parsed)
+            # Given the client, only its own sessions are candidates.
+            within = self.client_id_for(name) if name is not None else None
+            matched = self.find_continued_session(parsed, client=within)
             if matched is None:
                 raise ContinuationUnmatched(
                     f"{parsed.source.file}: its opening summary matches no recorded session; "
@@ -377,22 +377,31 @@ class CaselogApplication(Application[UUID]):
         name = split_title(name)[1]  # NFC and without a title, as the identity is
         return Target(self.client_id_for(name), name, number, inferred)
 
-    def find_continued_session(self, parsed: ParsedSession) -> tuple[UUID, str, int] | None:
-        """The (client, name, session) whose own summary the continuation opens with."""
+    def find_continued_session(
+        self, parsed: ParsedSession, *, client: UUID | None = None
+    ) -> tuple[UUID, str, int] | None:
+        """The (client, name, session) whose own summary the continuation opens with.
+
+        Of the recorded summaries that match the quoted one (``Likeness.matches``) —
+        only ``client``'s, when given — the one with the highest Jaccard score; two or
+        more sharing that score are refused.
+        """
         quoted = parsed.quoted_summary
         if quoted is None:
             return None
         if self.summary_candidates is None:
             scored = self._score_every_summary(quoted.summary)
         else:
-            candidates = self.summary_candidates(quoted.summary, MATCH_THRESHOLD)
+            candidates = self.summary_candidates(quoted.summary)
+            if client is not None:
+                candidates = [c for c in candidates if c[0] == client]
             scored = self._score_sessions(quoted.summary, candidates)
-        best = sorted(
-            (m for m in scored if m[0] >= MATCH_THRESHOLD), key=lambda m: (-m[0], m[2], m[3])
-        )
+        if client is not None:
+            scored = (m for m in scored if m[1] == client)
+        best = sorted((m for m in scored if m[0].matches), key=lambda m: (-m[0].score, m[2], m[3]))
         if not best:
             return None
-        if len(best) > 1 and best[1][0] == best[0][0]:
+        if len(best) > 1 and best[1][0].score == best[0][0].score:
             tied = ", ".join(f"{m[2]} session {m[3]}" for m in best[:5])
             raise ContinuationUnmatched(
                 f"{parsed.source.file}: its opening summary matches more than one session "
@@ -401,23 +410,23 @@ class CaselogApplication(Application[UUID]):
         _, cid, name, number = best[0]
         return cid, name, number
 
-    def _score_every_summary(self, quoted: Summary) -> Iterator[tuple[float, UUID, str, int]]:
-        """Every recorded session's own summary, scored: reads all of them."""
+    def _score_every_summary(self, quoted: Summary) -> Iterator[tuple[Likeness, UUID, str, int]]:
+        """Every recorded session's own summary, compared: reads all of them."""
         names = dict(self.registered_clients())  # erased clients' text is unreadable
         found: dict[UUID, SessionSummaries] = {}
-        for notification in self._notifications(*SUMMARY_EVENTS):
+        for notification in self._notifications(*MATCHED_EVENTS):
             cid = UUID(str(notification.originator_id))
             if cid in names:
                 event = cast(DomainEvent, self.mapper.to_domain_event(notification))
                 note_summary_item(found.setdefault(cid, {}), event)
         for cid, summaries in found.items():
             for number, sections in summaries.items():
-                yield summary_similarity(quoted, sections), cid, names[cid], number
+                yield summary_likeness(quoted, sections), cid, names[cid], number
 
     def _score_sessions(
         self, quoted: Summary, candidates: Iterable[tuple[UUID, int]]
-    ) -> Iterator[tuple[float, UUID, str, int]]:
-        """The candidate sessions' own summaries, scored: reads only those sessions."""
+    ) -> Iterator[tuple[Likeness, UUID, str, int]]:
+        """The candidate sessions' own summaries, compared: reads only those sessions."""
         for cid, number in candidates:
             client = self.get_client(cid) if self.erasure(cid) is None else None
             if client is None:
@@ -430,7 +439,7 @@ class CaselogApplication(Application[UUID]):
             ]
             sections = summaries_by_session(events).get(number)
             if sections is not None:
-                yield summary_similarity(quoted, sections), cid, client.name, number
+                yield summary_likeness(quoted, sections), cid, client.name, number
 
     def record_correction(self, cid: UUID, request: CorrectionRequest, *, actor: str) -> Correction:
         """Record an amendment or retraction of one entry (see ``domain/corrections.py``)."""

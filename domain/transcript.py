@@ -13,8 +13,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 Role = Literal["client", "professional"]
-SectionKey = Literal["topics", "techniques", "helpful", "homework", "insights"]
-SECTION_KEYS: tuple[SectionKey, ...] = ("topics", "techniques", "helpful", "homework", "insights")
+SectionKey = Literal["topics", "techniques", "helpful", "homework", "insights", "other"]
+NAMED_SECTIONS: tuple[SectionKey, ...] = ("topics", "techniques", "helpful", "homework", "insights")
+"""The five sections a summary is expected to have, in their canonical order."""
+SECTION_KEYS: tuple[SectionKey, ...] = (*NAMED_SECTIONS, "other")
+"""Every section key: ``other`` holds the items of any extra section ("Risk assessment:"),
+each section under its own heading."""
 TranscriptFormat = Literal["A", "B", "C", "D", "vtt", "srt", "otter", "csv"]
 """A–D: the text formats with headers; the rest are imported recordings and tables."""
 EndReason = Literal["natural_end", "end_marker", "end_of_recording", "incomplete"]
@@ -70,7 +74,8 @@ class SummaryItem(Value):
 class SummarySection(Value):
     key: SectionKey
     heading: str
-    """The heading as written ("Things that appeared helpful/important:")."""
+    """The heading as written ("Things that appeared helpful/important:"); for an ``other``
+    section the only record of what the section is about ("Risk assessment:")."""
     items: tuple[SummaryItem, ...]
 
 

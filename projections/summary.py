@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from caselog.domain.corrections import address_of, corrected, corrections_by_address
@@ -11,13 +12,14 @@ from caselog.domain.events import (
     PriorSummaryQuoted,
     SummaryItemNoted,
 )
-from caselog.domain.transcript import SECTION_KEYS, SectionKey
+from caselog.domain.transcript import NAMED_SECTIONS, SectionKey
 from caselog.projections.corrections import note_of
 from caselog.projections.views import (
     HomeworkView,
     RecapHomework,
     RecapView,
     SummaryItemCorrection,
+    SummarySectionView,
     SummaryView,
 )
 
@@ -31,16 +33,38 @@ CANONICAL_HEADINGS: dict[SectionKey, str] = {
 
 
 def summary_text(view: SummaryView) -> str:
-    """The canonical five-section ``Session Summary:`` form."""
+    """The canonical ``Session Summary:`` form: the five sections under their canonical
+    headings, then any other sections under their headings as written."""
     lines = ["Session Summary:"]
-    for key in SECTION_KEYS:
+    for key in NAMED_SECTIONS:
         items: list[str] = getattr(view, key)
         lines += ["", CANONICAL_HEADINGS[key]]
         if key == "homework":
             lines += [f"{i}. {text}" for i, text in enumerate(items, start=1)]
         else:
             lines += [f"- {text}" for text in items]
+    for section in view.other:
+        lines += ["", section.heading, *(f"- {text}" for text in section.items)]
     return "\n".join(lines)
+
+
+def heading_words(heading: str) -> str:
+    """A heading as written without its Markdown and colon: "**Risk assessment:**" →
+    "Risk assessment"."""
+    return _MARKUP.sub("", heading).strip().rstrip(":").strip()
+
+
+_MARKUP = re.compile(r"^#{1,6}\s+|\*\*|__")
+
+
+def _other_sections(pairs: Iterable[tuple[str, str]]) -> list[SummarySectionView]:
+    """(heading, item) pairs in order, as sections: consecutive items under one heading."""
+    out: list[SummarySectionView] = []
+    for heading, text in pairs:
+        if not out or out[-1].heading != heading:
+            out.append(SummarySectionView(heading=heading, items=[]))
+        out[-1].items.append(text)
+    return out
 
 
 def summaries(events: Iterable[DomainEvent]) -> dict[int, SummaryView]:
@@ -54,22 +78,36 @@ def summaries(events: Iterable[DomainEvent]) -> dict[int, SummaryView]:
     for e in events:
         if isinstance(e, PriorSummaryQuoted) and e.about_session is not None:
             quoted = {
-                k: [i.text for s in e.sections if s.key == k for i in s.items] for k in SECTION_KEYS
+                k: [i.text for s in e.sections if s.key == k for i in s.items]
+                for k in NAMED_SECTIONS
             }
-            found[e.about_session] = SummaryView(session=e.about_session, source="quoted", **quoted)
-    for number, (sections, notes) in _recorded(events).items():
+            extra = [
+                SummarySectionView(heading=s.heading, items=[i.text for i in s.items])
+                for s in e.sections
+                if s.key == "other"
+            ]
+            found[e.about_session] = SummaryView(
+                session=e.about_session, source="quoted", other=extra, **quoted
+            )
+    for number, (sections, other, notes) in _recorded(events).items():
         found[number] = SummaryView(
-            session=number, source="recorded", corrections=notes, **sections
+            session=number,
+            source="recorded",
+            corrections=notes,
+            other=_other_sections(other),
+            **sections,
         )
     return found
 
 
-def _recorded(
-    events: list[DomainEvent],
-) -> dict[int, tuple[dict[SectionKey, list[str]], list[SummaryItemCorrection]]]:
-    """Each session's own summary items, corrected, and the notes on those corrected."""
+_Recorded = tuple[dict[SectionKey, list[str]], list[tuple[str, str]], list[SummaryItemCorrection]]
+
+
+def _recorded(events: list[DomainEvent]) -> dict[int, _Recorded]:
+    """Each session's own summary items, corrected — the five sections' texts, the other
+    sections' (heading, text) pairs — and the notes on those corrected."""
     fixes = corrections_by_address(events)
-    found: dict[int, tuple[dict[SectionKey, list[str]], list[SummaryItemCorrection]]] = {}
+    found: dict[int, _Recorded] = {}
     counts: dict[tuple[int, SectionKey], int] = {}
     for e in events:
         if isinstance(e, SummaryItemNoted):
@@ -78,12 +116,17 @@ def _recorded(
             key = "homework"
         else:
             continue
-        sections, notes = found.setdefault(e.session, ({k: [] for k in SECTION_KEYS}, []))
+        sections, other, notes = found.setdefault(
+            e.session, ({k: [] for k in NAMED_SECTIONS}, [], [])
+        )
         number = counts[e.session, key] = counts.get((e.session, key), 0) + 1
         address = address_of(e)
         item = corrected(e.text, fixes.get(address, []) if address else [])
         if not item.retracted:
-            sections[key].append(item.text)
+            if key == "other":
+                other.append((e.heading if isinstance(e, SummaryItemNoted) else "", item.text))
+            else:
+                sections[key].append(item.text)
         if item.corrections:
             notes.append(
                 SummaryItemCorrection(

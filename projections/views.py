@@ -149,6 +149,13 @@ class SummaryItemCorrection(View):
     corrections: list[CorrectionNote]
 
 
+class SummarySectionView(View):
+    """A section beyond the five, under its heading as written."""
+
+    heading: str
+    items: list[str]
+
+
 class SummaryView(View):
     session: int
     source: str
@@ -158,6 +165,9 @@ class SummaryView(View):
     helpful: list[str]
     homework: list[str]
     insights: list[str]
+    other: list[SummarySectionView] = []
+    """Sections beyond the five ("Risk assessment:"), in order; their items are addressed
+    ``other:N``, numbered across all of them."""
     corrections: list[SummaryItemCorrection] = []
     """The items shown amended, and those left out as retracted."""
 

@@ -201,7 +201,7 @@ def test_format_c_reads_termination_details_as_a_natural_end():
 def test_format_c_reads_the_session_summary_sections():
     summary = parsed("002").summary
     assert summary is not None
-    assert [len(summary.items(k)) for k in SECTION_KEYS] == [5, 4, 4, 3, 4]
+    assert [len(summary.items(k)) for k in SECTION_KEYS] == [5, 4, 4, 3, 4, 0]
     assert summary.sections[2].heading == "Things that appeared helpful/important:"
     assert summary.items("homework")[0] == "Write down three things to learn from each mistake made"
 
@@ -270,7 +270,7 @@ def test_format_c_reads_a_summary_quoted_in_the_first_client_turn():
     first_client = next(u for u in s.utterances if u.role == "client")
     assert quoted.in_utterance == seq_of(s, first_client)
     assert quoted.summary.about_session == 7
-    assert [len(quoted.summary.items(k)) for k in SECTION_KEYS] == [3, 3, 3, 3, 3]
+    assert [len(quoted.summary.items(k)) for k in SECTION_KEYS] == [3, 3, 3, 3, 3, 0]
     # The quoted block stays in the utterance word for word.
     assert "Here's a concise summary of Session 7:" in first_client.text
     assert first_client.text.endswith("challenge his perfectionist tendencies.")
@@ -280,7 +280,7 @@ def test_format_c_session_8_summary_ending_and_homework():
     s = parsed("004")
     assert (s.ending.reason, s.ending.detail) == ("natural_end", r"\bdon't hesitate to reach out\b")
     assert s.summary is not None
-    assert [len(s.summary.items(k)) for k in SECTION_KEYS] == [4, 4, 4, 5, 4]
+    assert [len(s.summary.items(k)) for k in SECTION_KEYS] == [4, 4, 4, 5, 4, 0]
     assert s.summary.sections[0].heading == "Main Topics Discussed:"
     assert len(s.homework) == 5 and s.homework[-1].text == "Carry and use the reminder note"
 

@@ -191,7 +191,7 @@ Insights/realizations:
 - Rest matters
 
 Goals for next time:
-- Not a section
+- Revisit the sleep diary
 
 The session went well.
 """
@@ -206,11 +206,14 @@ def test_a_summary_after_the_turns_is_the_session_summary_with_notes_kept():
         ("helpful", 1),
         ("homework", 2),
         ("insights", 1),
+        ("other", 1),
     ]
+    assert s.summary.sections[-1].heading == "Goals for next time:"
+    assert s.summary.items("other") == ("Revisit the sleep diary",)
     assert s.summary.items("homework") == ("Walk daily\nafter dinner", "Read")
     assert s.summary.sections[1].items[1].line == 17
     notes = [v for k, v in s.header if k == "Session summary note"]
-    assert notes == ["Goals for next time:\n- Not a section", "The session went well."]
+    assert notes == ["The session went well."]
     assert [h.text for h in s.homework] == ["Walk daily\nafter dinner", "Read"]
     assert s.utterances[-1].text == "Hello."
 

@@ -79,11 +79,15 @@ def test_matching_through_the_index_finds_what_reading_every_summary_finds(db):
     recorded.append(recorded[0])  # two sessions with one summary: a tie
     _record(app, "Client 9", 1, recorded[0])
     quotes = [*recorded]
-    for items in recorded[:8]:  # near copies: one item changed or dropped
+    for items in recorded[:8]:  # near copies: one item reworded or dropped
         changed = {k: list(v) for k, v in items.items()}
         changed["topics"] = [*changed["topics"][:-1], "an item nobody recorded"]
         quotes.append(changed)
         quotes.append({**items, "insights": items["insights"][1:] or items["insights"]})
+        # The same items, typed differently: they match as the items themselves.
+        quotes.append(
+            {k: [f"– {t.upper().replace(' ', '  ')}." for t in v] for k, v in items.items()}
+        )
     quotes += [_drawn(rng) for _ in range(20)]  # unrelated draws from the same pool
 
     index = app.summary_candidates

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from caselog.adapters.export import ClientExport
-from caselog.domain.transcript import SECTION_KEYS
-from caselog.projections.summary import CANONICAL_HEADINGS
+from caselog.domain.transcript import NAMED_SECTIONS
+from caselog.projections.summary import CANONICAL_HEADINGS, heading_words
 from caselog.projections.views import HomeworkView, SessionView, SummaryView, TimelineEntry
 
 
@@ -152,12 +152,17 @@ def _quoted(f: dict[str, Any]) -> str:
 def _summary(view: SummaryView, h: str) -> Iterator[str]:
     quoted = " (as quoted in a later session)" if view.source == "quoted" else ""
     yield f"{h} Session summary{quoted}"
-    for key in SECTION_KEYS:
+    for key in NAMED_SECTIONS:
         items: list[str] = getattr(view, key)
         yield ""
         yield f"{h}# {CANONICAL_HEADINGS[key].rstrip(':')}"
         yield ""
         yield from (f"- {text}" for text in items) if items else ["- (none)"]
+    for section in view.other:
+        yield ""
+        yield f"{h}# {heading_words(section.heading)}"
+        yield ""
+        yield from (f"- {text}" for text in section.items)
 
 
 def _homework_line(h: HomeworkView, placed: int | None = None) -> str:
