@@ -22,10 +22,13 @@ HONORIFICS: frozenset[str] = frozenset(
     (
         *("mr", "mrs", "ms", "mx", "miss", "mstr", "master", "dr", "doctor"),
         *("prof", "professor", "sir", "dame", "lady", "lord", "rev", "reverend", "fr"),
-        *("madam", "madame", "mme", "mlle", "herr", "frau", "sr", "sra", "srta"),
+        *("madam", "madame", "mme", "mlle", "herr", "frau", "sr", "sra", "srta", "dra"),
+        *("lic", "licda", "lcda", "ing", "dott", "mag"),
     )
 )
-"""Titles, compared case-insensitively and without a final period."""
+"""Titles, compared case-insensitively and without a final period. Titles that are
+also common given names ("Don", "Dame" aside) are left out: they would change who
+someone is."""
 
 
 def is_honorific(word: str) -> bool:

@@ -353,3 +353,129 @@ def test_a_label_read_out_after_a_colon_or_in_lower_case_stays_in_the_turn() -> 
     )
     assert len(s.utterances) == 5
     assert s.utterances[0].text.endswith("Therapist: not ready for promotion.")
+
+
+# --- labels that could mislead: shared names, couples, numbered speakers --------------------
+
+
+def test_a_label_that_could_name_either_participant_is_refused() -> None:
+    error = refused(
+        header("Sam Okonkwo", "Sam Reyes, LMFT") + "[09:00] Sam: Morning.\n\n[09:01] Sam: Hi.\n"
+    )
+    assert error.line == 6 and "could be Sam Okonkwo or Sam Reyes" in error.expected
+
+
+def test_a_title_or_a_whole_name_settles_a_shared_name() -> None:
+    s = parse(
+        header("Lee Anderson", "Dr. Anderson Lee")
+        + "[10:00] Dr. Lee: Hello.\n\n[10:01] Lee Anderson: Hi.\n"
+    )
+    assert [u.role for u in s.utterances] == ["professional", "client"]
+
+
+def test_a_header_naming_two_people_is_refused_at_its_line() -> None:
+    error = refused(header("Mr. and Mrs. Haddad", "Dana Hale") + "[10:00] Dana: Hello.\n")
+    assert error.line == 3 and "one person" in error.expected
+
+
+def test_a_quoted_nickname_in_the_header_labels_the_client() -> None:
+    s = parse(
+        header('Robert "Bob" Kowalczyk', "Dana Hale") + "[10:00] Dana: Hi.\n\n[10:01] Bob: Hey.\n"
+    )
+    assert s.client_name == "Robert Kowalczyk" and s.utterances[1].role == "client"
+
+
+def test_a_title_may_precede_any_later_word_of_a_name() -> None:
+    s = parse(
+        header("Sra. Carmen Ruiz Delgado", "Lic. Andrés Paredes")
+        + "[18:00] Lic. Paredes: Buenas tardes.\n\n[18:01] Sra. Ruiz: Hello.\n"
+    )
+    assert [u.role for u in s.utterances] == ["professional", "client"]
+    assert s.client_title == "Sra."
+
+
+@pytest.mark.parametrize("label", ["Patient 2", "Client B", "Speaker 1"])
+def test_a_numbered_speaker_is_someone_else_and_refused(label: str) -> None:
+    error = refused(
+        c_file(
+            "Patient: Hi, I'm Gareth Lewis.",
+            "",
+            "Therapist: Welcome, everyone.",
+            "",
+            f"{label}: Can I jump in? I'm Ewa.",
+        )
+    )
+    assert error.line == 7 and label in error.expected
+
+
+def test_a_person_label_inside_a_paragraph_is_refused_unless_read_out() -> None:
+    text = header("Noah Fischer", "Dr. Amelia Grant") + (
+        "[16:00] Dr. Grant: Hi Noah.\n\n[16:02] Noah: Nobody talks to me.\n"
+        "Mum: He's not telling you everything.\n"
+    )
+    assert refused(text).line == 9
+
+
+def test_two_people_introducing_themselves_under_the_client_label_are_refused() -> None:
+    error = refused(
+        c_file(
+            "Client: Hi, I'm Ana Costa, and this is my husband.",
+            "",
+            "Therapist: Welcome, both of you. Ben, would you like to start?",
+            "",
+            "Client: I'm Ben. I think we just stopped talking.",
+        )
+    )
+    assert error.line == 7 and "'Ana Costa'" in error.expected and "'Ben'" in error.expected
+
+
+def test_a_second_name_the_client_asks_to_be_called_is_not_a_second_client() -> None:
+    s = parse(
+        c_file(
+            "Client: Hi, I'm Siddharth Rao, but please call me Sid.",
+            "",
+            "Therapist: Nice to meet you, Sid.",
+            "",
+            "Client: Call me Sid, honestly, everyone does.",
+        )
+    )
+    assert s.client_name == "Siddharth Rao"
+
+
+@pytest.mark.parametrize("stamp", ["[17:09]", "[2:10 PM]", "[17:09:30]"])
+def test_a_stamped_direction_is_its_own_entry_with_its_clock(stamp: str) -> None:
+    s = parse(
+        header("Ada Byrne", "Dana Hale")
+        + f"[17:07] Ada: It was the right thing.\n\n{stamp} (Ada is crying)\n\n"
+        "[17:10] Dana: Take your time.\n"
+    )
+    assert [(e.kind, e.text) for e in s.entries] == [
+        ("utterance", "It was the right thing."),
+        ("stage_direction", "(Ada is crying)"),
+        ("utterance", "Take your time."),
+    ]
+    assert s.entries[1].clock == stamp.strip("[]")
+
+
+def test_clock_stamps_with_seconds_start_turns() -> None:
+    s = parse(header("Ada Byrne", "Dana Hale") + "[10:00:04] Dana: Hi.\n\n[10:00:09] Ada: Hi.\n")
+    assert [u.clock for u in s.utterances] == ["10:00:04", "10:00:09"]
+
+
+@pytest.mark.parametrize("heading", ["Q", "A"])
+def test_a_question_and_answer_head_stays_in_the_turn(heading: str) -> None:
+    s = parse(
+        header("Ada Byrne", "Dana Hale")
+        + f"[10:00] Dana: Try this worksheet.\n\n{heading}: What if I can't wait?\n\n"
+        "[10:02] Ada: Okay.\n"
+    )
+    assert len(s.utterances) == 2
+
+
+def test_a_markdown_termination_block_ends_the_session_naturally() -> None:
+    s = parse(
+        c_file("Patient: Hi, I'm Ada Eze.", "", "Therapist: Take care, Ada.", "")
+        + "**Termination Details:**\n- **Reason:** Natural end\n"
+        "- **Details:** Detected end phrase: 'Take care'\n"
+    )
+    assert s.ending.reason == "natural_end" and s.utterances[-1].text == "Take care, Ada."

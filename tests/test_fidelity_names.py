@@ -182,3 +182,27 @@ def test_a_near_name_is_found_with_why(new: str, known: str, why: str) -> None:
 
 def test_the_same_identity_and_unrelated_names_are_not_near() -> None:
     assert near_names("Mrs. Ada Byrne", ["Ada Byrne", "Tom Hughes", "Adam Burns"]) == []
+
+
+def test_my_name_is_wins_over_an_earlier_im() -> None:
+    s = introduced("I should say I'm Irish Catholic, so guilt runs deep. My name's Brendan Foley.")
+    assert s.client_name == "Brendan Foley"
+
+
+def test_a_portuguese_particle_stays_in_the_name() -> None:
+    s = introduced("Boa tarde. My name is Ana Beatriz de Souza e Silva, for the record.")
+    assert s.client_name == "Ana Beatriz de Souza e Silva"
+
+
+def test_a_generic_vocative_is_not_the_professionals_name() -> None:
+    s = c_session(
+        "Patient: Hi Doc. I'm Dana Webb.",
+        "Therapist: Hello Dana.",
+        "Patient: Thanks, Doc. And thank you, Dr. Brooks, for the breathing thing.",
+    )
+    assert s.professional_name == "Dr. Brooks"
+
+
+def test_thanks_in_another_language_is_address_too() -> None:
+    s = c_session("Patient: Obrigada, Dr. Tavares. I'm Ana Souza.", "Therapist: De nada, Ana.")
+    assert s.professional_name == "Dr. Tavares"

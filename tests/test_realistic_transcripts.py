@@ -1,5 +1,6 @@
 """Hand-written transcripts in the ways real people and generators write them, each with the
-record it should make (or the refusal it should get), in tests/fixtures/realistic/.
+record it should make (or the refusal it should get), in tests/fixtures/realistic/ and
+tests/fixtures/adversarial/.
 
 The expectations were written from the documented rules, not from the parser's output:
 who is the client, under which title, who the professional is, the session and its date,
@@ -25,8 +26,11 @@ from caselog.domain.events import (
 )
 from tests.conftest import FIXTURES
 
-REALISTIC = FIXTURES / "realistic"
-CASES = sorted(REALISTIC.glob("*.expect.json"))
+# realistic/: written to the documented rules; adversarial/: written by an outside tester
+# to break them (messy generator output, shared names, couples, stamped directions).
+CASES = sorted((FIXTURES / "realistic").glob("*.expect.json")) + sorted(
+    (FIXTURES / "adversarial").glob("*.expect.json")
+)
 
 
 def _case_id(path: Path) -> str:

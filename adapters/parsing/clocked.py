@@ -2,9 +2,15 @@
 
 A stamps every turn (``[10:03] Alex: …``) and ends with ``[11:35] End of
 session``. B sets the clock in blocks (a ``**[10:10]**`` line) for the turns
-below it (``Alex: …``) and ends with ``(End of session)``. In both, a label
-counts only when it names a participant of the header, so a sentence such as
-"Note: …" inside a turn stays text.
+below it (``Alex: …``) and ends with ``(End of session)``.
+
+A turn starts at any line whose label names a participant (see ``Speakers``),
+is a role word, or was given a role with ``--role``. A label that reads like a
+person ("Mother:", "Dr. Patel:", "Patient 2:") at a line's start but names
+nobody is refused at its line, and so is one that could name either
+participant: their words are never added to the turn before them. Words that
+head a note or a worksheet field ("Note: …", "Automatic Thought: …") stay text.
+A header naming two people as the client or professional is refused.
 """
 
 from __future__ import annotations
@@ -20,9 +26,18 @@ from .detect import BLOCK_CLOCK, SESSION_OF, STAMP
 from .draft import Draft
 from .header import incomplete, read_fields, require_turns, stops_at
 from .labels import LABEL, ROLE_WORDS, is_speaker_shaped, label_key, synonym_inference
-from .names import Person, Speakers, person
+from .names import AmbiguousLabel, Person, Speakers, names_two_people, person
 from .text import first_nonblank, numbered
-from .turns import END_MARKER, STAGE_DIRECTION, ClockMark, EndMark, Mark, TurnStart, build
+from .turns import (
+    END_MARKER,
+    STAGE_DIRECTION,
+    ClockMark,
+    DirectionMark,
+    EndMark,
+    Mark,
+    TurnStart,
+    build,
+)
 
 _PROFESSIONAL_KEYS = {k for k, role in ROLE_WORDS.items() if role == "professional"}
 
@@ -64,6 +79,13 @@ def parse_clocked(
     for f in fields:
         draft.header.append((f.key, f.value))
         key = f.key.casefold()
+        if (key == "client" or key in _PROFESSIONAL_KEYS) and names_two_people(f.value):
+            raise TranscriptError(
+                name,
+                f.line,
+                f"expected one person after '{f.key}:', not {f.value.strip()!r}; "
+                "a record is one client's: record each person's session on its own",
+            )
         if key == "client":
             client = person(f.value)
         elif key in _PROFESSIONAL_KEYS:
@@ -111,9 +133,7 @@ class _Labels:
         self.inferred: list[Inference] = []
         self._noted: set[str] = set()
 
-    def turn(
-        self, number: int, text: str, clock: str | None, turn_position: bool
-    ) -> TurnStart | None:
+    def turn(self, number: int, text: str, clock: str | None) -> TurnStart | None:
         m = LABEL.match(text)
         if m is None:
             if clock is not None and text.strip():
@@ -124,9 +144,18 @@ class _Labels:
                 )
             return None
         label = m.group("label").strip()
-        role = self.speakers.role(label)
+        try:
+            role = self.speakers.role(label)
+        except AmbiguousLabel as e:
+            raise TranscriptError(
+                self.name,
+                number,
+                f"expected a label that names one person, but '{label}' could be "
+                f"{' or '.join(e.people)}; write the name out, or give "
+                f'--role "{label}=client" or --role "{label}=professional"',
+            ) from None
         if role is None:
-            if turn_position and is_speaker_shaped(label):
+            if is_speaker_shaped(label):
                 raise TranscriptError(
                     self.name,
                     number,
@@ -145,26 +174,26 @@ class _Labels:
 
 
 def _stamped(labels: _Labels) -> Callable[[int, str, bool], Mark | None]:
-    def classify(number: int, text: str, opens: bool) -> Mark | None:
+    def classify(number: int, text: str, _opens: bool) -> Mark | None:
         m = STAMP.match(text)
         if m is None:
             # A turn its writer forgot to stamp still starts a turn.
-            return labels.turn(number, text, None, opens)
+            return labels.turn(number, text, None)
         clock, rest = m.group(1), text[m.end() :]
         if END_MARKER.fullmatch(rest.strip()):
             return EndMark(number, rest.strip(), clock)
         if STAGE_DIRECTION.fullmatch(rest.strip()):
-            return None
-        return labels.turn(number, rest, clock, True)
+            return DirectionMark(number, rest.strip(), clock)
+        return labels.turn(number, rest, clock)
 
     return classify
 
 
 def _blocked(labels: _Labels) -> Callable[[int, str, bool], Mark | None]:
-    def classify(number: int, text: str, opens: bool) -> Mark | None:
+    def classify(number: int, text: str, _opens: bool) -> Mark | None:
         m = BLOCK_CLOCK.fullmatch(text)
         if m is not None:
             return ClockMark(number, m.group(1))
-        return labels.turn(number, text, None, opens)
+        return labels.turn(number, text, None)
 
     return classify

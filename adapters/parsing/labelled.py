@@ -36,12 +36,15 @@ from .detect import SESSION_NUMBER, SUMMARY_HEADING
 from .draft import Draft
 from .header import KEY_VALUE, incomplete, read_fields, require_turns, stops_at
 from .labels import LABEL, ROLE_WORDS, is_speaker_shaped, label_key, synonym_inference
-from .names import introduced_name, professional_name
+from .names import FoundName, introduced_name, introductions, professional_name
 from .summary import parse_summary
 from .text import first_nonblank, is_blank, numbered
 from .turns import Mark, TurnStart, build
 
-TERMINATION = re.compile(r"Termination Details:?\s*", re.IGNORECASE)
+TERMINATION = re.compile(
+    r"(?:#+\s*)?(?:\*\*|__)?\s*Termination Details\s*(?:\*\*|__)?\s*:?\s*(?:\*\*|__)?\s*",
+    re.IGNORECASE,
+)
 END_PHRASE = re.compile(r"Detected end phrase:\s*'(.*)'\s*", re.IGNORECASE)
 _HINT = "expected a speaker label like 'Patient: …' or 'Therapist: …' before this text"
 
@@ -121,7 +124,7 @@ def parse_labelled(
     last = stops_at(lines, body_start, trailer)
     draft.ending = body.ending or incomplete("no termination details", last)
     _read_trailer(lines, trailer, name, draft)
-    _names(draft, fmt)
+    _names(draft, fmt, name)
     return draft
 
 
@@ -150,7 +153,10 @@ class _Classifier:
         found = _role_label(text, self.roles)
         if found is None:
             m = LABEL.match(text)
-            if m and turn_position and is_speaker_shaped(m.group("label").strip()):
+            placed = m is not None and (
+                turn_position or not _quoted(m.group("rest"), previous, self.roles)
+            )
+            if m and placed and is_speaker_shaped(m.group("label").strip()):
                 label = m.group("label").strip()
                 raise TranscriptError(
                     self.name,
@@ -204,7 +210,8 @@ def _read_trailer(lines: Sequence[str], start: int, name: str, draft: Draft) -> 
         fields: dict[str, str] = {}
         while i < len(lines) and not SUMMARY_HEADING.fullmatch(lines[i].strip()):
             if not is_blank(lines[i]):
-                m = KEY_VALUE.fullmatch(lines[i].strip())
+                # Generators write these lines in Markdown too: "- **Reason:** …".
+                m = KEY_VALUE.fullmatch(lines[i].strip().lstrip("-*• ").replace("**", ""))
                 if m is None:
                     raise TranscriptError(
                         name,
@@ -232,7 +239,32 @@ def _termination(fields: dict[str, str], line: int) -> Ending:
     return Ending(reason="incomplete", detail=f"termination details: {stated}", line=line)
 
 
-def _names(draft: Draft, fmt: Literal["C", "D"]) -> None:
+def _refuse_a_second_client(
+    found: FoundName,
+    client: list[tuple[str, int]],
+    professional: list[tuple[str, int]],
+    name: str,
+) -> None:
+    """Two people under the client's label ("I'm Ana Costa" … "I'm Ben") are refused:
+    the record would hold one person's words as another's."""
+    own = {w.casefold() for w in found.name.split()}
+    others = introductions(
+        [(text[:200], line) for text, line in client], (t for t, _ in professional)
+    )
+    for other in others:
+        if other.line == found.line or other.another_name:
+            continue  # a second name of the same person: "My name is 王小明 … call me Xiaoming"
+        if not own & {w.casefold() for w in other.name.split()}:
+            raise TranscriptError(
+                name,
+                other.line,
+                f"expected one client under the client's label, but '{found.name}' "
+                f"(line {found.line}) and '{other.name}' (line {other.line}) both introduce "
+                "themselves; record each person's words on their own",
+            )
+
+
+def _names(draft: Draft, fmt: Literal["C", "D"], name: str) -> None:
     def said(role: str) -> list[tuple[str, int]]:
         return [
             (e.text, e.lines.first)
@@ -244,6 +276,8 @@ def _names(draft: Draft, fmt: Literal["C", "D"]) -> None:
     # D's client is matched by the service against recorded summaries, not guessed here.
     if fmt == "C":
         found = introduced_name(client[:3], corroborating=(t for t, _ in professional))
+        if found is not None:
+            _refuse_a_second_client(found, client, professional, name)
         if found is None and client:
             draft.inferred.append(
                 Inference(

@@ -69,7 +69,7 @@ _PARTICLES = frozenset(
     (
         *("de", "da", "das", "do", "dos", "del", "della", "di", "du", "la", "le", "van"),
         *("von", "der", "den", "ter", "ten", "bin", "binti", "bint", "ibn", "al", "el"),
-        *("y", "zu", "af", "av", "st.", "st"),
+        *("y", "e", "zu", "af", "av", "st.", "st"),
     )
 )
 _PREFIXED = re.compile(r"(?:al|el|ul|d|de|di|da|o|l)['’-]", re.IGNORECASE)
@@ -116,11 +116,22 @@ def is_speaker_shaped(label: str) -> bool:
         return False  # a summary heading: "Homework Assigned:", "Key Insights:"
     _, bare = split_title(label.replace("*", ""))
     words = bare.split()
-    if not words or len(words) > 4 or is_honorific(bare):
-        return False
+    if len(words) == 2 and _designated(words):
+        return True  # "Patient 2", "Client B", "Speaker 1": someone else, numbered
+    if not words or len(words) > 4 or is_honorific(bare) or len(bare.rstrip(".")) == 1:
+        return False  # "Q:", "A:" head a question and its answer
     if not is_name_word(words[0]):
         return False
     return all(is_name_word(w) or is_particle(w) for w in words)
+
+
+_DESIGNATED = frozenset(("speaker", "participant", "person", "voice", "caller", "member"))
+
+
+def _designated(words: list[str]) -> bool:
+    kind, mark = words[0].casefold(), words[1]
+    numbered = mark.isdigit() or (len(mark) == 1 and mark.isalpha())
+    return numbered and (kind in ROLE_WORDS or kind in _DESIGNATED)
 
 
 def synonym_inference(label: str, role: Role, line: int) -> Inference | None:

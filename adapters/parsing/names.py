@@ -43,6 +43,8 @@ class Person:
     """A leading honorific as written: "Ms.", "Dr"."""
     note: str | None = None
     """Credentials and the bracketed descriptor: "LCSW; Licensed Clinical Social Worker"."""
+    nickname: str | None = None
+    """A quoted name inside the name, as turns may be labelled: Robert "Bob" Kowalczyk."""
 
     @property
     def full(self) -> str:
@@ -50,6 +52,14 @@ class Person:
 
 
 _BRACKETED = re.compile(r"(.*?)\s*\(([^()]*)\)")
+_NICKNAME = re.compile(r"\s+[\"“'‘]([^\"“”'‘’]+)[\"”'’](?=\s)")
+_TWO_PEOPLE = re.compile(r"\s(?:and|&|\+|/|y|et|und)\s|&", re.IGNORECASE)
+
+
+def names_two_people(value: str) -> bool:
+    """``Mr. and Mrs. Haddad``, ``Ana & Ben Costa``: a header line naming two people."""
+    m = _BRACKETED.fullmatch(collapse(value))
+    return bool(_TWO_PEOPLE.search(m.group(1) if m and m.group(1) else value))
 
 
 def person(value: str) -> Person:
@@ -67,8 +77,11 @@ def person(value: str) -> Person:
     if tail.strip() and not (_one_name_word(head) and _one_name_word(tail)):
         value = head.strip()
         notes.insert(0, collapse(tail))
+    nickname = _NICKNAME.search(value)
+    if nickname:
+        value = value[: nickname.start()] + value[nickname.end() :]
     title, bare = split_title(value)
-    return Person(bare, title, "; ".join(notes) or None)
+    return Person(bare, title, "; ".join(notes) or None, nickname.group(1) if nickname else None)
 
 
 def _one_name_word(text: str) -> bool:
@@ -79,11 +92,12 @@ def _one_name_word(text: str) -> bool:
 class Speakers:
     """Resolves a turn label of format A or B to a role.
 
-    A label names a participant when, title aside, it is their whole name or
-    its first or last words ("Anna Maria", "van Dijk", "Torres"). When it
-    could name both, a title decides for the participant who has one, else
-    a whole name, else the client (clients are called by a bare first name).
-    Role words and their synonyms name a role whoever the participants are.
+    A label names a participant when, title aside, it is their whole name, its
+    first or last words ("Anna Maria", "van Dijk", "Torres"), a nickname the
+    header quotes, or after a title any of its later words. When it could name
+    both, a title decides for the participant who has one, else a whole name;
+    otherwise it is ``AmbiguousLabel``, never a guess. Role words and their
+    synonyms name a role whoever the participants are.
     """
 
     def __init__(
@@ -103,7 +117,7 @@ class Speakers:
             return ROLE_WORDS[key]
         title, bare = split_title(key)
         words = bare.split()
-        matches = [(role, p) for role, p in self._people if _names(words, p)]
+        matches = [(role, p) for role, p in self._people if _names(words, p, bool(title))]
         if len(matches) == 1:
             return matches[0][0]
         if not matches:
@@ -111,16 +125,33 @@ class Speakers:
         titled = [r for r, p in matches if title and p.title]
         if len(titled) == 1:
             return titled[0]
-        if title and is_honorific(title) and title.rstrip(".") in ("dr", "doctor", "prof"):
-            return "professional"
         whole = [r for r, p in matches if words == label_key(p.name).split()]
-        return whole[0] if len(whole) == 1 else "client"
+        if len(whole) == 1:
+            return whole[0]
+        raise AmbiguousLabel(label, tuple(p.full for _, p in matches))
 
 
-def _names(words: list[str], person: Person) -> bool:
+class AmbiguousLabel(Exception):
+    """A label that could name either participant ("Sam" for Sam Okonkwo and Sam Reyes)."""
+
+    def __init__(self, label: str, people: tuple[str, ...]) -> None:
+        super().__init__(label)
+        self.label = label
+        self.people = people
+
+
+def _names(words: list[str], person: Person, titled: bool) -> bool:
+    """Whether label words name ``person``: their first or last words, a nickname, or,
+    after a title, any run of words but the first ("Sra. Ruiz" for Carmen Ruiz Ortega)."""
     name = label_key(person.name).split()
     n = len(words)
-    return bool(words) and n <= len(name) and (name[:n] == words or name[-n:] == words)
+    if not words or n > len(name):
+        return person.nickname is not None and words == label_key(person.nickname).split()
+    if name[:n] == words or name[-n:] == words:
+        return True
+    if person.nickname is not None and words == label_key(person.nickname).split():
+        return True
+    return titled and any(name[i : i + n] == words for i in range(1, len(name) - n + 1))
 
 
 # --- names in the dialogue --------------------------------------------------------
@@ -131,7 +162,8 @@ _INTRODUCTION = re.compile(rf"\b(?:(?P<outright>{_OUTRIGHT})|(?P<placed>{_IF_PLA
 _GREETINGS = (
     r"hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening|day)|morning|evening|"
     r"thanks|thank you|nice to (?:see|meet) you|good to (?:see|meet) you|"
-    r"great to (?:see|meet) you|see you|bye|goodbye|take care"
+    r"great to (?:see|meet) you|see you|bye|goodbye|take care|"
+    r"obrigad[oa]|gracias|merci|danke|grazie|hola|bonjour|ciao|hallo|salaam|namaste"
 )
 _LEAD_IN = re.compile(
     # A greeting may address someone first ("Hi Nova, I'm …", "Hello there, I'm …");
@@ -150,7 +182,14 @@ _NOT_NAMES = frozenset(
         *("Afraid", "Happy", "Tired", "Nervous", "Ready", "Also", "Always", "Never"),
     )
 )
-MAX_NAME_WORDS = 5
+MAX_NAME_WORDS = 8
+_VOCATIVES = frozenset(
+    (
+        *("doc", "doctor", "sir", "madam", "ma'am", "miss", "coach", "mate", "man", "dude"),
+        *("buddy", "boss", "everyone", "everybody", "guys", "folks", "love", "dear", "honey"),
+    )
+)
+"""Words said in address that are not a name ("Hi Doc", "Thanks, mate")."""
 
 
 @dataclass(frozen=True)
@@ -160,49 +199,95 @@ class FoundName:
     line: int
     evidence: str
     """The words that gave the name ("My name is Mr. Otis Grant")."""
+    outright: bool = True
+    """Said outright ("My name is …"), not read from "I'm …"."""
+    another_name: bool = False
+    """Given as what to be called ("call me …", "I go by …"): a second name of the same
+    person, perhaps."""
 
 
 def introduced_name(said: Sequence[Said], corroborating: Iterable[str] = ()) -> FoundName | None:
     """The name a speaker gives for themselves, by the rules in the module docstring.
 
-    ``corroborating`` are the other speaker's words: a one-word name given with
-    "I'm …" counts only if they use it too.
+    ``corroborating`` are the other speaker's words, which some phrasings need
+    (see ``_introduces``). "My name is …" anywhere in ``said`` wins over "I'm …"
+    ("I'm Irish Catholic … My name's Brendan Foley" is Brendan Foley), and both
+    win over "call me …" ("I'm Siddharth Rao, but please call me Sid").
     """
+    found = introductions(said, corroborating)
+    # "My name is" states the name; "I'm" gives it; "call me" may give a shorter one.
+    ranked = sorted(found, key=lambda f: (f.another_name, not f.outright))
+    return ranked[0] if ranked else None
+
+
+def introductions(said: Sequence[Said], corroborating: Iterable[str] = ()) -> list[FoundName]:
+    """Every self-introduction in ``said``, in order."""
     other = " ".join(unicodedata.normalize("NFC", t) for t in corroborating)
+    found: list[FoundName] = []
     for text, line in said:
         # plain() swaps characters one for one, so offsets found in it hold in the text.
         text = unicodedata.normalize("NFC", text)
         flat = plain(text)
         for m in _INTRODUCTION.finditer(flat):
-            found = _name_at(text, m.end())
-            if found is None:
+            named = _name_at(text, m.end())
+            if named is None:
                 continue
-            title, words = found
+            title, words = named
             if m.group("placed") and not _introduces(text, m, words, other):
                 continue
             name = " ".join(words)
             evidence = collapse(flat[m.start() : m.end()] + (f"{title} " if title else "") + name)
-            return FoundName(name, title, line, evidence)
-    return None
+            outright = m.group("outright")
+            called = outright is not None and not outright.casefold().startswith("my name")
+            found.append(FoundName(name, title, line, evidence, outright is not None, called))
+    return found
 
 
 def _introduces(text: str, m: re.Match[str], words: list[str], other: str) -> bool:
     """Whether "I'm …", "I am …" or "this is …" before ``words`` is an introduction.
 
-    A name of two or more words is, wherever it stands ("…, so just to say, I'm
-    Zoë Brontë-Hale"), if it ends the phrase — "I'm New Zealand born" does not; a
-    one-word name only at a sentence's start or after a greeting, and only when
-    the other speaker uses it too ("I'm Belgian" is not an introduction).
+    The name must end the phrase ("I'm New Zealand born" does not) and hold no word
+    of nationality, language or faith ("I'm Irish Catholic"). A name of two or more
+    words is then one wherever it stands ("…, so just to say, I'm Zoë
+    Brontë-Hale"); a one-word name only at a sentence's start or after a greeting,
+    and only when the other speaker uses it too ("I'm Belgian" is not one).
     """
     after = text[m.end() :]
     end = after.find(words[-1]) + len(words[-1])
     following = after[end:].lstrip()
     if following and following[0].isalnum() and following.split()[0] not in _FOLLOWERS:
         return False
+    if any(w.casefold() in _BELONGING for w in words):
+        return False
     if len(words) >= 2:
         return True
     return _placed(plain(text[: m.start()])) and _used(words[0], other)
 
+
+_BELONGING = frozenset(
+    (
+        *("american", "british", "scottish", "welsh", "irish", "canadian"),
+        *("australian", "mexican", "brazilian", "argentinian", "chilean", "colombian"),
+        *("peruvian", "cuban", "dutch", "belgian", "swiss", "austrian"),
+        *("italian", "spanish", "portuguese", "greek", "turkish", "polish", "czech"),
+        *("slovak", "hungarian", "romanian", "bulgarian", "serbian", "croatian", "bosnian"),
+        *("ukrainian", "russian", "belarusian", "lithuanian", "latvian", "estonian"),
+        *("finnish", "swedish", "norwegian", "danish", "icelandic", "chinese", "japanese"),
+        *("korean", "vietnamese", "thai", "filipino", "filipina", "indonesian", "malaysian"),
+        *("indian", "pakistani", "bangladeshi", "nepali", "lankan", "afghan"),
+        *("iranian", "persian", "iraqi", "syrian", "lebanese", "jordanian", "palestinian"),
+        *("israeli", "egyptian", "moroccan", "algerian", "tunisian", "nigerian"),
+        *("ghanaian", "kenyan", "ethiopian", "somali", "eritrean", "sudanese", "ugandan"),
+        *("african", "asian", "european", "latino", "latina", "latinx", "hispanic"),
+        *("caribbean", "jamaican", "haitian", "arab", "kurdish"),
+        *("catholic", "protestant", "jewish", "muslim", "hindu", "sikh"),
+        *("buddhist", "mormon", "orthodox", "evangelical", "baptist", "atheist"),
+        *("agnostic", "quaker", "anglican", "methodist", "lutheran", "pentecostal"),
+    )
+)
+"""Words of nationality, language or faith, which "I'm …" is followed by as often as by
+a name ("I'm Irish Catholic"): a candidate holding one is not a name. Words that are
+also common names or surnames (Christian, German, English, White) are left out."""
 
 _FOLLOWERS = frozenset(("and", "but", "by", "from", "here", "so", "now", "again", "I", "I'm"))
 
@@ -265,7 +350,8 @@ def _is_initial(word: str) -> bool:
 
 _ADDRESS = re.compile(
     rf"(?:^|(?<=[\s,.!?]))(?:{_GREETINGS})(?:,|\s+so much,?|\s+again,?|\s+for [^.,!?\n]{{1,40}},)?"
-    r"\s+(?P<who>\S+(?:\s+\S+){0,3})",
+    # The name is looked at, not taken: "Thanks, Doc. And thank you, Dr. Brooks" has two.
+    r"\s+(?=(?P<who>\S+(?:\s+\S+){0,3}))",
     re.I,
 )
 
@@ -300,6 +386,8 @@ def professional_name(
                 continue
             title, words = found
             if len(words) > 2 or any(w.casefold() in excluded for w in words):
+                continue
+            if words[0].casefold() in _VOCATIVES:
                 continue
             # "Hi Nova," or "Thanks, Dr. Lee." — the name must end its phrase.
             end = flat.index(words[-1], m.start("who")) + len(words[-1])

@@ -67,7 +67,16 @@ class EndMark:
     clock: str | None
 
 
-Mark = TurnStart | ClockMark | EndMark
+@dataclass(frozen=True)
+class DirectionMark:
+    """A stage direction on a line of its own with its own clock: ``[17:09] (crying)``."""
+
+    line: int
+    text: str
+    clock: str | None
+
+
+Mark = TurnStart | ClockMark | EndMark | DirectionMark
 Classifier = Callable[[int, str, bool], Mark | None]
 """(line number, text, whether the line opens a paragraph) → what the line means."""
 
@@ -132,6 +141,9 @@ def build(lines: Sequence[Line], classify: Classifier, name: str, hint: str) -> 
         elif isinstance(mark, ClockMark):
             block_clock = mark.clock
             chunk = _Chunk(speaker, block_clock, None)
+        elif isinstance(mark, DirectionMark):
+            # Words after it are the same speaker's again, as after any direction.
+            chunk = _Chunk(speaker, mark.clock, None, [(number, mark.text)])
         else:
             _end(
                 body,
