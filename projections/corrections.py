@@ -20,6 +20,8 @@ def note_of(correction: Correction) -> CorrectionNote:
         actor=correction.actor,
         reason=correction.reason,
         text=correction.text if isinstance(correction, EntryAmended) else None,
+        speaker=correction.speaker if isinstance(correction, EntryAmended) else None,
+        role=correction.role if isinstance(correction, EntryAmended) else None,
     )
 
 
@@ -35,11 +37,20 @@ def homework_note(step: HomeworkCorrection) -> CorrectionNote:
 
 
 def corrected_fields(entry: Corrected) -> dict[str, Any]:
-    """What a corrected entry adds to (or changes in) its replay fields."""
-    return {
+    """What a corrected entry adds to (or changes in) its replay fields; an utterance's
+    also its current speaker and role, and those it had at first."""
+    fields: dict[str, Any] = {
         "text": entry.text,
         "amended": entry.amended,
         "retracted": entry.retracted,
         "original_text": entry.original,
         "corrections": [note_of(c).model_dump(mode="json") for c in entry.corrections],
     }
+    if entry.speaker is not None:
+        fields.update(
+            speaker=entry.speaker,
+            role=entry.role,
+            original_speaker=entry.original_speaker,
+            original_role=entry.original_role,
+        )
+    return fields

@@ -45,6 +45,26 @@ class CorrectionNote(View):
     reason: str
     text: str | None = None
     """The text an amendment gave the entry."""
+    speaker: str | None = None
+    """The speaker an amendment gave an utterance."""
+    role: str | None = None
+    """The role an amendment gave an utterance."""
+
+
+class Reassignment(View):
+    """A session's move from another client: which one, when, by whom and why."""
+
+    reassignment: str
+    """The id both clients' events share."""
+    client_id: str
+    """The client it was filed under first."""
+    session: int
+    """Its number there."""
+    at: str
+    actor: str
+    reason: str
+    homework: dict[str, str] = {}
+    """Each moved homework item's id there, and its id here."""
 
 
 class SessionView(View):
@@ -65,6 +85,9 @@ class SessionView(View):
     """How many of its entries (utterances, stage directions, summary items, homework)
     read differently now; retracted ones are counted in ``retracted`` only."""
     retracted: int = 0
+    reassigned_from: Reassignment | None = None
+    """Set when the session was moved here from another client (``caselog reassign``);
+    ``recorded_at`` is then when it was first recorded there."""
 
 
 class TimelineEntry(View):
@@ -102,7 +125,8 @@ class LogEntry(View):
     recorded_at: str
     actor: str
     reason: str | None = None
-    """Why, for a correction (``EntryAmended``, ``EntryRetracted``)."""
+    """Why, for a correction (``EntryAmended``, ``EntryRetracted``) or a reassignment
+    (``SessionReassigned``, ``SessionReceived``)."""
 
 
 class HomeworkChange(View):
