@@ -23,7 +23,9 @@ forward is open again), and the moved homework is matched against the receiving
 client's open homework as ingest matches a new session's (``homework.py``).
 
 Homework a transcript quoted for an earlier session belongs to that session, and
-stays where it is.
+stays where it is. A session moved under another number (``--as-session``) keeps
+the summary it opens with, quoted, but as a quote of no particular session: which
+of the receiving client's sessions it summarises is not known.
 """
 
 from __future__ import annotations
@@ -224,10 +226,11 @@ class _Copier:
             changes: dict[str, object] = {"session": m}
             if isinstance(event, HomeworkAssigned):
                 changes["homework_id"] = ids[event.homework_id]
-            if isinstance(event, PriorSummaryQuoted) and event.about_session is not None:
-                # A transcript quotes the session before it: the quote moves with it.
-                about = event.about_session + m - n
-                changes["about_session"] = about if about >= 1 else None
+            if isinstance(event, PriorSummaryQuoted) and m != n:
+                # Which session of the receiving client a quote summarises was read off
+                # the transcript's own numbering; renumbered, it is not known: a quote of
+                # no session, rather than a guess filed as another session's summary.
+                changes["about_session"] = None
             return changes
         if isinstance(event, Correction):
             if event.session != n:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from caselog.domain.client import HomeworkCorrection
@@ -54,3 +55,15 @@ def corrected_fields(entry: Corrected) -> dict[str, Any]:
             original_role=entry.original_role,
         )
     return fields
+
+
+def originally(f: dict[str, Any]) -> Iterator[str]:
+    """What an amended entry read at first: its text, and an utterance's speaker and role,
+    each only where the amendment changed it."""
+    if not f.get("amended"):
+        return
+    if f["original_text"] != f["text"]:
+        yield f"originally: {f['original_text']}"
+    was = f.get("original_speaker"), f.get("original_role")
+    if "original_speaker" in f and was != (f["speaker"], f["role"]):
+        yield f"originally spoken by: {was[0]} ({was[1]})"
