@@ -16,8 +16,9 @@ corrected record is what those views show, however late the correction came. Onl
 ``version`` and ``recorded_before`` leave them out, so those show what the record
 said before a correction, or with a session it no longer holds.
 
-What a reassignment in view withdraws is left out after the selection
-(``withdrawal.py``).
+What a reassignment in view withdraws is left out (``withdrawal.py``): its
+session's spans before the selections by session and date, then the rest of it
+(the status changes of the moved homework) from the events read.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from caselog.domain.events import DomainEvent
 from caselog.domain.spans import Span, extend_spans
-from caselog.domain.withdrawal import withdrawn
+from caselog.domain.withdrawal import withdrawn, withdrawn_spans
 
 
 class AsOf(BaseModel):
@@ -69,6 +70,9 @@ def choose(spans: Iterable[Span], at: AsOf) -> list[Span]:
     if at.recorded_before is not None:
         moment = _aware(at.recorded_before)
         chosen = [s for s in chosen if s.recorded_from < moment]
+    # Before the selections by session and date: a session moved away is not one of
+    # those the record held, whenever it was recorded.
+    chosen = withdrawn_spans(chosen)
     if at.session is not None:
         chosen = _by_session(chosen, at.session)
     if at.date is not None:

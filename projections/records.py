@@ -28,7 +28,7 @@ from caselog.domain.events import Correction, DomainEvent, SessionReassigned, Se
 from caselog.domain.identity import normalise_name
 from caselog.domain.service import CaselogApplication
 from caselog.domain.spans import Span, version_runs
-from caselog.domain.withdrawal import withdrawn, withdrawn_spans
+from caselog.domain.withdrawal import withdrawn
 from caselog.projections.asof import NOW, AsOf, choose, prefix_end, within
 from caselog.projections.homework import fold_homework, homework_views, open_homework
 from caselog.projections.sessions import fold_sessions
@@ -85,7 +85,7 @@ class ClientRecord:
             opened = (s.session for s in spans if s.opened_on is not None)
             for_session = max((n for n in opened if n is not None), default=0) + 1
         # The homework still open when the new session starts: the record as of the session before.
-        before = _Seen.of(seen.state, choose(seen.chosen, AsOf(session=for_session - 1)))
+        before = _Seen(seen.state, choose(spans, AsOf(session=for_session - 1)))
         summarised = {s.session for s in spans if s.summary} | {s.quotes for s in spans}
         held = {s.session for s in before.spans if s.opened_on is not None}
         candidates = [n for n in summarised | held if n is not None and n < for_session]
@@ -98,12 +98,12 @@ class ClientRecord:
 
     def _seen(self, at: AsOf) -> _Seen:
         state = self.app.get_client(self.id, version=at.version)
-        return _Seen.of(state, choose(state.spans, at) if state is not None else [])
+        return _Seen(state, choose(state.spans, at) if state is not None else [])
 
     def _read(self, spans: Sequence[Span], seen: _Seen, at: AsOf) -> list[DomainEvent]:
         """The events of ``spans`` — one read per run of adjacent versions — without what
         a reassignment in view withdrew (its own, one-event spans are read with them)."""
-        spans = [*spans, *(s for s in seen.chosen if s.kind == "reassignment")]
+        spans = [*spans, *(s for s in seen.spans if s.kind == "reassignment")]
         events = [
             e
             for first, last in version_runs(spans)
@@ -114,10 +114,9 @@ class ClientRecord:
         return withdrawn(events)
 
     def _homework(self, seen: _Seen, at: AsOf) -> list[HomeworkView]:
-        """From the Client state when ``at`` sees a whole prefix of the history, else folded.
-
-        The state has applied every reassignment it holds, as ``withdrawn`` does."""
-        end = prefix_end(seen.chosen, at)
+        """From the Client state when ``at`` sees a whole prefix of the history, else folded
+        (a moved session leaves a gap)."""
+        end = prefix_end(seen.spans, at)
         if end is None:
             return fold_homework(self._read(seen.spans, seen, at))
         if seen.state is not None and seen.state.version == end:
@@ -137,16 +136,10 @@ class ClientRecord:
 
 @dataclass(frozen=True)
 class _Seen:
-    """The Client state a query started from, the spans ``at`` chose from it, and of
-    those the ones no reassignment withdrew (what the views are made of)."""
+    """The Client state a query started from, and the spans ``at`` chose from it."""
 
     state: Client | None
-    chosen: list[Span]
     spans: list[Span]
-
-    @classmethod
-    def of(cls, state: Client | None, chosen: list[Span]) -> _Seen:
-        return cls(state, chosen, withdrawn_spans(chosen))
 
 
 class Records:
