@@ -73,10 +73,10 @@ def reassign_command(
         print_json(_as_json(done))
         return
     moved, received = done.source, done.received
+    # The reassignment id is in --json, `log` and `sessions OTHER --json`.
     say(
         f"{done.source_name}: session {moved.session} reassigned to {done.target_name} as "
-        f"session {received.session} (reassignment {str(moved.reassignment)[:8]}, "
-        f"recorded by {moved.actor})"
+        f"session {received.session} (recorded by {moved.actor})"
     )
     if done.created:
         say(f"{done.target_name} was not recorded yet: registered as a new client")

@@ -104,7 +104,7 @@ def test_the_output_says_what_moved_where_and_that_a_new_client_was_registered(c
     said = first.stdout.splitlines()
     assert len(said) == 2
     assert said[0].startswith("Alex: session 5 reassigned to Jordan Lee as session 5 (")
-    assert said[0].endswith(", recorded by dr-lee)")
+    assert said[0] == "Alex: session 5 reassigned to Jordan Lee as session 5 (recorded by dr-lee)"
     assert said[1] == "Jordan Lee was not recorded yet: registered as a new client"
     again = clinic("reassign", "alex", "--session", "14", "--to", "jordan", "--reason", WHY)
     assert again.exit_code == 0, again.output
