@@ -170,6 +170,8 @@ class Records:
 
     def client(self, query: str) -> ClientRecord:
         """A client by name (case-insensitive), unique leading part of it, or id prefix."""
+        if not normalise_name(query):  # no name to derive an id from, nor to match
+            raise ClientNotFound(f"no client matches {query!r}: give a name or an id prefix")
         self._refuse_erased(query)
         record = self._exact(query) or self._matching(query)
         if self.on_access is not None:
