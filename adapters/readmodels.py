@@ -24,9 +24,11 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel, ConfigDict
 
+from caselog.adapters import readmodels_search as search
 from caselog.adapters import readmodels_sql as sql
 from caselog.adapters.database import Database, Sql
 from caselog.adapters.mapper import PydanticMapper
+from caselog.adapters.readmodels_batch import Changes
 from caselog.adapters.store import database_of
 from caselog.domain.errors import RecordErased, StoreError
 from caselog.domain.homework import OPEN
@@ -76,6 +78,8 @@ class SearchHit(Row):
     seq: int
     speaker: str
     role: str
+    amended: bool
+    """The utterance was amended: its text, speaker or role is not the one recorded."""
     snippet: str
     rank: float
 
@@ -175,7 +179,7 @@ class ReadModels:
         todo = [n for n in notifications if n.id > position]
         if not todo:
             return 0, position
-        changes = sql.Changes()
+        changes = Changes()
         mapper = self.mapper
         for notification in todo:
             if sql.ignored(resolve_topic(notification.topic)):
@@ -280,21 +284,21 @@ class ReadModels:
 
         The snippet marks matches with [brackets]; a lower rank is a better match.
         """
-        tokens = sql.search_tokens(text)
+        tokens = search.search_tokens(text)
         if not tokens:
             return []
         cid = str(client_id) if client_id else None
         params: tuple[str | int | None, ...]
         if self.db.kind == "sqlite":
-            statement, params = sql.SEARCH_SQLITE, (sql.fts_query(text), cid, cid, limit)
+            statement, params = search.SEARCH_SQLITE, (search.fts_query(text), cid, cid, limit)
         else:
-            statement, params = sql.search_postgres(tokens), (*tokens, cid, cid, limit)
+            statement, params = search.search_postgres(tokens), (*tokens, cid, cid, limit)
         rows = self._query(statement, params)
         return [SearchHit(**dict(zip(SearchHit.model_fields, r, strict=True))) for r in rows]
 
     # --- the machinery ----------------------------------------------------------------
 
-    def apply_event(self, cls: type, state: sql.State, changes: sql.Changes) -> None:
+    def apply_event(self, cls: type, state: sql.State, changes: Changes) -> None:
         """Add the statements of one event (its class and stored state) to the open batch
         (tests override to fail)."""
         sql.apply(cls, state, changes)

@@ -10,20 +10,19 @@ explicit column lists, ``INSERT … ON CONFLICT … DO UPDATE``). Only the searc
 table differs: an FTS5 virtual table on SQLite, a table with a generated
 ``tsvector`` column and a GIN index on PostgreSQL.
 
-Handlers do not execute anything: they add statements to a ``Changes``, which
-runs a whole batch's statements in order, each run of the same statement as
-one ``executemany`` (on PostgreSQL, one round trip instead of one per event).
+Handlers do not execute anything: they add statements to a ``Changes``
+(``readmodels_batch.py``), which runs a whole batch's statements in order.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
-from uuid import UUID
 
 from caselog.adapters.database import Database, Sql
+from caselog.adapters.readmodels_batch import Changes
+from caselog.adapters.readmodels_search import POSTGRES_SEARCH, SQLITE_SEARCH
 from caselog.domain.client import RETRACTED
 from caselog.domain.events import (
     ClientErased,
@@ -38,6 +37,8 @@ from caselog.domain.events import (
     QualityFlagRaised,
     SessionEnded,
     SessionOpened,
+    SessionReassigned,
+    SessionReceived,
     StageDirectionRecorded,
     SummaryItemNoted,
     UtteranceRecorded,
@@ -86,45 +87,38 @@ COMMON_SCHEMA = (
     "CREATE INDEX IF NOT EXISTS readmodel_sessions_date ON readmodel_sessions (date)",
 )
 
-SQLITE_SEARCH = (
-    """CREATE VIRTUAL TABLE IF NOT EXISTS readmodel_utterances USING fts5 (
-    client_id UNINDEXED,
-    session UNINDEXED,
-    seq UNINDEXED,
-    speaker UNINDEXED,
-    role UNINDEXED,
-    text
-)""",
-)
-
-# 'simple': lower-cased words, no stemming and no stop words, as FTS5's unicode61.
-POSTGRES_SEARCH = (
-    """CREATE TABLE IF NOT EXISTS readmodel_utterances (
-    client_id TEXT NOT NULL,
-    session BIGINT NOT NULL,
-    seq BIGINT NOT NULL,
-    speaker TEXT NOT NULL,
-    role TEXT NOT NULL,
-    text TEXT NOT NULL,
-    words tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED,
-    PRIMARY KEY (client_id, session, seq)
-)""",
-    "CREATE INDEX IF NOT EXISTS readmodel_utterances_words"
-    " ON readmodel_utterances USING GIN (words)",
-)
-
-# Column index of ``text`` in readmodel_utterances, for FTS5's snippet().
-TEXT_COLUMN = 5
+SCHEMA_VERSION = 2
+"""Raised when a table's columns change (2: ``readmodel_utterances.amended``). Read models
+kept under another version are dropped and rebuilt from the log: they are a cache."""
 
 
 def create(conn: Sql, db: Database) -> None:
-    """Create every read-model table that is missing (inside the caller's transaction)."""
+    """Create every read-model table that is missing (inside the caller's transaction);
+    tables of an older schema are dropped first, and the position with them."""
+    tables = db.tables(conn)
+    if POSITION_TABLE in tables and _schema(conn) != SCHEMA_VERSION:
+        drop(conn)
     if db.kind == "sqlite":
         for statement in (*COMMON_SCHEMA, *SQLITE_SEARCH):
             conn.execute(statement)
     else:
         # One round trip: without parameters the statements may go together.
         conn.execute(";\n".join([*(db.ddl(s) for s in COMMON_SCHEMA), *POSTGRES_SEARCH]))
+    conn.execute(
+        f"INSERT INTO {POSITION_TABLE} (name, position) VALUES (?, ?) ON CONFLICT (name)"
+        " DO UPDATE SET position = excluded.position",
+        (SCHEMA, SCHEMA_VERSION),
+    )
+
+
+SCHEMA = "schema"
+"""The row of the position table that holds the schema version, not a position."""
+
+
+def _schema(conn: Sql) -> int | None:
+    row = conn.execute(f"SELECT position FROM {POSITION_TABLE} WHERE name = ?", (SCHEMA,))
+    found = row.fetchone()
+    return int(found[0]) if found else None
 
 
 def merge_index(conn: Sql, db: Database) -> None:
@@ -142,70 +136,6 @@ def drop(conn: Sql) -> None:
 def homework_number(homework_id: str) -> int:
     """The item's number within its session ("S7.H2" -> 2), the fold's sort key."""
     return int(homework_id.rsplit("H", 1)[-1] or 0)
-
-
-# --- a batch's statements ---------------------------------------------------------------
-
-COUNT_UTTERANCE = (
-    "UPDATE readmodel_sessions SET utterances = utterances + ? WHERE client_id = ? AND session = ?"
-)
-
-
-class Changes:
-    """The statements a batch of events makes, kept in order.
-
-    Consecutive uses of one statement become one ``executemany``. Utterance counts
-    are summed per session and written as one update each, before the next
-    statement that could depend on them (a session's row being replaced or
-    deleted) and at the end of the batch.
-    """
-
-    def __init__(self) -> None:
-        self._runs: list[tuple[str, list[Sequence[Any]]]] = []
-        self._counts: dict[tuple[str, int], int] = {}
-        self._ids: dict[UUID, str] = {}
-        self.erased: set[str] = set()
-        """Clients erased in this batch."""
-
-    def client(self, client_id: UUID) -> str:
-        """The client id as the tables hold it (formatting a UUID costs more than a lookup)."""
-        text = self._ids.get(client_id)
-        if text is None:
-            text = self._ids[client_id] = str(client_id)
-        return text
-
-    def add(self, statement: str, params: Sequence[Any], *, resets_sessions: bool = False) -> None:
-        if resets_sessions:
-            self._write_counts()
-        if self._runs and self._runs[-1][0] == statement:
-            self._runs[-1][1].append(params)
-        else:
-            self._runs.append((statement, [params]))
-
-    def count_utterance(self, client_id: str, session: int) -> None:
-        key = (client_id, session)
-        self._counts[key] = self._counts.get(key, 0) + 1
-
-    def _write_counts(self) -> None:
-        if self._counts:
-            counts, self._counts = self._counts, {}
-            self._runs.append((COUNT_UTTERANCE, [(n, c, s) for (c, s), n in counts.items()]))
-
-    def touched(self) -> set[str]:
-        """Clients whose rows this batch writes (other than by erasing them)."""
-        return set(self._ids.values())
-
-    def run(self, conn: Sql) -> None:
-        self._write_counts()
-        for statement, rows in self._runs:
-            if len(rows) == 1:
-                conn.execute(statement, rows[0])
-            else:
-                conn.executemany(statement, rows)
-        self._runs = []
-
-    def __len__(self) -> int:
-        return sum(len(rows) for _, rows in self._runs) + len(self._counts)
 
 
 # --- each event --------------------------------------------------------------------------
@@ -307,8 +237,8 @@ def _opened(state: State, changes: Changes) -> None:
 
 
 INSERT_UTTERANCE = (
-    "INSERT INTO readmodel_utterances (client_id, session, seq, speaker, role, text)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO readmodel_utterances (client_id, session, seq, speaker, role, text, amended)"
+    " VALUES (?, ?, ?, ?, ?, ?, 0)"
 )
 
 
@@ -333,13 +263,22 @@ def _ended(state: State, changes: Changes) -> None:
 
 @_handles(EntryAmended)
 def _amended(state: State, changes: Changes) -> None:
-    """Search finds an utterance by what it reads now; homework shows its current text."""
+    """Search finds an utterance by what it reads now, said by whom it is said by now;
+    homework shows its current text. (What an amendment leaves as it was is None.)"""
     cid = changes.client(state["originator_id"])
     if state["target"] == "entry":
         changes.add(
-            "UPDATE readmodel_utterances SET text = ? WHERE client_id = ? AND session = ?"
-            " AND seq = ?",
-            (state["text"], cid, state["session"], state["seq"]),
+            "UPDATE readmodel_utterances SET text = COALESCE(?, text),"
+            " speaker = COALESCE(?, speaker), role = COALESCE(?, role), amended = 1"
+            " WHERE client_id = ? AND session = ? AND seq = ?",
+            (
+                state.get("text"),
+                state.get("speaker"),  # absent from amendments stored before it existed
+                state.get("role"),
+                cid,
+                state["session"],
+                state["seq"],
+            ),
         )
     elif state["target"] == "homework":
         changes.add(
@@ -364,6 +303,29 @@ def _retracted(state: State, changes: Changes) -> None:
         )
 
 
+@_handles(SessionReassigned)
+def _reassigned(state: State, changes: Changes) -> None:
+    """The session moved to another client leaves this one's rows (its copy there makes
+    that client's); items its homework had carried forward are open again."""
+    cid = changes.client(state["originator_id"])
+    where = (cid, state["session"])
+    changes.add(
+        "DELETE FROM readmodel_sessions WHERE client_id = ? AND session = ?",
+        where,
+        resets_sessions=True,
+    )
+    changes.add("DELETE FROM readmodel_utterances WHERE client_id = ? AND session = ?", where)
+    for old, _new in state["homework"]:
+        changes.add(
+            "DELETE FROM readmodel_homework WHERE client_id = ? AND homework_id = ?", (cid, old)
+        )
+    for homework_id, status in state["reopened"]:
+        changes.add(
+            "UPDATE readmodel_homework SET status = ? WHERE client_id = ? AND homework_id = ?",
+            (status, cid, homework_id),
+        )
+
+
 @_handles(ClientErased)
 def _erased(state: State, changes: Changes) -> None:
     cid = str(state["originator_id"])  # not changes.client(): that marks the client as written
@@ -372,7 +334,13 @@ def _erased(state: State, changes: Changes) -> None:
         changes.add(f"DELETE FROM {table} WHERE client_id = ?", (cid,), resets_sessions=True)
 
 
-@_handles(StageDirectionRecorded, PriorSummaryQuoted, SummaryItemNoted, QualityFlagRaised)
+@_handles(
+    StageDirectionRecorded,
+    PriorSummaryQuoted,
+    SummaryItemNoted,
+    QualityFlagRaised,
+    SessionReceived,  # the copies that follow it make the rows
+)
 def _ignore(state: State, changes: Changes) -> None:
     return None  # nothing in the read models depends on these
 
@@ -380,53 +348,3 @@ def _ignore(state: State, changes: Changes) -> None:
 def ignored(cls: type) -> bool:
     """Whether events of ``cls`` change nothing here, so a batch need not decode them."""
     return handler(cls) is _ignore
-
-
-# --- search --------------------------------------------------------------------------------
-
-
-def search_tokens(text: str) -> list[str]:
-    """The user's words, each "quoted phrase" kept as one token."""
-    tokens = [phrase or word for phrase, word in re.findall(r'"([^"]*)"|(\S+)', text)]
-    return [t for t in tokens if t.strip()]
-
-
-def fts_query(text: str) -> str:
-    """User text as an FTS5 query: each word, or "quoted phrase", as a quoted string.
-
-    Quoting every token means FTS5 operators and punctuation (``-``, ``'``,
-    ``NOT``, ``*``) are matched as text instead of parsed as query syntax.
-    """
-    return " ".join('"' + t.replace('"', '""') + '"' for t in search_tokens(text))
-
-
-def tsquery(tokens: Sequence[str]) -> str:
-    """The PostgreSQL tsquery expression for ``tokens``: every one must match, each as a
-    phrase. The tokens are parameters, so nothing the user types is query syntax."""
-    return " && ".join(["phraseto_tsquery('simple', ?)"] * len(tokens))
-
-
-SEARCH_SQLITE = (
-    "SELECT u.client_id, c.name, u.session, u.seq, u.speaker, u.role,"
-    f" snippet(readmodel_utterances, {TEXT_COLUMN}, '[', ']', '…', 12),"
-    " bm25(readmodel_utterances) AS rank"
-    " FROM readmodel_utterances u JOIN readmodel_clients c USING (client_id)"
-    " WHERE readmodel_utterances MATCH ? AND (? IS NULL OR u.client_id = ?)"
-    " ORDER BY rank, u.client_id, u.session, u.seq LIMIT ?"
-)
-
-# ts_rank is higher for better matches; negated, lower is better, as bm25 is. Its
-# normalisation 1 divides by 1 + log(length), so long utterances do not win by length.
-HEADLINE = "StartSel=[, StopSel=], MaxWords=12, MinWords=4, MaxFragments=1, FragmentDelimiter=…"
-
-
-def search_postgres(tokens: Sequence[str]) -> str:
-    return (
-        "SELECT u.client_id, c.name, u.session, u.seq, u.speaker, u.role,"
-        f" ts_headline('simple', u.text, q.query, '{HEADLINE}'),"
-        " -ts_rank(u.words, q.query, 1) AS rank"
-        f" FROM (SELECT {tsquery(tokens)} AS query) q,"
-        " readmodel_utterances u JOIN readmodel_clients c USING (client_id)"
-        " WHERE u.words @@ q.query AND (? IS NULL OR u.client_id = ?)"
-        " ORDER BY rank, u.client_id, u.session, u.seq LIMIT ?"
-    )

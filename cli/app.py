@@ -14,6 +14,7 @@ from caselog.cli.ingest import ingest_command
 from caselog.cli.project import project_app, search_command
 from caselog.cli.protect import erase_command, rotate_key_command
 from caselog.cli.reading import clients_command, log_command, replay_command, sessions_command
+from caselog.cli.reassign import reassign_command
 from caselog.cli.summaries import recap_command, summary_command
 from caselog.cli.transfer import export_command, import_command
 from caselog.cli.verify import verify_command
@@ -86,6 +87,7 @@ app.command("homework")(homework_command)
 app.command("homework-set")(homework_set_command)
 app.command("amend")(amend_command)
 app.command("retract")(retract_command)
+app.command("reassign")(reassign_command)
 app.command("search")(search_command)
 app.command("verify")(verify_command)
 app.command("access-log")(access_log_command)

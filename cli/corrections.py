@@ -59,8 +59,29 @@ ReasonOpt = Annotated[
 @friendly
 def amend_command(
     client: ClientArg,
-    text: Annotated[str, typer.Option("--text", help="What the entry should read.")],
     reason: ReasonOpt,
+    text: Annotated[
+        str | None,
+        typer.Option("--text", help="What the entry should read.", show_default=False),
+    ] = None,
+    speaker: Annotated[
+        str | None,
+        typer.Option(
+            "--speaker",
+            metavar="NAME",
+            help="An utterance: who said it (the label replay shows).",
+            show_default=False,
+        ),
+    ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            metavar="ROLE",
+            help="An utterance: the speaker's role, client or professional.",
+            show_default=False,
+        ),
+    ] = None,
     session: SessionOpt = None,
     seq: SeqOpt = None,
     summary: SummaryOpt = None,
@@ -69,15 +90,21 @@ def amend_command(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Amend one entry: record that it now reads TEXT, and why (nothing is overwritten).
+    """Amend one entry: record that it now reads TEXT, or (an utterance) that SPEAKER in
+    ROLE said it, and why (nothing is overwritten). Give at least one of --text,
+    --speaker and --role.
 
-    Views show the new text, marked amended; the original stays in the log, and
-    --recorded-before a moment before the amendment shows the record as it was.
+    Views show the new text and speaker, marked amended; the original stays in the
+    log, and --recorded-before a moment before the amendment shows the record as it was.
 
     Example:  caselog amend alicia --session 1 --seq 4 --text "I slept badly." --reason "typo"
+
+    Example:  caselog amend alex --session 5 --seq 3 --speaker "Dr. Lee" --reason "misheard"
     """
     where = _address(session, seq, summary, homework)
-    request = CorrectionRequest("amend", *where, text=text, reason=reason)
+    request = CorrectionRequest(
+        "amend", *where, text=text, reason=reason, speaker=speaker, role=role
+    )
     _record(request, client, actor_name, db, as_json)
 
 

@@ -215,5 +215,6 @@ def search_command(
     for h in hits:
         # Text, not a markup string: the [match] marks must print as written; one line per hit.
         snippet = Text(" ".join(h.snippet.split()))
-        table.add_row(h.client, str(h.session), str(h.seq), h.speaker, snippet)
+        speaker = h.speaker + (" (amended)" if h.amended else "")
+        table.add_row(h.client, str(h.session), str(h.seq), speaker, snippet)
     console().print(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from caselog.projections.corrections import originally
 from caselog.projections.views import SessionView, TimelineEntry
 
 _SUMMARY_TYPES = {
@@ -47,6 +48,11 @@ def _session_lines(client: str, s: SessionView, entries: list[TimelineEntry]) ->
         f"Source: {s.source.file} (format {s.source.format}, sha256 {s.source.sha256[:12]}…), "
         f"recorded {s.recorded_at[:19].replace('T', ' ')} by {s.recorded_by}"
     )
+    if (moved := s.reassigned_from) is not None:
+        yield (
+            f"Reassigned: from client {moved.client_id[:8]} session {moved.session}, "
+            f"{moved.at[:19].replace('T', ' ')} by {moved.actor}: {moved.reason}"
+        )
     summary: list[TimelineEntry] = []
     previous_was_note = False
     for entry in entries:
@@ -99,8 +105,7 @@ def _correction_notes(f: dict[str, Any]) -> Iterator[str]:
         done = "amended" if c["type"] == "EntryAmended" else "retracted"
         when = c["recorded_at"][:19].replace("T", " ")
         yield f"  ✐ {done} {when} by {c['actor']}: {c['reason']}"
-    if f.get("amended"):
-        yield f"    originally: {f['original_text']}"
+    yield from (f"    {line}" for line in originally(f))
 
 
 def _quoted(f: dict[str, Any]) -> str:

@@ -31,6 +31,8 @@ from caselog.domain.events import (
     QualityFlagRaised,
     SessionEnded,
     SessionOpened,
+    SessionReassigned,
+    SessionReceived,
     StageDirectionRecorded,
     SummaryItemNoted,
     UtteranceRecorded,
@@ -48,6 +50,17 @@ class RecordedSession(State):
     number: int
     source: SourceRef
     ended: bool = False
+
+
+class ReassignedSession(State):
+    """A session moved to another client: it no longer counts as recorded here."""
+
+    number: int
+    source: SourceRef
+    to_client: UUID
+    to_session: int
+    version: int
+    """The version of the ``SessionReassigned`` event."""
 
 
 class HomeworkStep(State):
@@ -105,6 +118,7 @@ class Client(State):
     sessions: tuple[RecordedSession, ...] = ()
     homework: tuple[HomeworkState, ...] = ()
     spans: tuple[Span, ...] = ()
+    reassigned: tuple[ReassignedSession, ...] = ()
 
     @property
     def name_key(self) -> str:
@@ -276,7 +290,7 @@ def _correction(event: EntryAmended | EntryRetracted, kind: str) -> HomeworkCorr
 def _(event: EntryAmended, client: Client | None) -> Client:
     assert client is not None
     item = client.homework_item(event.homework_id or "") if event.target == "homework" else None
-    if item is None:
+    if item is None or event.text is None:
         return _touched(client, event)  # an utterance or summary item: no state to change
     homework = _updated(
         client.homework,
@@ -301,6 +315,45 @@ def _(event: EntryRetracted, client: Client | None) -> Client:
     return _touched(client, event, homework=homework)
 
 
+@evolve.register
+def _(event: SessionReassigned, client: Client | None) -> Client:
+    """The session and its homework leave; carry-forward links to what stays are undone
+    (as ``withdrawal.withdrawn`` leaves those links out of the events)."""
+    assert client is not None
+    moved = {old for old, _ in event.homework}
+    homework = tuple(_unlinked(h, moved) for h in client.homework if h.homework_id not in moved)
+    gone = client.session(event.session)
+    reassigned = client.reassigned
+    if gone is not None:
+        reassigned += (
+            ReassignedSession(
+                number=gone.number,
+                source=gone.source,
+                to_client=event.to_client,
+                to_session=event.to_session,
+                version=event.originator_version,
+            ),
+        )
+    return _touched(
+        client,
+        event,
+        sessions=tuple(s for s in client.sessions if s.number != event.session),
+        homework=homework,
+        reassigned=reassigned,
+    )
+
+
+def _unlinked(item: HomeworkState, moved: set[str]) -> HomeworkState:
+    """``item`` without its carry-forward links to moved items."""
+    update: dict[str, object] = {}
+    if item.carried_from in moved:
+        update["carried_from"] = None
+    if item.carried_to in moved:
+        history = tuple(s for s in item.history if s.status != "carried_forward")
+        update.update(carried_to=None, history=history, status=history[-1].status)
+    return item.model_copy(update=update) if update else item
+
+
 # Text-bearing events change nothing a decision needs; they only move the version.
 _VERSION_ONLY = (
     UtteranceRecorded,
@@ -308,9 +361,11 @@ _VERSION_ONLY = (
     PriorSummaryQuoted,
     SummaryItemNoted,
     QualityFlagRaised,
+    SessionReceived,
 )
 
 
+@evolve.register(SessionReceived)
 @evolve.register(UtteranceRecorded)
 @evolve.register(StageDirectionRecorded)
 @evolve.register(PriorSummaryQuoted)

@@ -13,11 +13,12 @@ An entry is addressed as:
   An item of the "homework" section is that session's homework, corrected as such;
 - a homework item: its id (``S1.H2``).
 
-Rules: a correction needs a reason; an amendment needs a text that is not empty
-and differs from what the entry reads now; a retracted entry can be neither
-amended nor retracted again. ``decide_correction`` applies them and is pure;
-the folds use ``address_of``, ``corrections_by_address`` and ``corrected`` to
-show each entry's current text.
+Rules: a correction needs a reason; an amendment needs a text that is not empty,
+or (an utterance only) a new speaker or role, and must change something the entry
+reads now; a retracted entry can be neither amended nor retracted again.
+``decide_correction`` applies them and is pure; the folds use ``address_of``,
+``corrections_by_address`` and ``corrected`` to show each entry's current text,
+speaker and role.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ from caselog.domain.events import (
     UtteranceRecorded,
 )
 from caselog.domain.transcript import SECTION_KEYS, SectionKey
+
+ROLES = ("client", "professional")
+"""What an utterance's role can be amended to (``transcript.Role``)."""
 
 Action = Literal["amend", "retract"]
 
@@ -90,23 +94,41 @@ def corrections_by_address(events: Iterable[DomainEvent]) -> dict[Address, list[
 
 @dataclass(frozen=True)
 class Corrected:
-    """An entry after its corrections: what it reads now, and what it read at first."""
+    """An entry after its corrections: what it reads now, and what it read at first.
+
+    ``speaker`` and ``role`` are an utterance's (None for any other entry).
+    """
 
     text: str
     original: str
     amended: bool
     retracted: bool
     corrections: tuple[Correction, ...]
+    speaker: str | None = None
+    role: str | None = None
+    original_speaker: str | None = None
+    original_role: str | None = None
 
 
-def corrected(text: str, corrections: Sequence[Correction] = ()) -> Corrected:
-    current, amended, retracted = text, False, False
+def corrected(
+    text: str,
+    corrections: Sequence[Correction] = (),
+    speaker: str | None = None,
+    role: str | None = None,
+) -> Corrected:
+    current, who, as_role = text, speaker, role
+    amended = retracted = False
     for c in corrections:
         if isinstance(c, EntryAmended):
-            current, amended = c.text, True
+            current = c.text if c.text is not None else current
+            who = c.speaker if c.speaker is not None else who
+            as_role = c.role if c.role is not None else as_role
+            amended = True
         elif isinstance(c, EntryRetracted):
             retracted = True
-    return Corrected(current, text, amended, retracted, tuple(corrections))
+    return Corrected(
+        current, text, amended, retracted, tuple(corrections), who, as_role, speaker, role
+    )
 
 
 @dataclass(frozen=True)
@@ -121,6 +143,10 @@ class CorrectionRequest:
     homework_id: str | None = None
     text: str | None = None
     reason: str = ""
+    speaker: str | None = None
+    """An utterance's new speaker label (``amend`` only)."""
+    role: str | None = None
+    """An utterance's new role: ``client`` or ``professional`` (``amend`` only)."""
 
 
 def decide_correction(
@@ -137,14 +163,14 @@ def decide_correction(
     """
     if not request.reason.strip():
         raise InvalidCorrection("a correction needs a reason: give --reason")
-    if request.action == "amend" and not (request.text or "").strip():
-        raise InvalidCorrection("an amendment needs the corrected text: give a non-empty --text")
+    _check_amendment(request)
     given = [x for x in (request.seq, request.summary, request.homework_id) if x is not None]
     if len(given) != 1:
         raise InvalidCorrection(
             "address exactly one entry: --seq K, --summary SECTION:ITEM or --homework ID"
         )
     if request.homework_id is not None:
+        _text_only(request, "a homework item")
         return _homework(client, request, request.homework_id, actor)
     session = request.session
     if session is None:
@@ -161,9 +187,16 @@ def decide_correction(
             raise EntryNotFound(
                 f"session {session} of {client.name} has no entry {request.seq} ({numbered})"
             )
-        now = corrected(entry.text, fixes.get(Address("entry", session, str(entry.seq)), []))
+        if isinstance(entry, StageDirectionRecorded):
+            _text_only(request, f"entry {entry.seq} (a stage direction)")
+        fix = fixes.get(Address("entry", session, str(entry.seq)), [])
+        if isinstance(entry, UtteranceRecorded):
+            now = corrected(entry.text, fix, entry.speaker, entry.role)
+        else:
+            now = corrected(entry.text, fix)
         _check(request, f"entry {entry.seq} of session {session}", now)
         return _event(client, request, actor, session=session, target="entry", seq=entry.seq)
+    _text_only(request, "a summary item")
     section, number = _parse_summary(request.summary or "")
     if section == "homework":
         items = [e for e in own if isinstance(e, HomeworkAssigned) and e.source == "summary"]
@@ -202,12 +235,45 @@ def _homework(
     )
 
 
+def _check_amendment(request: CorrectionRequest) -> None:
+    """An amendment says what changes: a text, a speaker or a role, none of them empty."""
+    if request.action != "amend":
+        return
+    if request.text is None and request.speaker is None and request.role is None:
+        raise InvalidCorrection(
+            "an amendment needs what the entry should read: give --text, --speaker or --role"
+        )
+    if request.text is not None and not request.text.strip():
+        raise InvalidCorrection("an amendment needs the corrected text: give a non-empty --text")
+    if request.speaker is not None and not request.speaker.strip():
+        raise InvalidCorrection("give a non-empty --speaker, or leave the speaker as it is")
+    if request.role is not None and request.role not in ROLES:
+        raise InvalidCorrection(
+            f"unknown role {request.role[:40]!r}; expected one of: {', '.join(ROLES)}"
+        )
+
+
+def _text_only(request: CorrectionRequest, what: str) -> None:
+    if request.speaker is not None or request.role is not None:
+        raise InvalidCorrection(
+            f"{what} has no speaker or role: only an utterance's can be amended"
+        )
+
+
 def _check(request: CorrectionRequest, label: str, now: Corrected) -> None:
     if now.retracted:
         again = "amended" if request.action == "amend" else "retracted again"
         raise InvalidCorrection(f"{label} was retracted; a retracted entry cannot be {again}")
-    if request.action == "amend" and request.text == now.text:
-        raise InvalidCorrection(f"{label} already reads that text; nothing to amend")
+    if request.action != "amend":
+        return
+    changes = [
+        (request.text, now.text),
+        (request.speaker and request.speaker.strip(), now.speaker),
+        (request.role, now.role),
+    ]
+    if all(new is None or new == current for new, current in changes):
+        said = "that text" if request.text is not None else "as given"
+        raise InvalidCorrection(f"{label} already reads {said}; nothing to amend")
 
 
 def _parse_summary(given: str) -> tuple[SectionKey, int]:
@@ -243,5 +309,8 @@ def _event(client: Client, request: CorrectionRequest, actor: str, **address: ob
         **address,
     }
     if request.action == "amend":
-        return EntryAmended.model_validate({**common, "text": request.text})
+        speaker = request.speaker.strip() if request.speaker is not None else None
+        return EntryAmended.model_validate(
+            {**common, "text": request.text, "speaker": speaker, "role": request.role}
+        )
     return EntryRetracted.model_validate(common)

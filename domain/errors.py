@@ -63,6 +63,11 @@ class InvalidCorrection(CaselogError):
     """A correction that cannot be recorded: no reason, no text, or a retracted entry."""
 
 
+class InvalidReassignment(CaselogError):
+    """A reassignment that cannot be recorded: no reason, the same client, a number taken,
+    or an erased client."""
+
+
 class ClientWasErased(CaselogError):
     """The record asked for was erased; this is the answer, not a failure."""
 

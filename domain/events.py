@@ -175,9 +175,17 @@ class Correction(DomainEvent):
 
 
 class EntryAmended(Correction):
-    """The entry now reads ``text``; the original stays in its own event."""
+    """The entry now reads ``text``, and (an utterance) is spoken by ``speaker`` in ``role``;
+    the original stays in its own event.
 
-    text: str
+    Each of the three is None when the amendment leaves it as it was. Events stored
+    before ``speaker`` and ``role`` existed all hold a ``text`` and read as before:
+    the new fields default to None, so no upcast is needed (the class stays version 1).
+    """
+
+    text: str | None = None
+    speaker: str | None = None
+    role: Role | None = None
 
 
 class EntryRetracted(Correction):
@@ -202,6 +210,50 @@ class SessionEnded(SessionEvent):
     reason: EndReason
     detail: str = ""
     clock: str | None = None
+
+
+class SessionReassigned(DomainEvent):
+    """Session ``session`` was filed under the wrong client: it now belongs to client
+    ``to_client`` as session ``to_session``, where a ``SessionReceived`` with the same
+    ``reassignment`` id holds its copy (both are written in one transaction).
+
+    From this event on, every view of this client leaves out the session — its events,
+    the corrections of them, its homework with the homework's status history, and the
+    carry-forward links between that homework and the homework that stays. The events
+    themselves stay in the log, so the record as it was before (``--recorded-before``,
+    ``--at-version``) still shows the session here.
+
+    Not a ``SessionEvent``: like a correction, it is recorded whenever the move is made.
+    """
+
+    session: int
+    to_client: UUID
+    to_session: int
+    reassignment: UUID
+    reason: str
+    homework: tuple[tuple[str, str], ...] = ()
+    """Each moved homework item's id here and its id under the receiving client."""
+    reopened: tuple[tuple[str, str], ...] = ()
+    """Items that stay here and had been carried forward by the moved session's homework,
+    with the status they return to (the one they had before that carry-forward)."""
+
+
+class SessionReceived(SessionEvent):
+    """Opens session ``session`` moved here from session ``from_session`` of client
+    ``from_client`` (see ``SessionReassigned``). The session's own events follow, recorded
+    again under this client (so its data key protects them, and erasing the other client
+    leaves them readable): each keeps its actor, with this session's number and homework
+    ids (see ``homework``), then the corrections and status changes recorded on them.
+    """
+
+    from_client: UUID
+    from_session: int
+    reassignment: UUID
+    reason: str
+    first_recorded_at: dt.datetime
+    """When the session was first recorded, from its source, under the other client."""
+    homework: tuple[tuple[str, str], ...] = ()
+    """Each moved homework item's id under the other client and its id here."""
 
 
 class ClientErased(DomainEvent):

@@ -75,6 +75,13 @@ def record_session(
                 f"recorded from {earlier.source.file} (sha256 {earlier.source.sha256[:12]}…); "
                 "a different file for the same session is refused"
             )
+        elif any(
+            r.number == target.session and r.source.sha256 == parsed.source.sha256
+            for r in client.reassigned
+        ):
+            # Moved to another client (domain/reassignment.py): the file's content is in the
+            # record there, so recording it here again would undo the move.
+            return []
     versions = _Versions(client.version if client else 0)
     common = {"originator_id": target.client_id, "actor": actor}
     events: list[DomainEvent] = []

@@ -10,21 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Notification
 from eventsourcing.utils import get_topic
 
 from caselog.domain.client import Client, ClientSnapshot, project_client
+from caselog.domain.continuations import find_continued_session, target_for
 from caselog.domain.corrections import CorrectionRequest, decide_correction
 from caselog.domain.errors import (
     CaselogError,
     ClientNotFound,
     ConcurrentChange,
-    ContinuationUnmatched,
     InvalidErasure,
-    TranscriptError,
+    InvalidReassignment,
 )
 from caselog.domain.events import (
     ClientErased,
@@ -32,26 +32,37 @@ from caselog.domain.events import (
     Correction,
     DomainEvent,
     HomeworkStatusChanged,
+    SessionReassigned,
+    SessionReceived,
 )
 from caselog.domain.homework import change_status
-from caselog.domain.identity import client_id, near_names, split_title
+from caselog.domain.identity import client_id, near_names
 from caselog.domain.inference import refuse_inferred, stated_professional
+from caselog.domain.reassignment import ReassignRequest, decide_reassignment
 from caselog.domain.recording import Target, record_session
-from caselog.domain.summaries import (
-    MATCHED_EVENTS,
-    Likeness,
-    SessionSummaries,
-    note_summary_item,
-    summaries_by_session,
-    summary_likeness,
-)
+from caselog.domain.spans import Span, version_runs
 from caselog.domain.transcript import Inference, ParsedSession, Summary
+from caselog.domain.withdrawal import withdrawn, withdrawn_spans
 
 E = TypeVar("E", bound=DomainEvent)
 SummaryCandidates = Callable[[Summary], Iterable[tuple[UUID, int]]]
 
 # Client states kept between recorded files (see ``CaselogApplication._recorded``).
 RECORDED_STATES = 16
+
+
+@dataclass(frozen=True)
+class Reassigned:
+    """A session moved: both events, with what a user is told about them."""
+
+    source: SessionReassigned
+    source_name: str
+    received: SessionReceived
+    target_name: str
+    created: bool
+    """The receiving client was registered by the move."""
+    events: int
+    """Events recorded under the receiving client."""
 
 
 @dataclass(frozen=True)
@@ -102,13 +113,13 @@ class CaselogApplication(Application[UUID]):
     def registered_clients(self) -> Iterator[tuple[UUID, str]]:
         """(id, name) of every client, in order of registration."""
         erased = set(self.erasures())
-        for notification in self._notifications(ClientRegistered):
+        for notification in self.notifications(ClientRegistered):
             if UUID(str(notification.originator_id)) in erased:
                 continue  # its name is unreadable now, by design
             event = cast(ClientRegistered, self.mapper.to_domain_event(notification))
             yield event.originator_id, event.name
 
-    def _notifications(self, *types: type[DomainEvent]) -> Iterator[Notification]:
+    def notifications(self, *types: type[DomainEvent]) -> Iterator[Notification]:
         """The store's events of these types, in order, read a batch at a time."""
         topics = [get_topic(t) for t in types]
         start: int | None = None
@@ -315,7 +326,7 @@ class CaselogApplication(Application[UUID]):
     def erasures(self) -> dict[UUID, ClientErased]:
         """Every erased client's erasure event (stored in the clear, so always readable)."""
         found: dict[UUID, ClientErased] = {}
-        for notification in self._notifications(ClientErased):
+        for notification in self.notifications(ClientErased):
             event = cast(ClientErased, self.mapper.to_domain_event(notification))
             found[event.originator_id] = event
         return found
@@ -323,137 +334,81 @@ class CaselogApplication(Application[UUID]):
     def _target(
         self, parsed: ParsedSession, client_name: str | None, session: int | None
     ) -> Target:
-        name = client_name or parsed.client_name
-        number = session or parsed.session_number
-        # A name given by the caller is stated, not inferred, whatever the parser guessed.
-        inferred = tuple(i for i in parsed.inferred if not (client_name and i.fact == "client"))
-        if parsed.is_continuation and (name is None or number is None):
-            # Given the client, only its own sessions are candidates.
-            within = self.client_id_for(name) if name is not None else None
-            matched = self.find_continued_session(parsed, client=within)
-            if matched is None:
-                raise ContinuationUnmatched(
-                    f"{parsed.source.file}: its opening summary matches no recorded session; "
-                    "ingest the earlier session first, or give --client NAME and --session N"
-                )
-            cid, found_name, previous = matched
-            if name is None or self.client_id_for(name) == cid:
-                name = found_name
-                inferred += (
-                    Inference(
-                        fact="client",
-                        value=found_name,
-                        source="summary_match",
-                        evidence=f"its opening summary is session {previous}'s",
-                    ),
-                )
-            number = number or previous + 1
-        if name is None:
-            # Where the parser looked for the name, if it did: the client's first turn.
-            looked = parsed.inferred_fact("client")
-            raise TranscriptError(
-                parsed.source.file,
-                looked.line if looked and looked.line else 1,
-                "expected the client's name in the header ('Client: Name') or in their own "
-                "words ('My name is …', 'Hi, I'm …'); give --client NAME",
-            )
-        if number is None:
-            raise TranscriptError(
-                parsed.source.file,
-                1,
-                "expected a session number ('Session 5/24' or 'Session Number: 5'); "
-                "give --session N",
-            )
-        if number < 1:
-            raise TranscriptError(
-                parsed.source.file, 1, f"expected a session number of 1 or more, not {number}"
-            )
-        if parsed.session_number is not None and session and session != parsed.session_number:
-            raise TranscriptError(
-                parsed.source.file,
-                1,
-                f"the header says session {parsed.session_number} but --session says {session}",
-            )
-        name = split_title(name)[1]  # NFC and without a title, as the identity is
-        return Target(self.client_id_for(name), name, number, inferred)
+        return target_for(self, parsed, client_name, session)
 
     def find_continued_session(
         self, parsed: ParsedSession, *, client: UUID | None = None
     ) -> tuple[UUID, str, int] | None:
-        """The (client, name, session) whose own summary the continuation opens with.
-
-        Of the recorded summaries that match the quoted one (``Likeness.matches``) —
-        only ``client``'s, when given — the one with the highest Jaccard score; two or
-        more sharing that score are refused.
-        """
-        quoted = parsed.quoted_summary
-        if quoted is None:
-            return None
-        if self.summary_candidates is None:
-            scored = self._score_every_summary(quoted.summary)
-        else:
-            candidates = self.summary_candidates(quoted.summary)
-            if client is not None:
-                candidates = [c for c in candidates if c[0] == client]
-            scored = self._score_sessions(quoted.summary, candidates)
-        if client is not None:
-            scored = (m for m in scored if m[1] == client)
-        best = sorted((m for m in scored if m[0].matches), key=lambda m: (-m[0].score, m[2], m[3]))
-        if not best:
-            return None
-        if len(best) > 1 and best[1][0].score == best[0][0].score:
-            tied = ", ".join(f"{m[2]} session {m[3]}" for m in best[:5])
-            raise ContinuationUnmatched(
-                f"{parsed.source.file}: its opening summary matches more than one session "
-                f"({tied}); give --client NAME and --session N"
-            )
-        _, cid, name, number = best[0]
-        return cid, name, number
-
-    def _score_every_summary(self, quoted: Summary) -> Iterator[tuple[Likeness, UUID, str, int]]:
-        """Every recorded session's own summary, compared: reads all of them."""
-        names = dict(self.registered_clients())  # erased clients' text is unreadable
-        found: dict[UUID, SessionSummaries] = {}
-        for notification in self._notifications(*MATCHED_EVENTS):
-            cid = UUID(str(notification.originator_id))
-            if cid in names:
-                event = cast(DomainEvent, self.mapper.to_domain_event(notification))
-                note_summary_item(found.setdefault(cid, {}), event)
-        for cid, summaries in found.items():
-            for number, sections in summaries.items():
-                yield summary_likeness(quoted, sections), cid, names[cid], number
-
-    def _score_sessions(
-        self, quoted: Summary, candidates: Iterable[tuple[UUID, int]]
-    ) -> Iterator[tuple[Likeness, UUID, str, int]]:
-        """The candidate sessions' own summaries, compared: reads only those sessions."""
-        for cid, number in candidates:
-            client = self.get_client(cid) if self.erasure(cid) is None else None
-            if client is None:
-                continue
-            events = [
-                e
-                for span in client.spans
-                if span.kind == "session" and span.session == number
-                for e in self.client_events(cid, after=span.first - 1, upto=span.last)
-            ]
-            sections = summaries_by_session(events).get(number)
-            if sections is not None:
-                yield summary_likeness(quoted, sections), cid, client.name, number
+        """The (client, name, session) whose own summary the continuation opens with."""
+        return find_continued_session(self, parsed, client=client)
 
     def record_correction(self, cid: UUID, request: CorrectionRequest, *, actor: str) -> Correction:
         """Record an amendment or retraction of one entry (see ``domain/corrections.py``)."""
 
         def decide(client: Client) -> Correction:
-            # The session's own events and its corrections: only the versions they hold.
+            # The session's own events and its corrections: only the versions they hold
+            # (not those of an earlier session of that number, moved to another client).
             spans = [
                 s
-                for s in client.spans
+                for s in withdrawn_spans(client.spans)
                 if s.kind in ("session", "correction") and s.session == request.session
             ]
-            events = [
-                e for s in spans for e in self.client_events(cid, after=s.first - 1, upto=s.last)
-            ]
-            return decide_correction(client, events, request, actor=actor)
+            return decide_correction(client, self._read_spans(cid, spans), request, actor=actor)
 
         return self._decide_and_save(cid, decide)
+
+    def reassign_session(self, cid: UUID, request: ReassignRequest, *, actor: str) -> Reassigned:
+        """Move one session to another client, as linked events on both, in one transaction
+        (see ``domain/reassignment.py``); refused if either client was erased."""
+        target_id = self.client_id_for(request.to_name)
+        for _attempt in range(3):
+            for who, what in ((cid, "its record"), (target_id, "a session")):
+                if (erased := self.erasure(who)) is not None:
+                    raise InvalidReassignment(
+                        f"client {who} was erased on {erased.timestamp.date().isoformat()}: "
+                        f"{what} cannot be moved there or away"
+                    )
+            source, target = self.get_client(cid), self.get_client(target_id)
+            if source is None:
+                raise ClientNotFound(f"no client with id {cid}")
+            decided = decide_reassignment(
+                source,
+                self._session_record(source, request.session),
+                target,
+                target_id,
+                request,
+                actor=actor,
+                reassignment=uuid4(),
+            )
+            events = [*decided.source_events, *decided.target_events]
+            after = [project_client(source, decided.source_events)]
+            after.append(project_client(target, decided.target_events))
+            try:
+                self._append(events, then=[c for c in after if c is not None])
+            except IntegrityError:
+                continue  # another writer got there first: decide again on fresh state
+            moved = cast(SessionReassigned, decided.source_events[0])
+            received = next(e for e in decided.target_events if isinstance(e, SessionReceived))
+            name = cast(Client, after[1]).name
+            return Reassigned(
+                moved, source.name, received, name, decided.created, len(decided.target_events)
+            )
+        raise ConcurrentChange(f"{cid}: other writers kept changing these records; try again")
+
+    def _session_record(self, client: Client, session: int) -> list[DomainEvent]:
+        """What moving ``session`` needs to read: its own events, the corrections of them,
+        the status changes (of any homework: a span does not say whose) and earlier moves."""
+        spans = [
+            s
+            for s in withdrawn_spans(client.spans)
+            if s.kind in ("status", "reassignment") or s.session == session
+        ]
+        return withdrawn(self._read_spans(client.id, spans))
+
+    def _read_spans(self, cid: UUID, spans: Iterable[Span]) -> list[DomainEvent]:
+        """The events of ``spans``, in version order: one read per run of adjacent versions."""
+        return [
+            e
+            for first, last in version_runs(spans)
+            for e in self.client_events(cid, after=first - 1, upto=last)
+        ]

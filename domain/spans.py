@@ -1,7 +1,8 @@
 """Spans: the text-free shape of a client's history, in version order.
 
 A span is a run of consecutive events that as-of selection treats alike: the
-registration, one status change, one correction, or a run of one session's
+registration, one status change, one correction, one reassignment of a session
+to another client, or a run of one session's
 events (a quoted session's homework, recorded inside the quoting session, is a
 run of its own).
 The Client state keeps its spans, so a query can decide which versions it
@@ -25,10 +26,11 @@ from caselog.domain.events import (
     PriorSummaryQuoted,
     SessionEvent,
     SessionOpened,
+    SessionReassigned,
     SummaryItemNoted,
 )
 
-SpanKind = Literal["client", "session", "status", "correction"]
+SpanKind = Literal["client", "session", "status", "correction", "reassignment"]
 
 
 class Span(BaseModel):
@@ -42,7 +44,7 @@ class Span(BaseModel):
     recorded_to: dt.datetime
     session: int | None = None
     """The session a ``session`` span's events belong to; for a ``correction``, the
-    session it corrects."""
+    session it corrects; for a ``reassignment``, the session moved away."""
     reviewed_in: int | None = None
     """For a ``status`` span: the session the change was reviewed in, when known."""
     opened_on: dt.date | None = None
@@ -63,6 +65,8 @@ def _kind(event: DomainEvent) -> tuple[SpanKind, int | None]:
         return "status", None
     if isinstance(event, Correction):
         return "correction", event.session
+    if isinstance(event, SessionReassigned):
+        return "reassignment", event.session
     if isinstance(event, ClientRegistered):
         return "client", None
     raise TypeError(f"no span kind for the event {type(event).__name__}")
@@ -125,3 +129,14 @@ def extend_spans(spans: tuple[Span, ...], events: Iterable[DomainEvent]) -> tupl
         )
     settle()
     return tuple(out)
+
+
+def version_runs(spans: Iterable[Span]) -> list[tuple[int, int]]:
+    """The (first, last) versions ``spans`` cover, adjacent ones joined: one read each."""
+    runs: list[list[int]] = []
+    for s in sorted(spans, key=lambda s: s.first):
+        if runs and runs[-1][1] + 1 >= s.first:
+            runs[-1][1] = max(runs[-1][1], s.last)
+        else:
+            runs.append([s.first, s.last])
+    return [(first, last) for first, last in runs]

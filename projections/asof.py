@@ -10,10 +10,15 @@
 - ``recorded_before``: only what had been recorded before that moment (audit time).
   Combines with the others.
 
-Corrections (amendments, retractions) are kept under ``session`` and ``date``,
-like the registration: the corrected record is what those views show, however
-late the correction came. Only ``version`` and ``recorded_before`` leave them
-out, so those show what the record said before a correction.
+Corrections (amendments, retractions) and reassignments of a session to another
+client are kept under ``session`` and ``date``, like the registration: the
+corrected record is what those views show, however late the correction came. Only
+``version`` and ``recorded_before`` leave them out, so those show what the record
+said before a correction, or with a session it no longer holds.
+
+What a reassignment in view withdraws is left out (``withdrawal.py``): its
+session's spans before the selections by session and date, then the rest of it
+(the status changes of the moved homework) from the events read.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from caselog.domain.events import DomainEvent
 from caselog.domain.spans import Span, extend_spans
+from caselog.domain.withdrawal import withdrawn, withdrawn_spans
 
 
 class AsOf(BaseModel):
@@ -64,6 +70,9 @@ def choose(spans: Iterable[Span], at: AsOf) -> list[Span]:
     if at.recorded_before is not None:
         moment = _aware(at.recorded_before)
         chosen = [s for s in chosen if s.recorded_from < moment]
+    # Before the selections by session and date: a session moved away is not one of
+    # those the record held, whenever it was recorded.
+    chosen = withdrawn_spans(chosen)
     if at.session is not None:
         chosen = _by_session(chosen, at.session)
     if at.date is not None:
@@ -86,7 +95,7 @@ def _by_session(spans: list[Span], upto: int) -> list[Span]:
             return s.session is not None and s.session <= upto
         if s.kind == "status":
             return s.reviewed_in <= upto if s.reviewed_in is not None else s.last <= last_included
-        return True  # the registration, and corrections
+        return True  # the registration, corrections and reassignments
 
     return [s for s in spans if keep(s)]
 
@@ -95,7 +104,7 @@ def _by_date(spans: list[Span], day: dt.date) -> list[Span]:
     held = {s.session: s.opened_on <= day for s in spans if s.opened_on is not None}
 
     def keep(s: Span) -> bool:
-        if s.kind in ("client", "correction"):
+        if s.kind in ("client", "correction", "reassignment"):
             return True
         if s.kind == "session" and s.session in held:
             return held[s.session]
@@ -136,4 +145,4 @@ def within(events: Iterable[DomainEvent], spans: Iterable[Span], at: AsOf) -> li
 def select(events: Iterable[DomainEvent], at: AsOf) -> list[DomainEvent]:
     """What ``at`` sees of a full list of a client's events (the unbounded reference)."""
     events = list(events)
-    return within(events, choose(extend_spans((), events), at), at)
+    return withdrawn(within(events, choose(extend_spans((), events), at), at))

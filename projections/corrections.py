@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from caselog.domain.client import HomeworkCorrection
@@ -20,6 +21,8 @@ def note_of(correction: Correction) -> CorrectionNote:
         actor=correction.actor,
         reason=correction.reason,
         text=correction.text if isinstance(correction, EntryAmended) else None,
+        speaker=correction.speaker if isinstance(correction, EntryAmended) else None,
+        role=correction.role if isinstance(correction, EntryAmended) else None,
     )
 
 
@@ -35,11 +38,32 @@ def homework_note(step: HomeworkCorrection) -> CorrectionNote:
 
 
 def corrected_fields(entry: Corrected) -> dict[str, Any]:
-    """What a corrected entry adds to (or changes in) its replay fields."""
-    return {
+    """What a corrected entry adds to (or changes in) its replay fields; an utterance's
+    also its current speaker and role, and those it had at first."""
+    fields: dict[str, Any] = {
         "text": entry.text,
         "amended": entry.amended,
         "retracted": entry.retracted,
         "original_text": entry.original,
         "corrections": [note_of(c).model_dump(mode="json") for c in entry.corrections],
     }
+    if entry.speaker is not None:
+        fields.update(
+            speaker=entry.speaker,
+            role=entry.role,
+            original_speaker=entry.original_speaker,
+            original_role=entry.original_role,
+        )
+    return fields
+
+
+def originally(f: dict[str, Any]) -> Iterator[str]:
+    """What an amended entry read at first: its text, and an utterance's speaker and role,
+    each only where the amendment changed it."""
+    if not f.get("amended"):
+        return
+    if f["original_text"] != f["text"]:
+        yield f"originally: {f['original_text']}"
+    was = f.get("original_speaker"), f.get("original_role")
+    if "original_speaker" in f and was != (f["speaker"], f["role"]):
+        yield f"originally spoken by: {was[0]} ({was[1]})"

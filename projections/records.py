@@ -24,10 +24,11 @@ from caselog.domain.errors import (
     RecordErased,
     SessionNotFound,
 )
-from caselog.domain.events import Correction, DomainEvent
+from caselog.domain.events import Correction, DomainEvent, SessionReassigned, SessionReceived
 from caselog.domain.identity import fold_name, normalise_name
 from caselog.domain.service import CaselogApplication
-from caselog.domain.spans import Span
+from caselog.domain.spans import Span, version_runs
+from caselog.domain.withdrawal import withdrawn
 from caselog.projections.asof import NOW, AsOf, choose, prefix_end, within
 from caselog.projections.homework import fold_homework, homework_views, open_homework
 from caselog.projections.sessions import fold_sessions
@@ -55,8 +56,10 @@ class ClientRecord:
     name: str
 
     def events(self, at: AsOf = NOW) -> list[DomainEvent]:
-        """This client's events as of ``at``, in version order."""
-        return self._read(self._seen(at).spans, at)
+        """This client's events as of ``at``, in version order, without what a session's
+        reassignment to another client withdrew."""
+        seen = self._seen(at)
+        return self._read(seen.spans, seen, at)
 
     def sessions(self, at: AsOf = NOW) -> list[SessionView]:
         return fold_sessions(self.events(at))
@@ -69,7 +72,7 @@ class ClientRecord:
         return [v for v in views if status is None or v.status == status]
 
     def summary(self, session: int, at: AsOf = NOW) -> SummaryView:
-        found = self._summary(self._seen(at).spans, session, at)
+        found = self._summary(self._seen(at), session, at)
         if found is None:
             raise SessionNotFound(f"{self.name} has no summary for session {session} recorded")
         return found
@@ -87,7 +90,7 @@ class ClientRecord:
         held = {s.session for s in before.spans if s.opened_on is not None}
         candidates = [n for n in summarised | held if n is not None and n < for_session]
         from_session = max(candidates, default=None)
-        summary = self._summary(spans, from_session, at) if from_session is not None else None
+        summary = self._summary(seen, from_session, at) if from_session is not None else None
         open_items = open_homework(self._homework(before, at))
         return recap(for_session, summary, from_session, open_items)
 
@@ -97,39 +100,38 @@ class ClientRecord:
         state = self.app.get_client(self.id, version=at.version)
         return _Seen(state, choose(state.spans, at) if state is not None else [])
 
-    def _read(self, spans: Sequence[Span], at: AsOf) -> list[DomainEvent]:
-        """The events of ``spans``: one read per run of adjacent versions."""
-        runs: list[list[int]] = []
-        for s in sorted(spans, key=lambda s: s.first):
-            if runs and runs[-1][1] + 1 >= s.first:
-                runs[-1][1] = max(runs[-1][1], s.last)
-            else:
-                runs.append([s.first, s.last])
+    def _read(self, spans: Sequence[Span], seen: _Seen, at: AsOf) -> list[DomainEvent]:
+        """The events of ``spans`` — one read per run of adjacent versions — without what
+        a reassignment in view withdrew (its own, one-event spans are read with them)."""
+        spans = [*spans, *(s for s in seen.spans if s.kind == "reassignment")]
         events = [
             e
-            for first, last in runs
+            for first, last in version_runs(spans)
             for e in self.app.client_events(self.id, after=first - 1, upto=last)
         ]
-        return within(events, spans, at) if at.recorded_before is not None else events
+        if at.recorded_before is not None:
+            events = within(events, spans, at)
+        return withdrawn(events)
 
     def _homework(self, seen: _Seen, at: AsOf) -> list[HomeworkView]:
-        """From the Client state when ``at`` sees a whole prefix of the history, else folded."""
+        """From the Client state when ``at`` sees a whole prefix of the history, else folded
+        (a moved session leaves a gap)."""
         end = prefix_end(seen.spans, at)
         if end is None:
-            return fold_homework(self._read(seen.spans, at))
+            return fold_homework(self._read(seen.spans, seen, at))
         if seen.state is not None and seen.state.version == end:
             return homework_views(seen.state)
         return homework_views(self.app.get_client(self.id, version=end))
 
-    def _summary(self, spans: list[Span], session: int, at: AsOf) -> SummaryView | None:
+    def _summary(self, seen: _Seen, session: int, at: AsOf) -> SummaryView | None:
         wanted = [
             s
-            for s in spans
+            for s in seen.spans
             if (s.summary and s.session == session)
             or s.quotes == session
             or (s.kind == "correction" and s.session == session)
         ]
-        return summaries(self._read(wanted, at)).get(session)
+        return summaries(self._read(wanted, seen, at)).get(session)
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,8 @@ class Records:
 
     def client(self, query: str) -> ClientRecord:
         """A client by name (case and accents aside), unique leading part of it, or id prefix."""
+        if not normalise_name(query):  # no name to derive an id from, nor to match
+            raise ClientNotFound(f"no client matches {query!r}: give a name or an id prefix")
         self._refuse_erased(query)
         record = self._exact(query) or self._matching(query)
         if self.on_access is not None:
@@ -237,7 +241,8 @@ class Records:
                 else:
                     assert isinstance(event, DomainEvent)
                     recorded_at, actor = event.timestamp.isoformat(), event.actor
-                    reason = event.reason if isinstance(event, Correction) else None
+                    noted = (Correction, SessionReassigned, SessionReceived)
+                    reason = event.reason if isinstance(event, noted) else None
                 yield LogEntry(
                     position=n.id,
                     client_id=str(n.originator_id),

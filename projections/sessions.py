@@ -20,11 +20,13 @@ from caselog.domain.events import (
     QualityFlagRaised,
     SessionEnded,
     SessionOpened,
+    SessionReassigned,
+    SessionReceived,
     StageDirectionRecorded,
     SummaryItemNoted,
     UtteranceRecorded,
 )
-from caselog.projections.views import Ending, SessionView, Source
+from caselog.projections.views import Ending, Reassignment, SessionView, Source
 
 
 @dataclass
@@ -36,11 +38,14 @@ class _Session:
     ended: SessionEnded | None = None
     corrected: dict[Address, bool] = field(default_factory=dict)
     """Each corrected entry's address: True once it is retracted."""
+    received: SessionReceived | None = None
 
 
 @dataclass
 class _Sessions:
     by_number: dict[int, _Session] = field(default_factory=dict)
+    received: dict[int, SessionReceived] = field(default_factory=dict)
+    """Moves whose copied session has not opened yet (it opens right after)."""
 
 
 @singledispatch
@@ -50,7 +55,19 @@ def _apply(event: DomainEvent, acc: _Sessions) -> None:
 
 @_apply.register
 def _(event: SessionOpened, acc: _Sessions) -> None:
-    acc.by_number[event.session] = _Session(event)
+    acc.by_number[event.session] = _Session(event, received=acc.received.pop(event.session, None))
+
+
+@_apply.register
+def _(event: SessionReceived, acc: _Sessions) -> None:
+    acc.received[event.session] = event
+
+
+@_apply.register
+def _(event: SessionReassigned, acc: _Sessions) -> None:
+    # Its events are withdrawn before any fold (withdrawal.py); a fold of every event
+    # of the client, unfiltered, still ends without the session.
+    acc.by_number.pop(event.session, None)
 
 
 @_apply.register
@@ -102,6 +119,7 @@ def fold_sessions(events: Iterable[DomainEvent]) -> list[SessionView]:
 
 def _view(s: _Session) -> SessionView:
     o = s.opened
+    moved = s.received
     return SessionView(
         number=o.session,
         planned_total=o.planned_total,
@@ -116,9 +134,24 @@ def _view(s: _Session) -> SessionView:
         if s.ended
         else None,
         source=Source(file=o.source.file, sha256=o.source.sha256, format=o.source.format),
-        recorded_at=o.timestamp.isoformat(),
+        # A moved session was recorded from its source when first recorded (its copy
+        # here keeps the actor).
+        recorded_at=(moved.first_recorded_at if moved else o.timestamp).isoformat(),
         recorded_by=o.actor,
         amended=sum(not retracted for retracted in s.corrected.values()),
         retracted=sum(s.corrected.values()),
         inferred=o.inferred,
+        reassigned_from=reassignment_of(moved) if moved else None,
+    )
+
+
+def reassignment_of(event: SessionReceived) -> Reassignment:
+    return Reassignment(
+        reassignment=str(event.reassignment),
+        client_id=str(event.from_client),
+        session=event.from_session,
+        at=event.timestamp.isoformat(),
+        actor=event.actor,
+        reason=event.reason,
+        homework=dict(event.homework),
     )

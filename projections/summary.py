@@ -13,6 +13,7 @@ from caselog.domain.events import (
     SummaryItemNoted,
 )
 from caselog.domain.transcript import NAMED_SECTIONS, SectionKey
+from caselog.domain.withdrawal import withdrawn
 from caselog.projections.corrections import note_of
 from caselog.projections.views import (
     HomeworkView,
@@ -72,8 +73,9 @@ def summaries(events: Iterable[DomainEvent]) -> dict[int, SummaryView]:
 
     A recorded summary shows its items' current text; retracted items are left
     out. Both are listed in ``corrections``. A quoted summary is shown as quoted.
+    What a session's reassignment to another client withdrew is left out.
     """
-    events = list(events)
+    events = withdrawn(events)
     found: dict[int, SummaryView] = {}
     for e in events:
         if isinstance(e, PriorSummaryQuoted) and e.about_session is not None:

@@ -20,7 +20,14 @@ from caselog.domain.corrections import (
     corrections_by_address,
     target_of,
 )
-from caselog.domain.events import Correction, DomainEvent, HomeworkAssigned, SessionEvent
+from caselog.domain.events import (
+    Correction,
+    DomainEvent,
+    HomeworkAssigned,
+    SessionEvent,
+    SessionReassigned,
+)
+from caselog.domain.withdrawal import withdrawn
 from caselog.projections.corrections import corrected_fields
 from caselog.projections.views import TimelineEntry
 
@@ -39,12 +46,14 @@ def _replay_session(event: DomainEvent) -> int | None:
 
 
 def timeline(events: Iterable[DomainEvent], session: int | None = None) -> list[TimelineEntry]:
-    events = list(events)
+    events = withdrawn(events)  # as the reader gave them, if it did (it is idempotent)
     fixes = corrections_by_address(events)
     placed: dict[Address, int] = {}  # where each correctable entry is replayed
     entries: list[tuple[int, int, TimelineEntry]] = []
     current = 0
     for event in events:
+        if isinstance(event, SessionReassigned):
+            continue  # the session it moved away is not in this client's record any more
         address = address_of(event)
         if isinstance(event, Correction):
             # Replayed with the entry it corrects, which comes before it in version order.
@@ -61,7 +70,10 @@ def timeline(events: Iterable[DomainEvent], session: int | None = None) -> list[
             continue
         fields = event.model_dump(mode="json", exclude=_OWN_FIELDS)
         if address is not None and address in fixes:
-            fields.update(corrected_fields(corrected(fields["text"], fixes[address])))
+            now = corrected(
+                fields["text"], fixes[address], fields.get("speaker"), fields.get("role")
+            )
+            fields.update(corrected_fields(now))
         entries.append(
             (
                 place,

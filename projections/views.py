@@ -47,6 +47,26 @@ class CorrectionNote(View):
     reason: str
     text: str | None = None
     """The text an amendment gave the entry."""
+    speaker: str | None = None
+    """The speaker an amendment gave an utterance."""
+    role: str | None = None
+    """The role an amendment gave an utterance."""
+
+
+class Reassignment(View):
+    """A session's move from another client: which one, when, by whom and why."""
+
+    reassignment: str
+    """The id both clients' events share."""
+    client_id: str
+    """The client it was filed under first."""
+    session: int
+    """Its number there."""
+    at: str
+    actor: str
+    reason: str
+    homework: dict[str, str] = {}
+    """Each moved homework item's id there, and its id here."""
 
 
 class SessionView(View):
@@ -69,6 +89,9 @@ class SessionView(View):
     retracted: int = 0
     inferred: tuple[Inference, ...] = ()
     """Facts of the session worked out rather than stated (who, how, from what)."""
+    reassigned_from: Reassignment | None = None
+    """Set when the session was moved here from another client (``caselog reassign``);
+    ``recorded_at`` is then when it was first recorded there."""
 
 
 class TimelineEntry(View):
@@ -106,7 +129,8 @@ class LogEntry(View):
     recorded_at: str
     actor: str
     reason: str | None = None
-    """Why, for a correction (``EntryAmended``, ``EntryRetracted``)."""
+    """Why, for a correction (``EntryAmended``, ``EntryRetracted``) or a reassignment
+    (``SessionReassigned``, ``SessionReceived``)."""
 
 
 class HomeworkChange(View):

@@ -1,5 +1,5 @@
 """Random client histories for property tests: sessions in any order, status changes,
-amendments and retractions."""
+amendments and retractions, sessions reassigned from one client to the other."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from caselog.domain.events import (
     UtteranceRecorded,
 )
 from caselog.domain.homework import TRANSITIONS
+from caselog.domain.reassignment import ReassignRequest
 from caselog.domain.service import CaselogApplication
 from caselog.domain.transcript import QuotedSummary
+from caselog.domain.withdrawal import withdrawn
 from caselog.projections.homework import fold_homework
 from caselog.projections.sessions import fold_sessions
 from tests.sessions import parsed, summary
@@ -52,9 +54,14 @@ correct = st.tuples(
     st.integers(0, 40),
     st.sampled_from(("amend", "retract")),
 )
+reassign = st.tuples(
+    st.just("reassign"), st.sampled_from(CLIENTS), st.integers(0, 9), st.integers(0, 5)
+)
 catch_up = st.tuples(st.just("catch_up"))
 histories = st.lists(
-    st.one_of(record, record, change, change, correct, catch_up), min_size=4, max_size=16
+    st.one_of(record, record, change, change, correct, reassign, catch_up),
+    min_size=4,
+    max_size=16,
 )
 
 
@@ -66,7 +73,8 @@ def record_step(
     date: dt.date | None,
     shape: str,
 ) -> None:
-    if any(v.number == session for v in fold_sessions(app.client_events(app.client_id_for(name)))):
+    events = withdrawn(app.client_events(app.client_id_for(name)))
+    if any(v.number == session for v in fold_sessions(events)):
         return  # one source per session; a different one would be a conflict
     body = f"{name} {session}"
     # A quote of the session before puts that session's homework on record if it is not yet.
@@ -98,7 +106,7 @@ def correct_step(app: CaselogApplication, name: str, pick: int, action: str) -> 
     """Amend or retract one entry, summary item or homework item, if the client has any."""
     cid = app.client_id_for(name)
     targets: list[CorrectionRequest] = []
-    for e in app.client_events(cid):
+    for e in withdrawn(app.client_events(cid)):
         if isinstance(e, UtteranceRecorded | StageDirectionRecorded):
             targets.append(CorrectionRequest("amend", session=e.session, seq=e.seq))
         elif isinstance(e, SummaryItemNoted):
@@ -115,3 +123,31 @@ def correct_step(app: CaselogApplication, name: str, pick: int, action: str) -> 
     )
     with suppress(CaselogError):  # already retracted, or already reads that text
         app.record_correction(cid, request, actor="prop")
+
+
+def reassign_step(app: CaselogApplication, name: str, pick: int, as_session: int) -> None:
+    """Move one of the client's sessions to the other client (0: under the same number)."""
+    cid = app.client_id_for(name)
+    client = app.get_client(cid)
+    if client is None or not client.sessions:
+        return
+    number = client.sessions[pick % len(client.sessions)].number
+    other = next(c for c in CLIENTS if c != name)
+    request = ReassignRequest(number, other, "prop", as_session or None)
+    with suppress(CaselogError):  # the other client already has that number
+        app.reassign_session(cid, request, actor="prop")
+
+
+def run_step(app: CaselogApplication, step: tuple[object, ...]) -> bool:
+    """Apply one step of a history that changes the record; False for any other step."""
+    kind, args = step[0], step[1:]
+    steps = {
+        "record": record_step,
+        "status": status_step,
+        "correct": correct_step,
+        "reassign": reassign_step,
+    }
+    if kind not in steps:
+        return False
+    steps[str(kind)](app, *args)  # type: ignore[operator]
+    return True

@@ -22,7 +22,7 @@ from caselog.projections.records import ClientRecord, Records
 from caselog.projections.sessions import fold_sessions
 from caselog.projections.summary import recap, summaries
 from caselog.projections.views import RecapView
-from tests.histories import DATES, correct_step, histories, record_step, status_step
+from tests.histories import DATES, histories, run_step
 
 
 def _reference_recap(events: list[DomainEvent], for_session: int | None) -> RecapView:
@@ -74,12 +74,7 @@ def test_bounded_as_of_queries_equal_the_full_fold(history, points, data):
         app = open_store(str(Path(tmp) / "store.db"), create=True)
         moments = []
         for step in history:
-            if step[0] == "record":
-                record_step(app, *step[1:])
-            elif step[0] == "status":
-                status_step(app, *step[1:])
-            elif step[0] == "correct":
-                correct_step(app, *step[1:])
+            run_step(app, step)
             moments.append(dt.datetime.now(dt.UTC))
         records = Records(app)
         for cid, name in app.registered_clients():
@@ -93,3 +88,4 @@ def test_bounded_as_of_queries_equal_the_full_fold(history, points, data):
         event(f"quotes a summary: {any(s.quotes for s in spans)}")
         event(f"a session recorded out of order: {_out_of_order(spans)}")
         event(f"a correction: {any(s.kind == 'correction' for s in spans)}")
+        event(f"a reassignment: {any(s.kind == 'reassignment' for s in spans)}")

@@ -17,7 +17,11 @@ README = Path(__file__).parent.parent / "README.md"
 BIN = Path(sys.executable).parent
 IMPORT_FILES = FIXTURES / "import"
 # Sections whose examples are complete: every command runs, and every output line is shown.
-RUNNABLE = ("### Markdown and FHIR", "### Other transcript sources")
+RUNNABLE = (
+    "#### Reassigning a mis-filed session",
+    "### Markdown and FHIR",
+    "### Other transcript sources",
+)
 
 
 def _section(heading: str) -> str:

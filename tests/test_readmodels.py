@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 from caselog.adapters.erasure import erase_client
 from caselog.adapters.ingest import IngestOptions, ingest
 from caselog.adapters.readmodels import ReadModels
-from caselog.adapters.readmodels_sql import TABLES, Changes, State, fts_query
+from caselog.adapters.readmodels_batch import Changes
+from caselog.adapters.readmodels_search import fts_query
+from caselog.adapters.readmodels_sql import TABLES, State
 from caselog.adapters.store import open_store, set_read_models, store_settings
 from caselog.cli.project import project_app, search_command
 from caselog.domain.events import DomainEvent, UtteranceRecorded
@@ -60,7 +62,7 @@ COLUMNS = {
     "readmodel_homework": "client_id, homework_id, session, number, text, status",
     "readmodel_sessions": "client_id, session, date, professional, utterances, ended_reason,"
     " source_file",
-    "readmodel_utterances": "client_id, session, seq, speaker, role, text",
+    "readmodel_utterances": "client_id, session, seq, speaker, role, text, amended",
 }
 assert set(COLUMNS) == set(TABLES)
 
@@ -109,7 +111,7 @@ def test_search_through_the_cli_prints_json_hits_and_filters_by_client(seeded, d
     hits = json.loads(result.stdout)
     assert hits and {h["client"] for h in hits} == {MARCUS}
     assert set(hits[0]) == {
-        "client_id", "client", "session", "seq", "speaker", "role", "snippet", "rank"
+        "client_id", "client", "session", "seq", "speaker", "role", "amended", "snippet", "rank"
     }  # fmt: skip
     only_alicia = json.loads(
         _run(db, "search", "kindness meditation", "--client", "alicia", "--json").stdout

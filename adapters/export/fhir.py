@@ -44,7 +44,7 @@ _DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 _PROVENANCE_ROLE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 # Events whose actor recorded the session (corrections and status changes come later,
 # by whoever made them: those are on the Tasks' notes and in `caselog log`).
-_NOT_RECORDING = {"EntryAmended", "EntryRetracted", "HomeworkStatusChanged"}
+_NOT_RECORDING = {"EntryAmended", "EntryRetracted", "HomeworkStatusChanged", "SessionReceived"}
 
 
 def bundle(
@@ -64,6 +64,8 @@ def bundle(
         resources.append(_task(export, h, ids, patient, encounters.get(h.session)))
     for s in export.sessions:
         resources.append(_session_provenance(export, s, ids))
+        if s.reassigned_from is not None:
+            resources.append(_reassignment_provenance(s, ids))
     held = set(encounters)
     # An item placed with no session in the bundle (assigned by hand to a session never
     # ingested) has no session Provenance to name it: it gets its own, from its assignment.
@@ -271,21 +273,48 @@ def _session_provenance(export: ClientExport, s: SessionView, ids: _Ids) -> dict
     return _provenance(ids.of("provenance", s.number), targets, s.recorded_at, actors, source)
 
 
+def _reassignment_provenance(s: SessionView, ids: _Ids) -> dict[str, Any]:
+    """Who moved the session here from another client's record, when and why."""
+    moved = s.reassigned_from
+    assert moved is not None
+    provenance = _provenance(
+        ids.of("reassignment", s.number),
+        [ids.ref("encounter", s.number), ids.ref("transcript", s.number)],
+        moved.at,
+        [moved.actor],
+        activity=("UPDATE", "revise"),
+    )
+    provenance["reason"] = [{"text": moved.reason}]
+    provenance["entity"] = [
+        {
+            "role": "derivation",
+            "what": {
+                "identifier": {
+                    "system": SESSION_SYSTEM,
+                    "value": f"{moved.client_id}/{moved.session}",
+                },
+                "display": f"session {moved.session} of client {moved.client_id}",
+            },
+        }
+    ]
+    return provenance
+
+
 def _provenance(
     id_: str,
     targets: list[dict[str, str]],
     recorded: str,
     actors: list[str],
     source: dict[str, Any] | None = None,
+    activity: tuple[str, str] = ("CREATE", "create"),
 ) -> dict[str, Any]:
+    code, display = activity
     provenance: dict[str, Any] = {
         "resourceType": "Provenance",
         "id": id_,
         "target": targets,
         "recorded": recorded,
-        "activity": {
-            "coding": [{"system": _DATA_OPERATION, "code": "CREATE", "display": "create"}]
-        },
+        "activity": {"coding": [{"system": _DATA_OPERATION, "code": code, "display": display}]},
         "agent": [
             {
                 "type": {

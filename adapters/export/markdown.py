@@ -12,6 +12,7 @@ from typing import Any
 
 from caselog.adapters.export import ClientExport
 from caselog.domain.transcript import NAMED_SECTIONS
+from caselog.projections.corrections import originally
 from caselog.projections.summary import CANONICAL_HEADINGS, heading_words
 from caselog.projections.views import HomeworkView, SessionView, SummaryView, TimelineEntry
 
@@ -97,6 +98,11 @@ def _session_facts(s: SessionView) -> Iterator[str]:
         f"- **Source:** `{s.source.file}` (format {s.source.format}, sha256 `{s.source.sha256}`),"
         f" recorded {_moment(s.recorded_at)} by {s.recorded_by}"
     )
+    if (moved := s.reassigned_from) is not None:
+        yield (
+            f"- **Reassigned:** from client `{moved.client_id}` session {moved.session},"
+            f" {_moment(moved.at)} by {moved.actor}: {moved.reason}"
+        )
     if s.ended is not None:
         at = f" at {s.ended.clock}" if s.ended.clock else ""
         detail = f" — `{s.ended.detail}`" if s.ended.detail else ""
@@ -131,11 +137,9 @@ def _correction_notes(f: dict[str, Any]) -> Iterator[str]:
     for c in f.get("corrections", ()):
         done = "amended" if c["type"] == "EntryAmended" else "retracted"
         yield f"> ✐ {done} {_moment(c['recorded_at'])} by {c['actor']}: {c['reason']}"
-    if f.get("amended"):
+    for said in originally(f):
         yield ">"
-        yield from (
-            f"> {line}".rstrip() for line in f"originally: {f['original_text']}".split("\n")
-        )
+        yield from (f"> {line}".rstrip() for line in said.split("\n"))
 
 
 def _quoted(f: dict[str, Any]) -> str:

@@ -28,7 +28,8 @@ these:", "Here's what I'm asking of you both this week:"), or sets a time
 frame ahead ("Here's the plan until our next session:", "Okay, so before
 next week:") — and neither looks back nor speaks of "us"/"we" ("Last week's
 homework was:", "Today I'd like us to cover a few things:", "We covered:").
-List lines are never read as sentences.
+List lines, and the header of a list of homework, are never read as
+sentences.
 
 Sentences (ended by . ! ? or a line end; "2 p.m. each day" and "St. Luke's"
 end none). Each gives at most one item, from its first cue that counts, up
@@ -77,15 +78,18 @@ without assigning it ("I want to leave you with a homework assignment.",
 "I'd like to give you a small exercise to try before our next session.").
 
 A cue never counts when the sentence works in the room ("right now", "for a
-moment", "before we move on", "in this room", "close your eyes"), when
+moment", "before we move on", "in this room", "close your eyes"), when it
+makes an offer to take up or not ("if you like", "no pressure"), when
 someone other than I/we/you is reported before it ("your coach said …"),
-when its task is to talk to the professional or to take something in
+or when its task is to talk to the professional or to take something in
 ("tell me", "ask me", "let me know", "know", "hear", "imagine", "picture",
-"feel"), or forbids ("don't …"), and homework named in the past ("Your
-homework this past week was to …", "Last week's action items were: …")
-assigns nothing. Requests in the past ("I asked you to", "you were going
-to"), negated ones ("I don't want you to …"), offers, hypotheticals,
-psychoeducation, scheduling and the professional's own tasks have no cue.
+"feel", "hold onto", "keep in mind"), is a kind word ("take care", "go
+gently", "rest"), forbids ("don't …"), or only names what is to come ("an
+experiment this week"). Homework named in the past ("Your homework this
+past week was to …", "Last week's action items were: …") assigns nothing.
+Requests in the past ("I asked you to", "you were going to"), negated ones
+("I don't want you to …"), offers, hypotheticals, psychoeducation,
+scheduling and the professional's own tasks have no cue at all.
 
 Cost: a turn with no word of a request, reminder, homework or goal and no
 word of a time frame ahead (both looked up as plain substrings or words)
@@ -342,11 +346,12 @@ def _closes(raw: str, j: int) -> bool:
 
 # --- Lists ------------------------------------------------------------------
 
-_LIST_ITEM = re.compile(r"[ \t]*(?:[-*•]|[0-9]{1,3}[.)])[ \t]+(\S.*)")
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*•·◦\u2013]|[0-9]{1,3}[.)]|[a-z]\))[ \t]+(\S.*)")
 
 
 def _lists(text: str, masked: str, hits: list[tuple[int, str]]) -> str:
-    """Items of the lists under an assigning header; ``masked`` with every list line blanked."""
+    """Items of the lists under an assigning header; ``masked`` with every list line, and
+    every such header, blanked."""
     lines = text.split("\n")
     offsets = [0]
     for line in lines:
@@ -367,10 +372,11 @@ def _lists(text: str, masked: str, hits: list[tuple[int, str]]) -> str:
                 break
             j += 1
         start, stop = offsets[i], offsets[j] - 1
-        out = out[:start] + re.sub(r"[^\n]", " ", out[start:stop]) + out[stop:]
         spans = _sentence_spans(masked[:start].rstrip())
         if spans and _assigns_list(_lower(masked[spans[-1][0] : spans[-1][1]])):
             hits.extend(run)
+            start = spans[-1][0]  # the header gives no item of its own
+        out = out[:start] + re.sub(r"[^\n]", " ", out[start:stop]) + out[stop:]
         i = j
     return out
 
@@ -511,7 +517,17 @@ _NOT_A_TASK = re.compile(
     r"|remind|walk|describe to|explain to)\s+me|know|hear|understand|reali[sz]e|recogni[sz]e"
     r"|remember that|see that|feel\b|imagine|picture|close your|take a (?:deep )?breath|don't"
     r"|do not|never|not|feel free|take care|have (?:a (?:good|great|nice|lovely|restful|safe)\b"
-    r"|fun)|enjoy|be (?:kind|gentle|patient)\s+(?:to|with)\s+yourself)\b"
+    r"|fun)|enjoy|be (?:kind|gentle|patient)\s+(?:to|with)\s+yourself|go (?:gently|easy)"
+    r"|take it easy|look after yourself|rest|hold on(?:to)?|keep in mind|bear in mind"
+    # Only what is announced: "Would you be open to an experiment this week?"
+    r"|(?:an?|one|some|a little|a small)\s+(?:\w+\s+)?(?:experiment|exercise|challenge|task"
+    r"|idea|suggestion|assignment)s?(?:\s+(?:this|next|for|before|between|over|until)\b[^,;:]*)?$"
+    r")\b"
+)
+# An offer to take up or not is no assignment: "Bring it next week if you like".
+_OPTIONAL = re.compile(
+    r"\b(?:if you (?:like|want|wish|'d like|feel like it|feel up to it|fancy)|no pressure"
+    r"|only if you|up to you)\b"
 )
 # Someone else's words reported before a cue: "your coach said …" (not "as I said",
 # "you told me").
@@ -583,6 +599,7 @@ _ORDINAL = re.compile(
     r"|finally|lastly|last of all)\b[,:]?\s+"
 )
 _RELATIVE = re.compile(r"\b(?:things?|what|something|stuff|which)\s*$")
+_TOLD = re.compile(r"\s(?:is|would be)\s+(?:to\s+|that you\s+)?")
 _JOINED = re.compile(r"(?:and|also|plus|then)\b")
 _ALSO = re.compile(r"\balso\b")
 _IMPERATIVE = re.compile(
@@ -765,7 +782,7 @@ def _choose(
     candidates: list[_Candidate], low: str, text: str, frame: _Frame
 ) -> tuple[int, str] | None:
     """(offset, item) of the first cue that counts, (offset, "") for an announcement, or None."""
-    if _IN_SESSION.search(low):
+    if _IN_SESSION.search(low) or _OPTIONAL.search(low):
         return None
     for start, end, kind in candidates:
         if _reported_before(low[:start]):
@@ -776,12 +793,15 @@ def _choose(
         follow_on = frame.joined or (frame.given and _ALSO.search(low, 0, end) is not None)
         if kind == "request" and _RELATIVE.search(low, 0, start):
             # "two things I'd like you to do …": an announcement, or a header before a colon.
+            # "What I'd like you to do this week is (to) …" gives what follows "is".
             colon = low.find(":", end)
-            if colon < 0:
+            told = _TOLD.search(low, end) if colon < 0 else None
+            if colon < 0 and told is None:
                 return (start, "") if frame.framed or _ANNOUNCE.search(low) else None
-            after = _after_cue(text[colon + 1 :])
+            at = colon + 1 if told is None else told.end()
+            after = _after_cue(text[at:])
             if (frame.framed or follow_on) and _is_task(after):
-                return (_skip_space(text, colon + 1), after)
+                return (_skip_space(text, at), after)
             return None
         if kind == "imperative":
             counts = frame.imperative or follow_on
