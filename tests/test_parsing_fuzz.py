@@ -58,7 +58,12 @@ def check(data: bytes, fmt: str | None) -> None:
         assert error.expected
         return
     assert len(session.utterances) >= 1
-    assert all(u.text for u in session.utterances)
+    # A turn left empty is kept, and flagged as such; no other utterance is empty.
+    empty = {
+        seq for seq, e in enumerate(session.entries, 1) if e.kind == "utterance" and not e.text
+    }
+    flagged = {f.seq for f in session.flags if f.kind == "empty_turn"}
+    assert empty == flagged
 
 
 @FUZZ

@@ -339,7 +339,9 @@ def test_dialogue_homework_of_session_8_lists_each_numbered_item():
     path = next((Path(__file__).parent / "fixtures").glob("004_*.txt"))
     session = parse_transcript(path.read_bytes(), str(path))
     found = dialogue_homework(session.entries)
-    assert len(found) == 4
+    # Four numbered items, and the exercise "to try before our next session" after them.
+    assert len(found) == 5
+    assert found[-1].text.startswith("carry a small note or card with you")
     assert found[1].text == (
         "Write a self-compassion letter to yourself, acknowledging your struggles "
         "and offering kindness and understanding."
