@@ -7,7 +7,14 @@ written by bench/corpus.py; its size comes from the environment:
 - ``BENCH_CLIENTS`` (default 1000): clients of 24 sessions of ~80 events each;
 - ``BENCH_PG_CLIENTS`` (default 100): how many of them the PostgreSQL figure ingests;
 - ``BENCH_CONTINUATIONS`` (default 1): clients with one continuation (format D) file;
-- ``BENCH_SEED`` (default 0).
+- ``BENCH_SEED`` (default 0);
+- ``BENCH_VERSION_CLIENTS`` (default 40): how many clients the before/after figures
+  (bench/versions.py) time, in ``BENCH_VERSION_ROUNDS`` (default 3) rounds per version,
+  against commit ``BENCH_BEFORE`` (default 6fba2d9, the code before this round of
+  changes);
+- ``BENCH_ONLY=before-after``: write only those clients and run only the before/after
+  figures, a check of a minute or two:
+  ``BENCH_ONLY=before-after BENCH_CLIENTS=20 .venv/bin/python -m bench``.
 
 The table is printed and appended to bench/RESULTS.md; progress goes to stderr.
 """
@@ -20,12 +27,12 @@ import secrets
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .corpus import check_corpus, write_corpus
+from .corpus import ClientFiles, check_corpus, write_corpus
 from .dialogue import client_name
-from .ingest import Built, RawSQLite, build, parse_share, sqlite_rows
+from .ingest import RawSQLite, build, parse_share, sqlite_rows
 from .postgres import postgres_rows
 from .processes import memory_rows, startup_rows
 from .protection import protection_rows
@@ -33,6 +40,7 @@ from .queries import as_of_queries, continuation_growth, query_growth
 from .rebuild import rebuild_rows
 from .report import Row, publish, unavailable
 from .timing import progress
+from .versions import BEFORE, before_after_rows
 
 
 def _env(name: str, default: int) -> int:
@@ -48,13 +56,57 @@ def _guarded(section: str, rows: list[Row], make: Callable[[], list[Row]]) -> No
         rows.append(unavailable(section, f"failed: {type(e).__name__}: {str(e)[:200]}"))
 
 
-def _link_clients(built: Built, directory: Path) -> Path:
-    """A folder holding only ``built``'s clients' files (hard links to the corpus)."""
+def _link_clients(clients: Iterable[ClientFiles], directory: Path) -> Path:
+    """A folder holding only these clients' files (hard links to the corpus)."""
     directory.mkdir()
-    for client in built.clients:
+    for client in clients:
         for name in client.files:
             os.link(name, directory / Path(name).name)
     return directory
+
+
+class _Versions:
+    """The before/after figures' settings: which clients, how many rounds, which commit."""
+
+    def __init__(self, clients: int) -> None:
+        self.clients = min(clients, _env("BENCH_VERSION_CLIENTS", 40))
+        self.rounds = _env("BENCH_VERSION_ROUNDS", 3)
+        self.commit = os.environ.get("BENCH_BEFORE", BEFORE)
+        if self.rounds < 2:
+            raise SystemExit("BENCH_VERSION_ROUNDS must be at least 2")
+
+    def rows(self, clients: list[ClientFiles], scratch: Path) -> list[Row]:
+        """Time the first clients' files, linked into a folder of their own."""
+        subset = clients[: self.clients]
+        folder = _link_clients(subset, scratch / f"corpus-{len(subset)}-versions")
+        linked = [
+            ClientFiles(c.index, c.name, [str(folder / Path(f).name) for f in c.files])
+            for c in subset
+        ]
+        return before_after_rows(linked, scratch / "versions", self.rounds, self.commit)
+
+
+def _before_after_only(clients: int, seed: int, continuations: int) -> None:
+    """``BENCH_ONLY=before-after``: only the before/after figures, on a corpus of their own."""
+    versions = _Versions(clients)
+    started = time.perf_counter()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="caselog-bench-") as tmp:
+        scratch = Path(tmp)
+        progress(f"writing {versions.clients} clients")
+        written = list(write_corpus(scratch / "corpus", versions.clients, seed, continuations))
+        _guarded("Before/after", rows, lambda: versions.rows(written, scratch))
+    minutes = (time.perf_counter() - started) / 60
+    publish(
+        rows,
+        f"BENCH_ONLY=before-after, {versions.clients} clients "
+        f"({versions.clients * 24:,} transcripts)",
+        [
+            f"Seed {seed}, {continuations} client(s) with a continuation, against "
+            f"{versions.commit}. The run took {minutes:.1f} min.",
+            "Ratios of rates: above 1, the current code is the faster.",
+        ],
+    )
 
 
 def main() -> None:
@@ -62,12 +114,19 @@ def main() -> None:
     seed = _env("BENCH_SEED", 0)
     continuations = _env("BENCH_CONTINUATIONS", 1)
     pg_clients = min(clients, _env("BENCH_PG_CLIENTS", 100))
+    only = os.environ.get("BENCH_ONLY", "")
     if clients < 3:
         raise SystemExit("BENCH_CLIENTS must be at least 3")
+    if only not in ("", "before-after"):
+        raise SystemExit(f"BENCH_ONLY={only!r}: the one section that runs alone is before-after")
     # Stores are encrypted with a key of this run's own, which CLI children inherit.
     os.environ["CASELOG_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
     os.environ["CASELOG_ACTOR"] = "bench"
     os.environ.pop("CASELOG_ENCRYPTION", None)
+    if only:
+        _before_after_only(clients, seed, continuations)
+        return
+    versions = _Versions(clients)
     started = time.perf_counter()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="caselog-bench-") as tmp:
@@ -89,12 +148,13 @@ def main() -> None:
         _guarded("Ingest, SQLite", ingest_rows, lambda: sqlite_rows(big))
         _guarded("Ingest, PostgreSQL", ingest_rows, lambda: postgres_rows(big.clients[:pg_clients]))
         _guarded("Parse share", ingest_rows, lambda: [parse_share(small)])
+        _guarded("Before/after", ingest_rows, lambda: versions.rows(big.clients, scratch))
         query: list[Row] = []
         _guarded("Query growth", query, lambda: query_growth(small, big, client_name(1)))
         _guarded("Continuation", query, lambda: [continuation_growth(small, big, scratch)])
         _guarded("Rebuild", query, lambda: rebuild_rows(big))
         process: list[Row] = []
-        small_dir = _link_clients(small, scratch / "corpus-10")
+        small_dir = _link_clients(small.clients, scratch / "corpus-10")
         _guarded(
             "Memory", process, lambda: memory_rows([(small, small_dir), (big, corpus)], scratch)
         )
