@@ -19,13 +19,13 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from caselog.domain.errors import TranscriptError
-from caselog.domain.transcript import Inference, Role
+from caselog.domain.transcript import Role
 
 from .dates import DateReading, read_date_and_time
 from .detect import BLOCK_CLOCK, SESSION_OF, STAMP
 from .draft import Draft
 from .header import incomplete, read_fields, require_turns, stops_at
-from .labels import LABEL, ROLE_WORDS, is_speaker_shaped, label_key, synonym_inference
+from .labels import LABEL, ROLE_WORDS, SynonymNotes, is_speaker_shaped
 from .names import AmbiguousLabel, Person, Speakers, names_two_people, person
 from .text import first_nonblank, numbered
 from .turns import (
@@ -114,7 +114,7 @@ def parse_clocked(
         )
     draft.entries = body.entries
     draft.flags = body.flags
-    draft.inferred.extend(labels.inferred)
+    draft.inferred.extend(labels.synonyms.inferred)
     last = stops_at(lines, body_start, len(lines))
     draft.ending = body.ending or incomplete("no end-of-session marker", last)
     draft.client_name, draft.client_title = client.name, client.title
@@ -130,8 +130,7 @@ class _Labels:
         self.speakers = speakers
         self.name = name
         self.people = f"{client.full} or {professional.full}"
-        self.inferred: list[Inference] = []
-        self._noted: set[str] = set()
+        self.synonyms = SynonymNotes()
 
     def turn(self, number: int, text: str, clock: str | None) -> TurnStart | None:
         m = LABEL.match(text)
@@ -163,14 +162,8 @@ class _Labels:
                     f'give --role "{label}=client" or --role "{label}=professional"',
                 )
             return None
-        self._note_synonym(label, role, number)
+        self.synonyms.note(label, role, number)
         return TurnStart(number, role, label, m.group("rest"), clock)
-
-    def _note_synonym(self, label: str, role: Role, line: int) -> None:
-        note = synonym_inference(label, role, line)
-        if note is not None and label_key(label) not in self._noted:
-            self._noted.add(label_key(label))
-            self.inferred.append(note)
 
 
 def _stamped(labels: _Labels) -> Callable[[int, str, bool], Mark | None]:

@@ -35,7 +35,7 @@ from .dates import DateReading, read_date_and_time
 from .detect import SESSION_NUMBER, SUMMARY_HEADING
 from .draft import Draft
 from .header import KEY_VALUE, incomplete, read_fields, require_turns, stops_at
-from .labels import LABEL, ROLE_WORDS, is_speaker_shaped, label_key, synonym_inference
+from .labels import LABEL, ROLE_WORDS, SynonymNotes, is_speaker_shaped, label_key
 from .names import FoundName, introduced_name, introductions, professional_name
 from .summary import parse_summary
 from .text import first_nonblank, is_blank, numbered
@@ -49,15 +49,32 @@ END_PHRASE = re.compile(r"Detected end phrase:\s*'(.*)'\s*", re.IGNORECASE)
 _HINT = "expected a speaker label like 'Patient: …' or 'Therapist: …' before this text"
 
 
-def _role_label(text: str, roles: dict[str, Role]) -> tuple[str, Role, str] | None:
-    """(label, role, rest) when ``text`` opens with a role word or a label given a role."""
-    m = LABEL.match(text)
-    if m is None:
-        return None
-    label = m.group("label").strip()
-    key = label_key(label)
-    role = roles.get(key) or ROLE_WORDS.get(key)
-    return (label, role, m.group("rest")) if role else None
+class _RoleLabels:
+    """Whether a line opens with a role word or a label given a role: (label, role, rest).
+
+    Each line is asked about by several passes (header, trailer, separation, turns),
+    so what it says is kept.
+    """
+
+    def __init__(self, roles: dict[str, Role]) -> None:
+        self.roles = roles
+        self._read: dict[str, tuple[str, Role, str] | None] = {}
+
+    def __call__(self, text: str) -> tuple[str, Role, str] | None:
+        if text in self._read:
+            return self._read[text]
+        found = None
+        m = LABEL.match(text)
+        if m is not None:
+            label = m.group("label").strip()
+            key = label_key(label)
+            role = self.roles.get(key) or ROLE_WORDS.get(key)
+            found = (label, role, m.group("rest")) if role else None
+        self._read[text] = found
+        return found
+
+    def is_label(self, text: str) -> bool:
+        return self(text) is not None
 
 
 def parse_labelled(
@@ -67,10 +84,8 @@ def parse_labelled(
     roles: dict[str, Role] | None = None,
     dates: DateReading | None = None,
 ) -> Draft:
-    given = roles or {}
-
-    def is_label(text: str) -> bool:
-        return _role_label(text, given) is not None
+    role_labels = _RoleLabels(roles or {})
+    is_label = role_labels.is_label
 
     start = first_nonblank(lines)
     assert start is not None  # decode() refuses blank files
@@ -114,13 +129,13 @@ def parse_labelled(
 
     trailer = _trailer_start(lines, body_start, is_label)
     body_lines = numbered(lines, body_start, trailer)
-    classify = _Classifier(given, name, _paragraph_turns(body_lines, is_label))
+    classify = _Classifier(role_labels, name, _paragraph_turns(body_lines, is_label))
     body = build(body_lines, classify, name, _HINT)
     if not any(e.kind == "utterance" for e in body.entries):
         raise TranscriptError(name, min(body_start + 1, len(lines)), "expected at least one turn")
     draft.entries = body.entries
     draft.flags = body.flags
-    draft.inferred.extend(classify.inferred)
+    draft.inferred.extend(classify.synonyms.inferred)
     last = stops_at(lines, body_start, trailer)
     draft.ending = body.ending or incomplete("no termination details", last)
     _read_trailer(lines, trailer, name, draft)
@@ -139,22 +154,21 @@ def _paragraph_turns(lines: Sequence[tuple[int, str]], is_label: Callable[[str],
 
 
 class _Classifier:
-    def __init__(self, roles: dict[str, Role], name: str, paragraph_turns: bool) -> None:
-        self.roles = roles
+    def __init__(self, role_labels: _RoleLabels, name: str, paragraph_turns: bool) -> None:
+        self.role_labels = role_labels
         self.name = name
         self.paragraph_turns = paragraph_turns
-        self.inferred: list[Inference] = []
-        self._noted: set[str] = set()
+        self.synonyms = SynonymNotes()
         self._previous = ""
 
     def __call__(self, number: int, text: str, opens: bool) -> Mark | None:
         previous, self._previous = self._previous, text
         turn_position = opens or not self.paragraph_turns
-        found = _role_label(text, self.roles)
+        found = self.role_labels(text)
         if found is None:
             m = LABEL.match(text)
             placed = m is not None and (
-                turn_position or not _quoted(m.group("rest"), previous, self.roles)
+                turn_position or not _quoted(m.group("rest"), previous, self.role_labels)
             )
             if m and placed and is_speaker_shaped(m.group("label").strip()):
                 label = m.group("label").strip()
@@ -165,17 +179,14 @@ class _Classifier:
                     f'give --role "{label}=client" or --role "{label}=professional"',
                 )
             return None
-        if not turn_position and _quoted(found[2], previous, self.roles):
+        if not turn_position and _quoted(found[2], previous, self.role_labels):
             return None
         label, role, rest = found
-        note = synonym_inference(label, role, number)
-        if note is not None and label_key(label) not in self._noted:
-            self._noted.add(label_key(label))
-            self.inferred.append(note)
+        self.synonyms.note(label, role, number)
         return TurnStart(number, role, label, rest)
 
 
-def _quoted(rest: str, previous: str, roles: dict[str, Role]) -> bool:
+def _quoted(rest: str, previous: str, role_labels: _RoleLabels) -> bool:
     """Whether a label inside a paragraph is words of the turn rather than a new turn.
 
     It is a quote when the line before introduces it (ends with ':', "she wrote:")
@@ -183,7 +194,7 @@ def _quoted(rest: str, previous: str, roles: dict[str, Role]) -> bool:
     after a label with no words, or opening a capitalised sentence, is a turn
     whose blank line the writer left out.
     """
-    before = _role_label(previous, roles)
+    before = role_labels(previous)
     if before is not None and not before[2].strip():
         return False
     first = rest.lstrip()[:1]

@@ -147,3 +147,23 @@ def synonym_inference(label: str, role: Role, line: int) -> Inference | None:
         line=line,
         evidence=f"'{label}' is a synonym of the {role}'s role",
     )
+
+
+class SynonymNotes:
+    """The inferred roles of a file's synonym labels, each noted once, at its first line."""
+
+    def __init__(self) -> None:
+        self.inferred: list[Inference] = []
+        self._labels: set[str] = set()
+        self._keys: set[str] = set()
+
+    def note(self, label: str, role: Role, line: int) -> None:
+        if label in self._labels:
+            return  # the common case, a label seen before, costs one set lookup
+        self._labels.add(label)
+        key = label_key(label)
+        if key in self._keys:
+            return
+        self._keys.add(key)
+        if (found := synonym_inference(label, role, line)) is not None:
+            self.inferred.append(found)

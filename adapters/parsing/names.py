@@ -104,12 +104,21 @@ class Speakers:
         self, client: Person, professional: Person, given: dict[str, Role] | None = None
     ) -> None:
         self._given = given or {}
+        self._known: dict[str, Role | None] = {}
         self._people: list[tuple[Role, Person]] = [
             ("client", client),
             ("professional", professional),
         ]
 
     def role(self, label: str) -> Role | None:
+        """The label's role, None when it names nobody; ``AmbiguousLabel`` if both."""
+        if label in self._known:
+            return self._known[label]
+        role = self._resolve(label)
+        self._known[label] = role
+        return role
+
+    def _resolve(self, label: str) -> Role | None:
         key = label_key(label)
         if key in self._given:
             return self._given[key]
@@ -159,6 +168,8 @@ def _names(words: list[str], person: Person, titled: bool) -> bool:
 _OUTRIGHT = r"my name(?:'s| is)|(?:please |you can |just )?call me|I go by"
 _IF_PLACED = r"I'm|I am|this is"
 _INTRODUCTION = re.compile(rf"\b(?:(?P<outright>{_OUTRIGHT})|(?P<placed>{_IF_PLACED}))\s+", re.I)
+# Every phrase of ``_INTRODUCTION`` holds one of these: a cheap test most turns fail.
+_INTRODUCTION_HINT = re.compile(r"I['’]m|I am|name|call me|go by|this is", re.IGNORECASE)
 _GREETINGS = (
     r"hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening|day)|morning|evening|"
     r"thanks|thank you|nice to (?:see|meet) you|good to (?:see|meet) you|"
@@ -225,6 +236,8 @@ def introductions(said: Sequence[Said], corroborating: Iterable[str] = ()) -> li
     other = " ".join(unicodedata.normalize("NFC", t) for t in corroborating)
     found: list[FoundName] = []
     for text, line in said:
+        if not _INTRODUCTION_HINT.search(text):
+            continue
         # plain() swaps characters one for one, so offsets found in it hold in the text.
         text = unicodedata.normalize("NFC", text)
         flat = plain(text)
@@ -356,6 +369,11 @@ _ADDRESS = re.compile(
 )
 
 
+ADDRESS_REACH = 240
+"""Characters at each end of a client's turn searched for address: people greet and thank
+as a turn opens or closes ("Thanks, Nova. …", "… See you, Nova.")."""
+
+
 @dataclass(frozen=True)
 class Addressed:
     name: str | None
@@ -371,7 +389,8 @@ def professional_name(
     professional_said: Sequence[Said], client_said: Sequence[Said], exclude: Iterable[str] = ()
 ) -> Addressed:
     """The professional's name: their own introduction, else clear address with a margin."""
-    own = introduced_name(professional_said, corroborating=(t for t, _ in client_said))
+    # A professional introduces themselves as the session opens, if at all.
+    own = introduced_name(professional_said[:3], corroborating=(t for t, _ in client_said))
     if own is not None:
         name = f"{own.title} {own.name}" if own.title else own.name
         return Addressed(name, own.line, 1, own.evidence, source="professional_introduction")
@@ -379,6 +398,8 @@ def professional_name(
     counts: Counter[str] = Counter()
     first_seen: dict[str, tuple[str, int, str]] = {}
     for text, line in client_said:
+        if len(text) > 2 * ADDRESS_REACH:
+            text = f"{text[:ADDRESS_REACH]} … {text[-ADDRESS_REACH:]}"
         flat = plain(unicodedata.normalize("NFC", text))
         for m in _ADDRESS.finditer(flat):
             found = _name_at(flat, m.start("who"))

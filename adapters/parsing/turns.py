@@ -87,7 +87,8 @@ _DIRECTION = (
 )
 STAGE_DIRECTION = re.compile(_DIRECTION)
 _OPENING_DIRECTION = re.compile(rf"({_DIRECTION})\s+(?=\S)")
-_CLOSING_DIRECTION = re.compile(rf"(?<=\S)\s+({_DIRECTION})")
+_CLOSING_DIRECTION = re.compile(rf"(?<=\S)\s+({_DIRECTION})\Z")
+_DIRECTION_ENDS = (")", "]", "*", ").", "].", "*.")
 END_MARKER = re.compile(
     r"[(\[*_—–-]*\s*(?:\*\*)?\s*"
     r"(?:end of (?:the )?(?:session|transcript)"
@@ -189,9 +190,10 @@ def _read_chunk(chunk: _Chunk, body: Body, name: str, hint: str) -> None:
         if opening:
             direction(opening.group(1), first, first)
             text, start = text[opening.end() :], None
-        closing_match = _CLOSING_DIRECTION.search(text) if closing else None
-        if closing_match and closing_match.end() != len(text):
-            closing_match = None
+        closing_match = None
+        if closing and text.endswith(_DIRECTION_ENDS):
+            # Only a direction that ends the words, on their last line, closes the turn.
+            closing_match = _CLOSING_DIRECTION.search(text, max(0, text.rfind("\n") + 1))
         if closing_match:
             text = text[: closing_match.start()]
         body.entries.append(
