@@ -133,7 +133,7 @@ class _Labels:
         self.synonyms = SynonymNotes()
 
     def turn(self, number: int, text: str, clock: str | None) -> TurnStart | None:
-        m = LABEL.match(text)
+        m = LABEL.match(text) if ":" in text else None
         if m is None:
             if clock is not None and text.strip():
                 raise TranscriptError(

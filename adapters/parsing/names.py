@@ -24,6 +24,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from caselog.domain.identity import is_honorific, split_title
 from caselog.domain.transcript import Role
@@ -320,7 +321,7 @@ def _name_at(text: str, start: int) -> tuple[str | None, list[str]] | None:
     """The (title, name words) that start at ``start``, or None if no name does."""
     title: str | None = None
     words: list[str] = []
-    tokens = [m.group(0) for m in _TOKEN.finditer(text, start)][: MAX_NAME_WORDS + 2]
+    tokens = [m.group(0) for m in islice(_TOKEN.finditer(text, start), MAX_NAME_WORDS + 2)]
     for i, token in enumerate(tokens):
         core = token.rstrip(_TRAILING)
         if token.endswith(".") and _is_initial(core + "."):
@@ -361,11 +362,11 @@ def _is_initial(word: str) -> bool:
     return len(word) == 2 and word[1] == "." and word[0].isupper()
 
 
+# Matched against the lower-cased text, where it is several times faster than with re.I.
 _ADDRESS = re.compile(
     rf"(?:^|(?<=[\s,.!?]))(?:{_GREETINGS})(?:,|\s+so much,?|\s+again,?|\s+for [^.,!?\n]{{1,40}},)?"
     # The name is looked at, not taken: "Thanks, Doc. And thank you, Dr. Brooks" has two.
     r"\s+(?=(?P<who>\S+(?:\s+\S+){0,3}))",
-    re.I,
 )
 
 
@@ -401,7 +402,10 @@ def professional_name(
         if len(text) > 2 * ADDRESS_REACH:
             text = f"{text[:ADDRESS_REACH]} … {text[-ADDRESS_REACH:]}"
         flat = plain(unicodedata.normalize("NFC", text))
-        for m in _ADDRESS.finditer(flat):
+        lowered = flat.lower()
+        if len(lowered) != len(flat):  # a letter whose lower case is longer: keep offsets
+            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in flat)
+        for m in _ADDRESS.finditer(lowered):
             found = _name_at(flat, m.start("who"))
             if found is None:
                 continue

@@ -130,7 +130,7 @@ def build(lines: Sequence[Line], classify: Classifier, name: str, hint: str) -> 
     opens = True
     for number, text in lines:
         mark = classify(number, text, opens)
-        opens = not text.strip() or isinstance(mark, ClockMark)
+        opens = not text or text.isspace() or isinstance(mark, ClockMark)
         if mark is None:
             chunk.lines.append((number, text))
             continue
@@ -186,7 +186,9 @@ def _read_chunk(chunk: _Chunk, body: Body, name: str, hint: str) -> None:
         # A chunk's lines are consecutive, so line numbers index it directly.
         base = chunk.lines[0][0]
         text = verbatim(chunk.lines[first - base : last - base + 1])
-        opening = _OPENING_DIRECTION.match(text) if start is not None else None
+        opening = None
+        if start is not None and text.startswith(("(", "[", "*")):
+            opening = _OPENING_DIRECTION.match(text)
         if opening:
             direction(opening.group(1), first, first)
             text, start = text[opening.end() :], None
