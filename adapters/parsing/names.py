@@ -170,7 +170,7 @@ _OUTRIGHT = r"my name(?:'s| is)|(?:please |you can |just )?call me|I go by"
 _IF_PLACED = r"I'm|I am|this is"
 _INTRODUCTION = re.compile(rf"\b(?:(?P<outright>{_OUTRIGHT})|(?P<placed>{_IF_PLACED}))\s+", re.I)
 # Every phrase of ``_INTRODUCTION`` holds one of these: a cheap test most turns fail.
-_INTRODUCTION_HINT = re.compile(r"I['’]m|I am|name|call me|go by|this is", re.IGNORECASE)
+_INTRODUCTION_HINTS = ("i'm", "i’m", "i am", "name", "call me", "go by", "this is")
 _GREETINGS = (
     r"hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening|day)|morning|evening|"
     r"thanks|thank you|nice to (?:see|meet) you|good to (?:see|meet) you|"
@@ -237,7 +237,8 @@ def introductions(said: Sequence[Said], corroborating: Iterable[str] = ()) -> li
     other = " ".join(unicodedata.normalize("NFC", t) for t in corroborating)
     found: list[FoundName] = []
     for text, line in said:
-        if not _INTRODUCTION_HINT.search(text):
+        lowered = text.lower()
+        if not any(hint in lowered for hint in _INTRODUCTION_HINTS):
             continue
         # plain() swaps characters one for one, so offsets found in it hold in the text.
         text = unicodedata.normalize("NFC", text)
@@ -362,17 +363,46 @@ def _is_initial(word: str) -> bool:
     return len(word) == 2 and word[1] == "." and word[0].isupper()
 
 
-# Matched against the lower-cased text, where it is several times faster than with re.I.
-_ADDRESS = re.compile(
-    rf"(?:^|(?<=[\s,.!?]))(?:{_GREETINGS})(?:,|\s+so much,?|\s+again,?|\s+for [^.,!?\n]{{1,40}},)?"
-    # The name is looked at, not taken: "Thanks, Doc. And thank you, Dr. Brooks" has two.
-    r"\s+(?=(?P<who>\S+(?:\s+\S+){0,3}))",
+_GREETING_WORDS = (
+    *("hi", "hello", "hey", "hiya", "greetings", "morning", "evening", "thanks", "thank you"),
+    *("good morning", "good afternoon", "good evening", "good day", "nice to see you"),
+    *("nice to meet you", "good to see you", "good to meet you", "great to see you"),
+    *("great to meet you", "see you", "bye", "goodbye", "take care", "obrigado", "obrigada"),
+    *("gracias", "merci", "danke", "grazie", "hola", "bonjour", "ciao", "hallo", "salaam"),
+    "namaste",
 )
+"""The greetings and thanks that address someone, as ``_GREETINGS`` lists them."""
+_BEFORE_GREETING = frozenset(" \t\n,.!?")
+# What may come between the greeting and the name: "Thanks so much, Nova", "Thank you for
+# listening, Dr. Lee". The name itself is looked at, not taken, so that "Thanks, Doc. And
+# thank you, Dr. Brooks" is read for both.
+_AFTER_GREETING = re.compile(r"(?:,|\s+so much,?|\s+again,?|\s+for [^.,!?\n]{1,40},)?\s+(?=\S)")
 
 
 ADDRESS_REACH = 240
 """Characters at each end of a client's turn searched for address: people greet and thank
 as a turn opens or closes ("Thanks, Nova. …", "… See you, Nova.")."""
+
+
+def _addressed_at(lowered: str) -> list[tuple[int, int]]:
+    """(greeting start, name start) of each greeting in ``lowered`` that is followed by words.
+
+    Found with ``str.find``: a regex alternation of the greetings, tried at every
+    position, costs several times more on long turns.
+    """
+    found: dict[int, int] = {}
+    for greeting in _GREETING_WORDS:
+        start = lowered.find(greeting)
+        while start >= 0:
+            end = start + len(greeting)
+            bounded = (start == 0 or lowered[start - 1] in _BEFORE_GREETING) and not (
+                end < len(lowered) and lowered[end].isalpha()
+            )
+            m = _AFTER_GREETING.match(lowered, end) if bounded else None
+            if m is not None:
+                found.setdefault(m.end(), start)  # "good to see you" and "see you": one
+            start = lowered.find(greeting, end)
+    return sorted((start, who) for who, start in found.items())
 
 
 @dataclass(frozen=True)
@@ -405,8 +435,8 @@ def professional_name(
         lowered = flat.lower()
         if len(lowered) != len(flat):  # a letter whose lower case is longer: keep offsets
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in flat)
-        for m in _ADDRESS.finditer(lowered):
-            found = _name_at(flat, m.start("who"))
+        for start, who in _addressed_at(lowered):
+            found = _name_at(flat, who)
             if found is None:
                 continue
             title, words = found
@@ -415,14 +445,14 @@ def professional_name(
             if words[0].casefold() in _VOCATIVES:
                 continue
             # "Hi Nova," or "Thanks, Dr. Lee." — the name must end its phrase.
-            end = flat.index(words[-1], m.start("who")) + len(words[-1])
+            end = flat.index(words[-1], who) + len(words[-1])
             if flat[end : end + 1] not in (",", ".", "!", "?", ""):
                 continue
             key = " ".join(words)
             counts[key] += 1
             shown = f"{title} {key}" if title else key
             if key not in first_seen or (title and first_seen[key][0] == key):
-                first_seen[key] = (shown, line, collapse(flat[m.start() : end]))
+                first_seen[key] = (shown, line, collapse(flat[start:end]))
     return _with_margin(counts, first_seen)
 
 
