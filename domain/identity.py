@@ -24,6 +24,9 @@ HONORIFICS: frozenset[str] = frozenset(
         *("prof", "professor", "sir", "dame", "lady", "lord", "rev", "reverend", "fr"),
         *("madam", "madame", "mme", "mlle", "herr", "frau", "sr", "sra", "srta", "dra"),
         *("lic", "licda", "lcda", "ing", "dott", "mag"),
+        *("major", "maj", "captain", "capt", "colonel", "col", "lieutenant", "lt"),
+        *("sergeant", "sgt", "commander", "cmdr", "admiral", "judge", "rabbi", "imam"),
+        *("pastor", "bishop", "councillor", "cllr"),
     )
 )
 """Titles, compared case-insensitively and without a final period. Titles that are

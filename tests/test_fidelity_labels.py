@@ -479,3 +479,144 @@ def test_a_markdown_termination_block_ends_the_session_naturally() -> None:
         "- **Details:** Detected end phrase: 'Take care'\n"
     )
     assert s.ending.reason == "natural_end" and s.utterances[-1].text == "Take care, Ada."
+
+
+# --- found by the second outside round ------------------------------------------------------
+
+
+def test_a_title_only_the_other_participant_has_is_refused_not_guessed() -> None:
+    error = refused(header("Leah Stone", "Dr. Miriam Ashby") + "[16:00] Dr. Stone: Hello Leah.\n")
+    assert error.line == 6 and "could be" in error.expected
+
+
+def test_a_title_settles_a_surname_shared_through_a_double_barrel() -> None:
+    s = parse(
+        header("Leah Stone", "Dr. Miriam Stone-Ashby")
+        + "[16:00] Dr. Stone: Hello Leah.\n\n[16:01] Leah: Hi.\n"
+    )
+    assert [u.role for u in s.utterances] == ["professional", "client"]
+
+
+def test_a_part_of_a_double_barrelled_surname_labels_its_owner() -> None:
+    s = parse(
+        header("Leah Marsh", "Dr. Miriam Stone-Ashby")
+        + "[16:00] Dr. Ashby: Hello Leah.\n\n[16:01] Leah: Hi.\n"
+    )
+    assert [u.role for u in s.utterances] == ["professional", "client"]
+
+
+def test_initials_label_their_owner() -> None:
+    s = parse(
+        header("José Martín", "Dr. Irene Alba") + "[10:00] I.A.: Hello.\n\n[10:01] J.M.: Hi.\n"
+    )
+    assert [u.role for u in s.utterances] == ["professional", "client"]
+
+
+def test_a_name_written_surname_first_is_read_given_name_first_and_noted() -> None:
+    s = parse(header("Ramírez, José", "Dana Hale") + "[10:00] Dana: Hi.\n\n[10:01] José: Hi.\n")
+    assert s.client_name == "José Ramírez"
+    assert (s.inferred_fact("client") or pytest.fail()).source == "surname_first"
+
+
+def test_direction_marks_before_a_label_are_not_part_of_it() -> None:
+    s = parse(
+        c_file(
+            "Patient: Hi. My name is ليلى حدّاد، and I prefer Arabic.",
+            "",
+            "\u200fTherapist: أهلاً يا ليلى.",
+            "",
+            "\u200fPatient: Thanks, Dr. Salma.",
+        )
+    )
+    assert [u.role for u in s.utterances] == ["client", "professional", "client"]
+    assert s.client_name == "ليلى حدّاد"
+
+
+def test_two_sessions_in_one_file_are_refused() -> None:
+    error = refused(
+        c_file(
+            "Patient: Hi, I'm Ines Costa.",
+            "",
+            "Therapist: Take care.",
+            "",
+            "Termination Details:",
+            "Reason: Natural end",
+            "",
+            "Session Number: 6",
+            "",
+            "Patient: Hello again.",
+        )
+    )
+    assert error.line == 7 and "one session per file" in error.expected
+
+
+def test_a_role_label_holding_only_a_name_is_a_field_not_a_turn() -> None:
+    s = parse(
+        c_file(
+            "Patient: Hi, I'm Ines Costa. Last time we talked about: Session Summary:",
+            "",
+            "Clinician: Dr. Mara Levin",
+            "",
+            "Main topics discussed:",
+            "- Sleep",
+            "",
+            "Therapist: Welcome back, Ines.",
+        )
+    )
+    assert [u.role for u in s.utterances] == ["client", "professional"]
+    assert "Clinician: Dr. Mara Levin" in s.utterances[0].text
+
+
+def test_a_turn_thanking_its_own_speaker_by_name_shows_swapped_labels() -> None:
+    error = refused(
+        c_file(
+            "Patient: Hi, I'm Dana Whitlock.",
+            "",
+            "Therapist: Welcome, Dana.",
+            "",
+            "Patient: Thanks, Nova. It has been hard.",
+            "",
+            "Therapist: The lamp, the clock. Thanks, Nova, that helps.",
+        )
+    )
+    assert error.line == 9 and "swapped" in error.expected
+
+
+def test_a_quoted_introduction_is_someone_elses() -> None:
+    s = parse(
+        c_file(
+            'Patient: My daughter said, "Mum, my name is Chloe Baptiste now." That is why.',
+            "",
+            "Therapist: That sounds like a lot to take in.",
+        )
+    )
+    assert s.client_name is None
+    assert (s.inferred_fact("client") or pytest.fail()).line == 3
+
+
+def test_a_second_sister_introducing_herself_is_refused() -> None:
+    error = refused(
+        c_file(
+            "Client: Hi. I'm Faith.",
+            "",
+            "Therapist: Welcome, Faith. And welcome, Hope.",
+            "",
+            "Client: And I'm Hope, her sister.",
+        )
+    )
+    assert error.line == 7 and "'Hope'" in error.expected
+
+
+def test_a_generator_refusal_in_a_client_turn_is_flagged_but_not_a_clients_own_words() -> None:
+    s = parse(
+        c_file(
+            "Patient: Hi, I'm Ines Costa. I can't continue like this, honestly.",
+            "",
+            "Therapist: Tell me more.",
+            "",
+            "Patient: I'm sorry, but I can't continue this conversation as written.",
+        )
+    )
+    assert [(f.seq, f.kind) for f in s.flags if f.kind == "generator_refusal"] == [
+        (3, "generator_refusal")
+    ]

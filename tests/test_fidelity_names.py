@@ -206,3 +206,17 @@ def test_a_generic_vocative_is_not_the_professionals_name() -> None:
 def test_thanks_in_another_language_is_address_too() -> None:
     s = c_session("Patient: Obrigada, Dr. Tavares. I'm Ana Souza.", "Therapist: De nada, Ana.")
     assert s.professional_name == "Dr. Tavares"
+
+
+def test_a_military_title_is_a_title() -> None:
+    s = introduced("Good morning. I'm Major Tom Briggs, retired.")
+    assert (s.client_name, s.client_title) == ("Tom Briggs", "Major")
+
+
+def test_my_name_is_actually_gives_the_full_name_over_a_nickname() -> None:
+    s = c_session(
+        "Patient: Hi! I'm Sunny.",
+        "Therapist: Welcome, Sunny.",
+        "Patient: Well, my name is actually Sunniva Berg-Hansen. Sunny is what everyone says.",
+    )
+    assert s.client_name == "Sunniva Berg-Hansen"

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from caselog.domain.errors import TranscriptError
-from caselog.domain.transcript import Role
+from caselog.domain.transcript import Inference, Role
 
 from .dates import DateReading, read_date_and_time
 from .detect import BLOCK_CLOCK, SESSION_OF, STAMP
@@ -75,6 +75,7 @@ def parse_clocked(
     )
     read_date_and_time(fields, name, draft, dates)
     client: Person | None = None
+    client_value = ""
     professional: Person | None = None
     for f in fields:
         draft.header.append((f.key, f.value))
@@ -87,10 +88,21 @@ def parse_clocked(
                 "a record is one client's: record each person's session on its own",
             )
         if key == "client":
-            client = person(f.value)
+            client, client_value = person(f.value), f.value.strip()
         elif key in _PROFESSIONAL_KEYS:
             professional = person(f.value)
     header_end = fields[-1].line if fields else start + 1
+    if client is not None and client.reordered:
+        line = next(f.line for f in fields if f.key.casefold() == "client")
+        draft.inferred.append(
+            Inference(
+                fact="client",
+                value=client.name,
+                source="surname_first",
+                line=line,
+                evidence=f"read given name first from {client_value!r}",
+            )
+        )
     for who, found in (("Client", client), ("Professional", professional)):
         if found is None:
             raise TranscriptError(name, header_end, f"expected a '{who}: Name' line in the header")

@@ -36,7 +36,14 @@ from .detect import SESSION_NUMBER, SUMMARY_HEADING
 from .draft import Draft
 from .header import KEY_VALUE, incomplete, read_fields, require_turns, stops_at
 from .labels import LABEL, ROLE_WORDS, SynonymNotes, is_speaker_shaped, label_key
-from .names import FoundName, introduced_name, introductions, professional_name
+from .names import (
+    FoundName,
+    addresses,
+    introduced_name,
+    introductions,
+    is_bare_name,
+    professional_name,
+)
 from .summary import parse_summary
 from .text import first_nonblank, is_blank, numbered
 from .turns import Mark, TurnStart, build
@@ -129,6 +136,7 @@ def parse_labelled(
 
     trailer = _trailer_start(lines, body_start, is_label)
     body_lines = numbered(lines, body_start, trailer)
+    _refuse_a_second_session(body_lines, name)
     classify = _Classifier(role_labels, name, _paragraph_turns(body_lines, is_label))
     body = build(body_lines, classify, name, _HINT)
     if not any(e.kind == "utterance" for e in body.entries):
@@ -141,6 +149,20 @@ def parse_labelled(
     _read_trailer(lines, trailer, name, draft)
     _names(draft, fmt, name)
     return draft
+
+
+def _refuse_a_second_session(lines: Sequence[tuple[int, str]], name: str) -> None:
+    """Turns after a session's termination details or a second session header are
+    another session's: refused, never recorded as more of the first."""
+    for number, text in lines:
+        stripped = text.strip()
+        if SESSION_NUMBER.fullmatch(stripped) or TERMINATION.fullmatch(stripped):
+            raise TranscriptError(
+                name,
+                number,
+                f"expected one session per file, but turns follow {stripped!r}: "
+                "split the file into one file per session",
+            )
 
 
 def _paragraph_turns(lines: Sequence[tuple[int, str]], is_label: Callable[[str], bool]) -> bool:
@@ -181,6 +203,8 @@ class _Classifier:
             return None
         if not turn_position and _quoted(found[2], previous, self.role_labels):
             return None
+        if is_bare_name(found[2]):
+            return None  # "Clinician: Dr. Mara Levin" in a quoted summary: a field, not a turn
         label, role, rest = found
         self.synonyms.note(label, role, number)
         return TurnStart(number, role, label, rest)
@@ -263,7 +287,7 @@ def _refuse_a_second_client(
         [(text[:200], line) for text, line in client], (t for t, _ in professional)
     )
     for other in others:
-        if other.line == found.line or other.another_name:
+        if other.line <= found.line or other.another_name:
             continue  # a second name of the same person: "My name is 王小明 … call me Xiaoming"
         if not own & {w.casefold() for w in other.name.split()}:
             raise TranscriptError(
@@ -272,6 +296,22 @@ def _refuse_a_second_client(
                 f"expected one client under the client's label, but '{found.name}' "
                 f"(line {found.line}) and '{other.name}' (line {other.line}) both introduce "
                 "themselves; record each person's words on their own",
+            )
+
+
+def _refuse_swapped_labels(draft: Draft, name: str) -> None:
+    """A turn that greets or thanks its own speaker by name ("Therapist: … Thanks, Nova"
+    when Nova is the professional) has the other speaker's label: refused."""
+    for entry in draft.entries:
+        if not isinstance(entry, Utterance):
+            continue
+        own = draft.client_name if entry.role == "client" else draft.professional_name
+        if own and addresses(entry.text, own):
+            raise TranscriptError(
+                name,
+                entry.lines.first,
+                f"expected the {entry.role}'s turn to address someone else, but it addresses "
+                f"{own!r}, the {entry.role}: are the labels swapped from here?",
             )
 
 
@@ -313,6 +353,7 @@ def _names(draft: Draft, fmt: Literal["C", "D"], name: str) -> None:
     own = [draft.client_name] if draft.client_name else []
     addressed = professional_name(professional, client, exclude=own)
     draft.professional_name = addressed.name
+    _refuse_swapped_labels(draft, name)
     if addressed.name is None:
         draft.inferred.append(
             Inference(

@@ -24,8 +24,10 @@ _MARKS = (
     "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0900-\u0dff"
     "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 )
+# Editors put direction marks before right-to-left text; they are not part of a label.
+_BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
 LABEL = re.compile(
-    rf"(?:\*\*)?(?P<label>[^\W\d_][\w{_MARKS}.'’ -]{{0,60}}?)(?:\*\*)?"
+    rf"[{_BIDI}]*(?:\*\*)?(?P<label>[^\W\d_][\w{_MARKS}.'’ -]{{0,60}}?)(?:\*\*)?"
     r"\s*:(?:\*\*)?(?=\s|$)\s*(?P<rest>.*)"
 )
 

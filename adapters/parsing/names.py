@@ -46,6 +46,8 @@ class Person:
     """Credentials and the bracketed descriptor: "LCSW; Licensed Clinical Social Worker"."""
     nickname: str | None = None
     """A quoted name inside the name, as turns may be labelled: Robert "Bob" Kowalczyk."""
+    reordered: bool = False
+    """Written surname first ("Ramírez, José") and read given name first."""
 
     @property
     def full(self) -> str:
@@ -74,15 +76,29 @@ def person(value: str) -> Person:
             notes.append(note)
     head, _, tail = value.partition(",")
     # After a comma come credentials or a role ("LCSW", "UKCP registered"), unless the
-    # value is a name written surname first ("Byrne, Ada").
-    if tail.strip() and not (_one_name_word(head) and _one_name_word(tail)):
+    # value is a name written surname first ("Ramírez, José"), read as "José Ramírez".
+    reordered = False
+    if tail.strip() and _one_name_word(head) and _one_name_word(tail):
+        value, reordered = f"{tail.strip()} {head.strip()}", True
+    elif tail.strip():
         value = head.strip()
         notes.insert(0, collapse(tail))
     nickname = _NICKNAME.search(value)
     if nickname:
         value = value[: nickname.start()] + value[nickname.end() :]
     title, bare = split_title(value)
-    return Person(bare, title, "; ".join(notes) or None, nickname.group(1) if nickname else None)
+    nick = nickname.group(1) if nickname else None
+    return Person(bare, title, "; ".join(notes) or None, nick, reordered)
+
+
+def is_bare_name(text: str) -> bool:
+    """``Dr. Mara Levin``: words that only name someone, as a header's value does, not a
+    sentence anyone says."""
+    title, bare = split_title(text.strip())
+    words = bare.split()
+    if not words or len(words) > 5 or bare[-1:] in ".!?…" or (len(words) < 2 and not title):
+        return False
+    return all(is_name_word(w) or is_particle(w) for w in words)
 
 
 def _one_name_word(text: str) -> bool:
@@ -129,7 +145,12 @@ class Speakers:
         words = bare.split()
         matches = [(role, p) for role, p in self._people if _names(words, p, bool(title))]
         if len(matches) == 1:
-            return matches[0][0]
+            role, matched = matches[0]
+            other = next(p for r, p in self._people if r != role)
+            if title and not matched.title and _same_title(title, other.title):
+                # "Dr. Stone" for client Leah Stone while the professional is the Dr.
+                raise AmbiguousLabel(label, (matched.full, other.full))
+            return role
         if not matches:
             return None
         titled = [r for r, p in matches if title and p.title]
@@ -139,6 +160,13 @@ class Speakers:
         if len(whole) == 1:
             return whole[0]
         raise AmbiguousLabel(label, tuple(p.full for _, p in matches))
+
+
+def _same_title(title: str, other: str | None) -> bool:
+    return other is not None and title.rstrip(".").casefold() == other.rstrip(".").casefold()
+
+
+_INITIALS = re.compile(r"(?:[^\W\d_]\.){2,3}")
 
 
 class AmbiguousLabel(Exception):
@@ -151,10 +179,15 @@ class AmbiguousLabel(Exception):
 
 
 def _names(words: list[str], person: Person, titled: bool) -> bool:
-    """Whether label words name ``person``: their first or last words, a nickname, or,
+    """Whether label words name ``person``: their first or last words, a nickname, their
+    initials ("J.M."), a part of a double-barrelled surname ("Stone" of Stone-Ashby), or,
     after a title, any run of words but the first ("Sra. Ruiz" for Carmen Ruiz Ortega)."""
     name = label_key(person.name).split()
     n = len(words)
+    if n == 1 and _INITIALS.fullmatch(words[0]):
+        return words[0].replace(".", "") == "".join(w[0] for w in name if not is_particle(w))
+    if n == 1 and len(name) > 1 and "-" in name[-1] and words[0] in name[-1].split("-"):
+        return True
     if not words or n > len(name):
         return person.nickname is not None and words == label_key(person.nickname).split()
     if name[:n] == words or name[-n:] == words:
@@ -166,7 +199,10 @@ def _names(words: list[str], person: Person, titled: bool) -> bool:
 
 # --- names in the dialogue --------------------------------------------------------
 
-_OUTRIGHT = r"my name(?:'s| is)|(?:please |you can |just )?call me|I go by"
+_OUTRIGHT = (
+    r"my (?:real |full )?name(?:'s| is)(?: actually| really| officially| legally)?"
+    r"|(?:please |you can |just )?call me|I go by"
+)
 _IF_PLACED = r"I'm|I am|this is"
 _INTRODUCTION = re.compile(rf"\b(?:(?P<outright>{_OUTRIGHT})|(?P<placed>{_IF_PLACED}))\s+", re.I)
 # Every phrase of ``_INTRODUCTION`` holds one of these: a cheap test most turns fail.
@@ -181,12 +217,12 @@ _LEAD_IN = re.compile(
     # A greeting may address someone first ("Hi Nova, I'm …", "Hello there, I'm …");
     # an interjection ("so", "um", "yes") stands alone.
     rf"(?:(?:(?:{_GREETINGS})\b(?:\s+[^\s,.!?]+){{0,3}}?"
-    r"|(?:yes|yeah|okay|ok|so|um+|uh+|oh|well|right|sure)\b)[\s,.!—–-]*)*",
+    r"|(?:yes|yeah|okay|ok|so|um+|uh+|oh|well|right|sure|and|but)\b)[\s,.!—–-]*)*",
     re.I,
 )
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|\n\s*)$")
 _TOKEN = re.compile(r"\S+")
-_TRAILING = ",.;:!?…)\"'”’—–"
+_TRAILING = ",.;:!?…)\"'”’—–،؛؟。、，！？"
 _NOT_NAMES = frozenset(
     (
         *("Sorry", "Not", "Just", "So", "Really", "Here", "Glad", "Fine", "Good", "Okay"),
@@ -244,6 +280,8 @@ def introductions(said: Sequence[Said], corroborating: Iterable[str] = ()) -> li
         text = unicodedata.normalize("NFC", text)
         flat = plain(text)
         for m in _INTRODUCTION.finditer(flat):
+            if flat.count('"', 0, m.start()) % 2:
+                continue  # inside a quotation: someone else's words ('she said, "My name is …"')
             named = _name_at(text, m.end())
             if named is None:
                 continue
@@ -454,6 +492,17 @@ def professional_name(
             if key not in first_seen or (title and first_seen[key][0] == key):
                 first_seen[key] = (shown, line, collapse(flat[start:end]))
     return _with_margin(counts, first_seen)
+
+
+def addresses(text: str, name: str) -> bool:
+    """Whether ``text`` greets or thanks ``name`` by one of its words ("Thanks, Nova")."""
+    words = {w.casefold() for w in split_title(name)[1].split()}
+    flat = plain(unicodedata.normalize("NFC", text))
+    for _, who in _addressed_at(flat.lower()):
+        found = _name_at(flat, who)
+        if found is not None and found[1][0].casefold() in words:
+            return True
+    return False
 
 
 def _with_margin(counts: Counter[str], first_seen: dict[str, tuple[str, int, str]]) -> Addressed:

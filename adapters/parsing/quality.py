@@ -3,8 +3,10 @@
 The text stays in the record verbatim; a flag only marks it, so that readers
 and corpus users can leave it out. Kinds:
 
-- ``generator_refusal``: a professional's turn in which the model declines
-  ("I cannot provide a complete conversation…"), one flag per turn;
+- ``generator_refusal``: a turn in which the model declines ("I cannot provide a
+  complete conversation…"), one flag per turn; in a client's turn only when it
+  names what it declines ("this conversation", "this request"), since a client
+  may well say "I can't continue like this";
 - ``meta_commentary``: narration about the transcript rather than speech in
   it ("Here's a possible response from Nova", "This response aims to help",
   "This conversation has been a CBT session between…", "in character as",
@@ -59,6 +61,11 @@ _META_WORDS = (
 _CLOSERS = "\"'”’)]»"
 
 
+_ABOUT_GENERATION = re.compile(
+    r"\b(?:conversation|request|role-?play|scenario|transcript|dialogue|content|assist)\b", re.I
+)
+
+
 def quality_flags(entries: Sequence[Entry]) -> list[QualityFlag]:
     flags: list[QualityFlag] = []
     last_utterance = max((i for i, e in enumerate(entries) if isinstance(e, Utterance)), default=-1)
@@ -69,8 +76,12 @@ def quality_flags(entries: Sequence[Entry]) -> list[QualityFlag]:
         text = plain(entry.text)
         lowered = text.lower()
         refusal = None
-        if entry.role == "professional" and any(w in lowered for w in _REFUSAL_WORDS):
+        if any(w in lowered for w in _REFUSAL_WORDS):
             refusal = _REFUSAL.search(text)
+            # A client may say "I can't continue like this"; a model's refusal landing in
+            # a client's turn names what it refuses ("this conversation", "this request").
+            if refusal and entry.role == "client" and not _ABOUT_GENERATION.search(refusal[0]):
+                refusal = None
         if refusal:
             flags.append(
                 QualityFlag(seq=seq, kind="generator_refusal", excerpt=_cut(entry.text, refusal))
