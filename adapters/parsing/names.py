@@ -496,8 +496,12 @@ def professional_name(
 
 def addresses(text: str, name: str) -> bool:
     """Whether ``text`` greets or thanks ``name`` by one of its words ("Thanks, Nova")."""
-    words = {w.casefold() for w in split_title(name)[1].split()}
-    flat = plain(unicodedata.normalize("NFC", text))
+    bare = split_title(name)[1].split()
+    text = unicodedata.normalize("NFC", text)
+    if not any(w in text for w in bare):
+        return False  # the common case: the name is not in the turn at all
+    words = {w.casefold() for w in bare}
+    flat = plain(text)
     for _, who in _addressed_at(flat.lower()):
         found = _name_at(flat, who)
         if found is not None and found[1][0].casefold() in words:
