@@ -29,8 +29,6 @@ from pydantic import BaseModel, ConfigDict
 
 from caselog.adapters.chain import GENESIS, link
 from caselog.adapters.database import Database, PostgresDatabase, Sql
-from caselog.adapters.store import database_of
-from caselog.domain.service import CaselogApplication
 
 ACCESS_LOG_TABLE = (
     "CREATE TABLE IF NOT EXISTS access_log ("
@@ -116,11 +114,6 @@ class AccessLog:
     def __init__(self, db: Database, key: bytes | None) -> None:
         self.db = db
         self.key = key
-
-    @classmethod
-    def of(cls, app: CaselogApplication) -> AccessLog:
-        """The access log of the store ``app`` was opened on, chained under its key."""
-        return cls(database_of(app), getattr(app.recorder, "chain_key", None))
 
     def append(self, *, actor: str, command: str, client_ids: Iterable[UUID | None]) -> list[int]:
         """Append one entry per client (None: the whole store), in one transaction."""

@@ -20,9 +20,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import Cipher
-from eventsourcing.utils import Environment
 
-from caselog.adapters.database import Database, database_in
+from caselog.adapters.database import Database
 from caselog.adapters.summary_index import forget_all
 from caselog.domain.errors import RecordErased, StoreError
 
@@ -102,9 +101,9 @@ class DataKeyCipher(AESCipher):
 class ClientKeys(Cipher):
     """The mapper's cipher: encrypts and decrypts per client, keyed by the event's client."""
 
-    def __init__(self, environment: Environment) -> None:
-        self.db = database_in(environment)
-        self.master = decode_key(environment.get("CASELOG_MASTER_KEY") or "", "master key")
+    def __init__(self, db: Database, master: bytes) -> None:
+        self.db = db
+        self.master = master
         self._ciphers: dict[UUID, DataKeyCipher] = {}
 
     def encrypt(self, plaintext: bytes) -> bytes:

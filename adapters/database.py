@@ -17,9 +17,8 @@ import sqlite3
 import sys
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -27,7 +26,6 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from caselog.domain.errors import StoreError
 
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-STORE_URL = "CASELOG_STORE"
 """The environment key under which an application carries its store's URL."""
 
 
@@ -100,6 +98,10 @@ class Database(ABC):
 
     @abstractmethod
     def exists(self) -> bool: ...
+
+    def close(self) -> None:  # noqa: B027 - most engines hold nothing open between uses
+        """Release what the store holds open (a connection); nothing for SQLite, which
+        opens a connection per transaction."""
 
     @abstractmethod
     def create(self) -> None:
@@ -424,17 +426,3 @@ def database(url: str, schema: str | None = None) -> Database:
             "postgresql://user@host:port/database"
         )
     return SQLiteDatabase(Path(url))
-
-
-@lru_cache(maxsize=8)
-def store_database(url: str) -> Database:
-    """One ``Database`` (so one connection, on PostgreSQL) per store URL in this process."""
-    return database(url)
-
-
-def database_in(env: Mapping[str, str]) -> Database:
-    """The database of the application whose environment is ``env``."""
-    url = env.get(STORE_URL)
-    if not url:
-        raise StoreError("this application was not opened through caselog.adapters.store")
-    return store_database(url)

@@ -17,9 +17,9 @@ from caselog.adapters.database import Database
 from caselog.adapters.readmodels_sql import TABLES
 from caselog.adapters.store import StoreSettings
 from caselog.adapters.summary_index import TABLE as SUMMARY_INDEX
+from caselog.application.service import CaselogApplication
 from caselog.domain.errors import StoreError
 from caselog.domain.events import ClientErased
-from caselog.domain.service import CaselogApplication
 
 
 def erase_client(

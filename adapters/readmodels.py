@@ -29,10 +29,9 @@ from caselog.adapters import readmodels_sql as sql
 from caselog.adapters.database import Database, Sql
 from caselog.adapters.mapper import PydanticMapper
 from caselog.adapters.readmodels_batch import Changes
-from caselog.adapters.store import database_of
+from caselog.application.service import CaselogApplication
 from caselog.domain.errors import RecordErased, StoreError
 from caselog.domain.homework import OPEN
-from caselog.domain.service import CaselogApplication
 
 NAME = "readmodels"
 LOCK = "readmodels"
@@ -108,12 +107,14 @@ class Batch:
 
 
 class ReadModels:
-    def __init__(self, app: CaselogApplication, *, only_if_kept: bool = False) -> None:
+    def __init__(
+        self, app: CaselogApplication, db: Database, *, only_if_kept: bool = False
+    ) -> None:
         """``only_if_kept``: check, in each batch's transaction, that the store still keeps
         its read models, and raise ``ReadModelsOff`` if not (a long-lived runner must not
         bring back views that ``caselog project disable`` dropped)."""
         self.app = app
-        self.db: Database = database_of(app)
+        self.db = db
         self.only_if_kept = only_if_kept
         self._created = False
         self._erased_rows: set[str] = set()

@@ -1,47 +1,52 @@
-"""The composition root: turn a ``--db`` value into a ready application.
+"""The composition root: turn a ``--db`` value into an opened ``Store``.
 
 ``open_store`` is the one place that knows how persistence is configured; the
-CLI, the tests and other programs all come through it. A store is a SQLite
+CLI, the Python API and the tests all come through it. A store is a SQLite
 file or a schema of a PostgreSQL database (``adapters.database``); everything
 here works the same on both.
 """
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 import hashlib
 import hmac
 import os
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
 
+from caselog.adapters.access_log import AccessLog
 from caselog.adapters.crypto import (
     KEYS_TABLE,
     ClientKeys,
     decode_key,
-    encode_key,
     is_master_key,
     key_check,
     new_master_key,
     write_key_file,
 )
-from caselog.adapters.database import (
-    STORE_URL,
-    Database,
-    PostgresDatabase,
-    Sql,
-    database_in,
-    store_database,
-)
+from caselog.adapters.database import Database, PostgresDatabase, Sql, database
 from caselog.adapters.mapper import OrjsonTranscoder, PydanticMapper
 from caselog.adapters.recorder import ChainedSQLiteRecorder, wire
 from caselog.adapters.summary_index import SummaryIndex, index_key
-from caselog.domain.errors import StoreError
-from caselog.domain.service import CaselogApplication
-from caselog.projections.records import Records
+from caselog.application.ingest import IngestResult, ingest
+from caselog.application.records import Records
+from caselog.application.service import CaselogApplication
+from caselog.domain.errors import AmbiguousClient, ClientNotFound, ClientWasErased, StoreError
+from caselog.domain.identity import client_id
+
+if TYPE_CHECKING:
+    # Imported where used: most commands never touch them (see tests/test_startup_imports.py).
+    from caselog.adapters.readmodels import ProjectionStatus, ReadModels
+    from caselog.adapters.transcript_files import IngestOptions
 
 DEFAULT_DB = "caselog.db"
 META_TABLE = "CREATE TABLE IF NOT EXISTS caselog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
@@ -67,11 +72,6 @@ class StoreSettings:
     @property
     def key_file(self) -> Path:
         return self.db.default_key_file()
-
-
-def database_of(app: CaselogApplication) -> Database:
-    """The database ``app`` was opened on."""
-    return database_in(app.env)
 
 
 def _meta(conn: Sql, db: Database) -> dict[str, str]:
@@ -161,7 +161,7 @@ def store_settings(
 
     ``unlock=False`` skips the master key: enough to verify the chain, not to read.
     """
-    db = store_database(url)
+    db = database(url)
     if not db.exists():
         if not create:
             raise StoreError(
@@ -185,16 +185,9 @@ def set_read_models(settings: StoreSettings, on: bool) -> None:
         )
 
 
-def open_store(
-    url: str = DEFAULT_DB, *, create: bool = False, plaintext: bool = False
-) -> CaselogApplication:
-    """Open the store at ``url``; with ``create``, make it if it does not exist yet."""
-    settings = store_settings(url, create=create, plaintext=plaintext)
-    return application(settings, store_env(settings))
-
-
 def store_env(settings: StoreSettings) -> dict[str, str]:
-    """The eventsourcing environment for a store with these settings."""
+    """The eventsourcing environment for a store with these settings (and nothing else:
+    the application never reads the process environment)."""
     db = settings.db
     env = db.es_env()
     recorder: type = ChainedSQLiteRecorder
@@ -203,9 +196,8 @@ def store_env(settings: StoreSettings) -> dict[str, str]:
 
         env["PERSISTENCE_MODULE"] = get_topic(CaselogPostgresFactory)
         recorder = ChainedPostgresRecorder
-    env = {
+    return {
         **env,
-        STORE_URL: db.url,
         "IS_SNAPSHOTTING_ENABLED": "y",
         # The library's database-function insert would skip the chained recorder's
         # insert, storing events without their links: never take it.
@@ -214,16 +206,16 @@ def store_env(settings: StoreSettings) -> dict[str, str]:
         "MAPPER_TOPIC": get_topic(PydanticMapper),
         "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
     }
-    if settings.master_key is not None:
-        env["CIPHER_TOPIC"] = get_topic(ClientKeys)
-        env["CASELOG_MASTER_KEY"] = encode_key(settings.master_key)
-    return env
 
 
-def application(settings: StoreSettings, env: dict[str, str]) -> CaselogApplication:
+def application(settings: StoreSettings) -> CaselogApplication:
+    """The application over a store whose settings have been read and checked."""
+    cipher = (
+        ClientKeys(settings.db, settings.master_key) if settings.master_key is not None else None
+    )
     try:
         with settings.db.creating_tables():
-            app = CaselogApplication(env, settings.namespace)
+            app = CaselogApplication(store_env(settings), settings.namespace, cipher=cipher)
     except (OSError, PersistenceError) as e:
         raise settings.db.fail("open as a caselog store", e) from None
     wire(app.recorder, settings.integrity_key, app.snapshots.recorder if app.snapshots else None)
@@ -233,9 +225,206 @@ def application(settings: StoreSettings, env: dict[str, str]) -> CaselogApplicat
     return app
 
 
-def open_records(url: str = DEFAULT_DB) -> Records:
-    """The query facade over an existing store: ``open_records(url).client(name).recap()``."""
-    return Records(open_store(url))
+def open_store(
+    url: str = DEFAULT_DB,
+    *,
+    actor: str | None = None,
+    command: str = "python",
+    create: bool = False,
+    plaintext: bool = False,
+    unlock: bool = True,
+) -> Store:
+    """Open the store at ``url``; with ``create``, make it if it does not exist yet.
+
+    ``actor`` is who is reading and recording: every client read through the store is
+    written to its access log under that name (default: $CASELOG_ACTOR, else the OS
+    user), with ``command`` saying through what. ``unlock=False`` opens it without its
+    master key: enough to verify chains and read the access log, not to read a record.
+    """
+    settings = store_settings(url, create=create, plaintext=plaintext, unlock=unlock)
+    try:
+        app = application(settings) if unlock or not settings.encrypted else None
+    except BaseException:
+        settings.db.close()
+        raise
+    return Store(settings, app, actor=actor or default_actor(), command=command)
+
+
+def default_actor() -> str:
+    """$CASELOG_ACTOR, else the OS user, else ``unknown``."""
+    if given := os.environ.get("CASELOG_ACTOR"):
+        return given
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class Store:
+    """One opened store, through which every read and write goes.
+
+    It owns the application, its settings, the query facade, the read models and the
+    access log, and holds the policy once for every caller (the CLI, the Python API):
+    each client read through ``records`` is access-logged with the actor; the read
+    models are used only where the store keeps them. Use it as a context manager, or
+    call ``close()``.
+    """
+
+    def __init__(
+        self,
+        settings: StoreSettings,
+        app: CaselogApplication | None,
+        *,
+        actor: str,
+        command: str,
+    ) -> None:
+        self.settings = settings
+        self._app = app
+        self.actor = actor
+        self.command = command
+        self._records: Records | None = None
+        self._read_models: ReadModels | None = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+        self.settings.db.close()
+
+    @property
+    def db(self) -> Database:
+        return self.settings.db
+
+    @property
+    def where(self) -> str:
+        """The store, as told to a person: a file path, or a PostgreSQL database and schema."""
+        return self.settings.where
+
+    @property
+    def unlocked(self) -> bool:
+        """Whether records can be read (a plaintext store, or an encrypted one with its key)."""
+        return self._app is not None
+
+    @property
+    def app(self) -> CaselogApplication:
+        """The application service: recording, corrections, erasure."""
+        if self._app is None:
+            raise StoreError(
+                f"{self.where} is encrypted and was opened without its key: "
+                "set $CASELOG_KEY or restore its key file"
+            )
+        return self._app
+
+    @property
+    def records(self) -> Records:
+        """The query facade; every client it resolves is written to the access log."""
+        if self._records is None:
+            self._records = Records(self.app, on_access=lambda r: self.log_access([r.id]))
+        return self._records
+
+    def client_id(self, query: str) -> UUID:
+        """The client ``query`` names, resolved as every command resolves it (full name,
+        unique leading part of it, or id prefix), without reading — or logging — its record.
+
+        A store opened without its key knows no names: a client is named there by its full
+        name or by its id (or a unique leading part of the id).
+        """
+        if self.unlocked:
+            try:
+                return Records(self.app).client(query).id
+            except ClientWasErased:
+                return next(
+                    cid for cid in self._named_ids(query) if self.app.erasure(cid) is not None
+                )
+        from caselog.adapters.verify import chained_clients
+
+        known = chained_clients(self.db)
+        exact = [cid for cid in self._named_ids(query) if cid in known]
+        if exact:
+            return exact[0]
+        prefix = query.strip().lower()
+        found = [
+            c for c in known if prefix and (str(c).startswith(prefix) or c.hex.startswith(prefix))
+        ]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            listed = ", ".join(sorted(str(c)[:8] for c in found))
+            raise AmbiguousClient(f"{query!r} matches more than one client id: {listed}")
+        raise ClientNotFound(
+            f"no client matches {query!r} (without the store's key, name a client in full "
+            "or by its id)"
+        )
+
+    def _named_ids(self, query: str) -> list[UUID]:
+        ids = [client_id(self.settings.namespace, query)]
+        with contextlib.suppress(ValueError):
+            ids.append(UUID(query))
+        return ids
+
+    @property
+    def access_log(self) -> AccessLog:
+        return AccessLog(self.db, self.settings.integrity_key)
+
+    def log_access(self, client_ids: Iterable[UUID | None]) -> None:
+        """One access-log entry per client read (None: a listing of the whole store)."""
+        self.access_log.append(actor=self.actor, command=self.command, client_ids=client_ids)
+
+    @property
+    def keeps_read_models(self) -> bool:
+        return self.settings.read_models
+
+    def read_models(self, purpose: str) -> ReadModels:
+        """The read models, for ``purpose`` (told to the user if the store does not keep
+        them: an encrypted store keeps its plaintext views only when asked to)."""
+        if not self.settings.read_models:
+            raise StoreError(
+                f"{purpose} needs the read models, which hold plaintext, so an encrypted store "
+                "keeps them only when asked: run `caselog project enable` (see docs/security.md)"
+            )
+        if self._read_models is None:
+            from caselog.adapters.readmodels import ReadModels
+
+            self._read_models = ReadModels(self.app, self.db)
+        return self._read_models
+
+    def read_models_status(self) -> ProjectionStatus:
+        """How far the read models are behind the log (kept or not: nothing is read)."""
+        from caselog.adapters.readmodels import ReadModels
+
+        return ReadModels(self.app, self.db).status()
+
+    def enable_read_models(self) -> int:
+        """Keep the read models from now on, and bring them up to date: events applied."""
+        set_read_models(self.settings, True)
+        self.settings = replace(self.settings, read_models=True)
+        return self.read_models("project enable").catch_up()
+
+    def disable_read_models(self) -> None:
+        """Stop keeping the read models, and wipe and reclaim what they held."""
+        from caselog.adapters.readmodels import ReadModels
+
+        set_read_models(self.settings, False)
+        self.settings = replace(self.settings, read_models=False)
+        ReadModels(self.app, self.db).drop()
+        self._read_models = None
+
+    def ingest(
+        self,
+        paths: Iterable[str],
+        options: IngestOptions,
+        on_done: Callable[[IngestResult], None] = lambda _: None,
+    ) -> Iterator[IngestResult]:
+        """Record transcript files and folders; one result per file, as each is settled."""
+        from caselog.adapters.transcript_files import TranscriptFiles, expand
+
+        read = TranscriptFiles(options.format, options.imports)
+        return ingest(self.app, expand(paths), options.recording, read, on_done)
 
 
 # --- restoring an export (caselog import) ------------------------------------------------
@@ -270,7 +459,7 @@ def create_store(url: str, meta: dict[str, str]) -> StoreSettings:
     (for an encrypted store) is not needed here, and is checked when the store is
     opened.
     """
-    db = store_database(url)
+    db = database(url)
     if meta.get("integrity") == "hmac-sha256":
         key = _integrity_key()
         if key is None:

@@ -29,9 +29,9 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from caselog.adapters.database import Database, Sql
+from caselog.application.service import CaselogApplication
 from caselog.domain.errors import RecordErased
 from caselog.domain.events import DomainEvent
-from caselog.domain.service import CaselogApplication
 from caselog.domain.summaries import (
     MATCHED_EVENTS,
     SessionSummaries,

@@ -42,17 +42,17 @@ from caselog.adapters.database import (
     SQLiteDatabase,
     database,
     driver_errors,
-    store_database,
 )
 from caselog.adapters.recorder import ChainedSQLiteRecorder
 from caselog.adapters.store import (
+    Store,
     StoreSettings,
     create_store,
     open_store,
     records_held,
 )
+from caselog.application.service import CaselogApplication
 from caselog.domain.errors import StoreError
-from caselog.domain.service import CaselogApplication
 
 FORMAT = "caselog-export"
 VERSION = 1
@@ -365,7 +365,7 @@ def import_jsonl(source: Path, url: str, key_file: Path | None = None) -> Import
         except (_Malformed, ValueError, TypeError, AttributeError) as e:
             problem = str(e) if isinstance(e, _Malformed) else "expected 'clients' to list ids"
             raise StoreError(f"{name}:1: {problem}") from None
-        db = store_database(url)
+        db = database(url)
         before = _before(db)
         with db.reported("open as a caselog store"):
             held = records_held(db) if before.existed else None
@@ -385,21 +385,21 @@ def import_jsonl(source: Path, url: str, key_file: Path | None = None) -> Import
             elif decode_key(target_key.read_text(), str(target_key)) != key:
                 raise StoreError(f"{target_key} already holds a different key: move it away first")
         wrote_key = False
-        app: CaselogApplication | None = None
+        opened: Store | None = None
         try:
             create_store(url, _meta(header))
             if copy_key and key is not None:
                 target_key.parent.mkdir(parents=True, exist_ok=True)
                 write_key_file(target_key, key)
                 wrote_key = True
-            app = open_store(url)
-            events = _restore(app, f, name, header, keys, clients)
+            opened = open_store(url, command="import")
+            events = _restore(opened.app, f, name, header, keys, clients)
         except BaseException:
-            if app is not None:
-                app.close()
+            if opened is not None:
+                opened.close()
             _undo(db, before, target_key if wrote_key else None)
             raise
-        app.close()
+        opened.close()
     return Imported(
         where=db.where,
         clients=len(clients),

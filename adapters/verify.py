@@ -139,21 +139,28 @@ def digest_of(heads: dict[str, tuple[int, bytes]]) -> str:
     return "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+def chained_clients(db: Database) -> set[UUID]:
+    """Every client the events or their chain name, read without any key."""
+    with _read(db) as conn:
+        return {UUID(hex=cid) for cid in _chained_ids(conn, db)}
+
+
+def _chained_ids(conn: Sql, db: Database) -> set[str]:
+    # Every client any of the three tables names (the events' ids are uuids on
+    # PostgreSQL and text in caselog's tables, so they are gathered here, not in SQL).
+    tables = db.tables(conn)
+    return {
+        _hex(cid)
+        for table in ("stored_events", "event_chain", "chain_heads")
+        if table in tables
+        for (cid,) in conn.execute(f"SELECT DISTINCT originator_id FROM {table}")
+    }
+
+
 def verify_events(db: Database, key: bytes | None, client: UUID | None = None) -> Verification:
     """Recompute the chain of every client (or of ``client``) from the rows as stored."""
     with _read(db) as conn:
-        if client is not None:
-            ids = {client.hex}
-        else:
-            # Every client any of the three tables names (the events' ids are uuids on
-            # PostgreSQL and text in caselog's tables, so they are gathered here, not in SQL).
-            tables = db.tables(conn)
-            ids = {
-                _hex(cid)
-                for table in ("stored_events", "event_chain", "chain_heads")
-                if table in tables
-                for (cid,) in conn.execute(f"SELECT DISTINCT originator_id FROM {table}")
-            }
+        ids = {client.hex} if client is not None else _chained_ids(conn, db)
         breaks: list[Break] = []
         heads: dict[str, tuple[int, bytes]] = {}
         events = 0

@@ -162,7 +162,7 @@ def main() -> None:
         _guarded("As-of reads", process, as_of_queries)
         _guarded("Encryption and chain", process, protection_rows)
         for built in (big, small):
-            built.app.close()
+            built.store.close()
         rows = ingest_rows + query + process
     minutes = (time.perf_counter() - started) / 60
     publish(

@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from caselog.adapters.ingest import IngestOptions, ingest
 from caselog.adapters.parsing import parse_transcript
 from caselog.adapters.store import open_store
+from caselog.adapters.transcript_files import IngestOptions
 from caselog.domain.transcript import (
     NAMED_SECTIONS,
     Ending,
@@ -121,8 +121,8 @@ def check_corpus(directory: Path, seed: int = 0) -> str:
         if parsed.flags:
             raise AssertionError(f"{name}: unexpected quality flags {parsed.flags}")
         formats[intended] = formats.get(intended, 0) + 1
-    app = open_store(str(directory / "check.db"), create=True)
-    results = list(ingest(app, first, IngestOptions(actor="bench")))
+    with open_store(str(directory / "check.db"), create=True) as store:
+        results = list(store.ingest(first, IngestOptions(actor="bench")))
     failed = [r.error for r in results if r.status != "recorded"]
     if failed:
         raise AssertionError(f"generated files that do not ingest: {failed[:3]}")

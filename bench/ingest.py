@@ -20,11 +20,11 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from caselog.adapters.ingest import IngestOptions, ingest
 from caselog.adapters.parsing import parse_transcript
-from caselog.adapters.store import open_store
+from caselog.adapters.store import Store, open_store
+from caselog.adapters.transcript_files import IngestOptions
+from caselog.application.service import CaselogApplication
 from caselog.domain.events import ClientRegistered, SessionOpened
-from caselog.domain.service import CaselogApplication
 
 from .corpus import ClientFiles
 from .report import Row, ratio_row
@@ -49,7 +49,7 @@ class RawSink(Protocol):
 class Built:
     """A store built by real ingest, and what building it took."""
 
-    app: CaselogApplication
+    store: Store
     url: str
     clients: list[ClientFiles]
     events: int = 0
@@ -57,6 +57,10 @@ class Built:
     """Time spent inside ``ingest`` only (writing the corpus is not counted)."""
     raw: RawSink | None = None
     """The baseline written alongside, when one was asked for."""
+
+    @property
+    def app(self) -> CaselogApplication:
+        return self.store.app
 
     @property
     def raw_rate(self) -> float | None:
@@ -81,7 +85,7 @@ def build(
     for client in clients:
         before = built.app.recorder.max_notification_id()
         with watch.running():
-            results = list(ingest(built.app, client.files, IngestOptions(actor=ACTOR)))
+            results = list(built.store.ingest(client.files, IngestOptions(actor=ACTOR)))
         if built.raw is not None:
             built.raw.write(session_rows(built.app, after=before))
         failed = [r.error for r in results if r.status != "recorded"]

@@ -90,7 +90,7 @@ def postgres_rows(clients: list[ClientFiles]) -> list[Row]:
             return [unavailable(FIGURE, f"{type(e).__name__}: {reason}", "≥ 0.5")]
         finally:
             if built is not None:
-                built.app.close()
+                built.store.close()
                 if built.raw is not None:
                     built.raw.close()
         if built.raw is None or built.raw_rate is None or built.raw.rows != built.events:

@@ -12,12 +12,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from caselog.adapters.ingest import IngestOptions, ingest
 from caselog.adapters.store import open_store
-from caselog.domain.service import CaselogApplication
+from caselog.adapters.transcript_files import IngestOptions
+from caselog.application.records import Records
+from caselog.application.service import CaselogApplication
 from caselog.projections.asof import AsOf, select
 from caselog.projections.homework import fold_homework
-from caselog.projections.records import Records
 from caselog.projections.summary import summaries
 
 from .corpus import SESSIONS, file_name, synthetic_session, transcript
@@ -88,26 +88,26 @@ def continuation_growth(small: Built, big: Built, scratch: Path, client: int = 2
     name.write_bytes(transcript(client, SESSIONS + 1, "D"))
     options = IngestOptions(actor=ACTOR, dry_run=True)
 
-    def dry_run(app: CaselogApplication) -> Callable[[], object]:
+    def dry_run(built: Built) -> Callable[[], object]:
         def run() -> None:
-            (result,) = ingest(app, [str(name)], options)
+            (result,) = built.store.ingest([str(name)], options)
             if result.status != "recorded" or result.session != SESSIONS + 1:
                 raise RuntimeError(f"the continuation did not match: {result}")
 
         return run
 
     # The first lookup catches each index up with the log; time that once, apart.
-    catch_up = timed(dry_run(big.app))
-    timed(dry_run(small.app))
+    catch_up = timed(dry_run(big))
+    timed(dry_run(small))
     # Alternating, best of 5.
     few, many = float("inf"), float("inf")
     for _ in range(5):
-        few = min(few, timed(dry_run(small.app)))
-        many = min(many, timed(dry_run(big.app)))
+        few = min(few, timed(dry_run(small)))
+        many = min(many, timed(dry_run(big)))
     index = big.app.summary_candidates
     big.app.summary_candidates = None
     try:
-        scan = timed(dry_run(big.app))
+        scan = timed(dry_run(big))
     finally:
         big.app.summary_candidates = index
     return ratio_row(
@@ -123,7 +123,7 @@ def as_of_queries() -> list[Row]:
     """As-of recap, summary and homework at a middle session against a full replay."""
     progress("as-of reads against a full replay")
     with tempfile.TemporaryDirectory() as d:
-        app = open_store(str(Path(d) / "one.db"), create=True)
+        app = open_store(str(Path(d) / "one.db"), create=True).app
         for n in range(1, 25):
             app.record_session(synthetic_session("Synthetic Client", n), actor=ACTOR)
         record = Records(app).client("Synthetic Client")

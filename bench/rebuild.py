@@ -26,7 +26,7 @@ def decode_batch(built: Built, after: int) -> int:
 
 def rebuild_rows(built: Built) -> list[Row]:
     progress(f"plain decode against read-model rebuild, {built.events:,} events")
-    models = ReadModels(built.app)
+    models = ReadModels(built.app, built.store.db)
     decode, rebuild = Stopwatch(), Stopwatch()
     with rebuild.running():
         models.reset()

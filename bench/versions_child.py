@@ -7,7 +7,8 @@ Run with ``PYTHONPATH`` on a tree whose ``caselog/`` holds links to one version'
 ``caselog.adapters.parsing`` really comes from the root the job names. It imports
 nothing but caselog and the standard library (nothing else of bench), and uses only
 what both versions have: ``parse_sessions(data, name)``, ``open_store(url,
-create=True)`` and ``ingest(app, files, IngestOptions(actor=...))``.
+create=True)`` and ingesting a client's files with ``IngestOptions(actor=...)`` —
+through ``ingest(app, files, options)`` before the store object, ``Store.ingest`` after.
 
 The job (JSON) has ``root``, ``mode`` and ``clients`` (lists of file paths, one per
 client); the answer is one JSON object on stdout.
@@ -55,9 +56,13 @@ def _survey(files: list[str]) -> dict[str, Any]:
 
 
 def _round(clients: list[list[str]], db: str) -> dict[str, Any]:
-    from caselog.adapters.ingest import IngestOptions, ingest
     from caselog.adapters.parsing import parse_sessions
     from caselog.adapters.store import open_store
+
+    try:
+        from caselog.adapters.transcript_files import IngestOptions
+    except ImportError:  # before the store object
+        from caselog.adapters.ingest import IngestOptions  # type: ignore[no-redef]
 
     data = [(name, Path(name).read_bytes()) for files in clients for name in files]
     for name, body in data:
@@ -69,14 +74,22 @@ def _round(clients: list[list[str]], db: str) -> dict[str, Any]:
     parse_seconds = time.perf_counter() - start
     parse_cpu = time.process_time() - cpu
 
-    app = open_store(db, create=True)
+    opened: Any = open_store(db, create=True)
+    if hasattr(opened, "ingest"):
+        record = opened.ingest
+    else:
+        from caselog.adapters.ingest import ingest  # type: ignore[import-not-found]
+
+        def record(files: list[str], options: Any) -> Any:
+            return ingest(opened, files, options)
+
     ingest_seconds = ingest_cpu = 0.0
     events = 0
     statuses: dict[str, int] = {}
     errors: list[str] = []
     for files in clients:
         start, cpu = time.perf_counter(), time.process_time()
-        results = list(ingest(app, files, IngestOptions(actor="bench")))
+        results = list(record(files, IngestOptions(actor="bench")))
         ingest_seconds += time.perf_counter() - start
         ingest_cpu += time.process_time() - cpu
         for r in results:
@@ -84,7 +97,7 @@ def _round(clients: list[list[str]], db: str) -> dict[str, Any]:
             events += r.events
             if r.status == "error" and len(errors) < 3:
                 errors.append(str(r.error))
-    app.close()
+    opened.close()
     return {
         "files": len(data),
         "sessions": sessions,

@@ -7,33 +7,31 @@ from typing import Annotated
 
 import typer
 
-from caselog.adapters.access_log import AccessLog
-from caselog.adapters.store import StoreSettings, open_store, store_settings
+from caselog.adapters.store import Store
+from caselog.application.records import Records
+from caselog.application.service import CaselogApplication
 from caselog.cli.context import (
     DbOption,
     JsonOption,
     console,
-    db_url,
     friendly,
-    log_access,
     new_table,
     print_json_lines,
+    store,
 )
-from caselog.domain.errors import CaselogError, ClientWasErased
+from caselog.domain.errors import CaselogError, ClientWasErased, StoreError
 from caselog.domain.identity import client_id
-from caselog.domain.service import CaselogApplication
-from caselog.projections.records import Records
 
 
-def _unlocked(url: str) -> CaselogApplication | None:
-    """The store opened for reading names, or None without its key (ids are shown then)."""
+def _opened(db: str | None) -> Store:
+    """The store, unlocked if its key is at hand (names are shown), else locked (ids are)."""
     try:
-        return open_store(url)
-    except CaselogError:
-        return None
+        return store(db)
+    except StoreError:
+        return store(db, unlock=False)
 
 
-def _client(query: str, settings: StoreSettings, app: CaselogApplication | None) -> uuid.UUID:
+def _client(query: str, opened: Store, app: CaselogApplication | None) -> uuid.UUID:
     """The client asked about, resolved without logging an access (nothing of it is read)."""
     try:
         return uuid.UUID(query)
@@ -44,7 +42,7 @@ def _client(query: str, settings: StoreSettings, app: CaselogApplication | None)
             return Records(app).client(query).id
         except ClientWasErased:
             pass  # its accesses are still on record: named by its full name below
-    return client_id(settings.namespace, query)
+    return client_id(opened.settings.namespace, query)
 
 
 @friendly
@@ -66,18 +64,17 @@ def access_log_command(
 
     Example:  caselog access-log --client marcus
     """
-    url = db_url(db)
-    settings = store_settings(url, unlock=False)
-    log = AccessLog(settings.db, settings.integrity_key)
-    app = _unlocked(url)
-    wanted = _client(client, settings, app) if client else None
+    opened = _opened(db)
+    app = opened.app if opened.unlocked else None
+    wanted = _client(client, opened, app) if client else None
     names: dict[str, str] = {}
     if app is not None:
         try:
             names = {str(cid): name for cid, name in app.registered_clients()}
         except CaselogError:
             names = {}
-    log_access(log, [None])
+    opened.log_access([None])
+    log = opened.access_log
     rows = (
         {**e.model_dump(mode="json"), "client": names.get(e.client_id or "")}
         for e in log.entries(wanted)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import getpass
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -14,12 +13,10 @@ import orjson
 import typer
 from pydantic import BaseModel
 
-from caselog.adapters.access_log import AccessLog
 from caselog.adapters.database import with_schema
-from caselog.adapters.store import DEFAULT_DB, open_store, store_settings
-from caselog.domain.errors import CaselogError, ClientWasErased, StoreError
-from caselog.domain.service import CaselogApplication
-from caselog.projections.records import Records
+from caselog.adapters.store import DEFAULT_DB, Store, default_actor, open_store
+from caselog.application.records import Records
+from caselog.domain.errors import CaselogError, ClientWasErased
 
 if TYPE_CHECKING:
     # Imported where used: only the commands that print tables or touch the read models
@@ -63,6 +60,8 @@ class Settings:
     command: str | None = None
     actor: str | None = None
     quiet: bool = False
+    invocation: Invocation
+    """The run's state, set up with typer's context (see ``cli/app.py``)."""
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -93,51 +92,56 @@ def db_url(given: str | None) -> str:
 
 
 def actor(given: str | None) -> str:
-    if given:
-        return given
-    if os.environ.get("CASELOG_ACTOR"):
-        return os.environ["CASELOG_ACTOR"]
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    return given or default_actor()
 
 
-def service(db: str | None, *, create: bool = False, plaintext: bool = False) -> CaselogApplication:
-    return open_store(db_url(db), create=create, plaintext=plaintext)
+class Invocation:
+    """What one run of ``caselog`` keeps in typer's context (``ctx.obj``): the store it
+    opened, closed with the context when the command ends."""
+
+    def __init__(self) -> None:
+        self.store: Store | None = None
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
 
 
-def read_models(db: str | None, purpose: str) -> ReadModels:
-    """The read models, if this store keeps them (an encrypted one only when asked to)."""
-    from caselog.adapters.readmodels import ReadModels
+def store(
+    db: str | None, *, create: bool = False, plaintext: bool = False, unlock: bool = True
+) -> Store:
+    """The store this invocation works on, opened once and closed when the command ends.
 
-    if not store_settings(db_url(db)).read_models:
-        raise StoreError(
-            f"{purpose} needs the read models, which hold plaintext, so an encrypted store "
-            "keeps them only when asked: run `caselog project enable` (see README, Encryption)"
-        )
-    return ReadModels(service(db))
-
-
-# --- the access log (see adapters/access_log.py) ----------------------------------------
-
-
-def log_access(store: CaselogApplication | AccessLog, client_ids: Iterable[UUID | None]) -> None:
-    """Append one access-log entry per client read (None: a listing of the whole store).
-
-    The command is the one ``caselog`` is running (``Settings.command``); the actor is
-    its --actor if it takes one, else $CASELOG_ACTOR, else the OS user.
+    Every read and write of the command goes through it (see ``caselog.adapters.store``):
+    clients read through ``store(db).records`` are access-logged under the command's actor.
     """
-    log = store if isinstance(store, AccessLog) else AccessLog.of(store)
-    log.append(
-        actor=actor(Settings.actor), command=Settings.command or "caselog", client_ids=client_ids
-    )
+    invocation = Settings.invocation
+    if invocation.store is None:
+        invocation.store = open_store(
+            db_url(db),
+            actor=actor(Settings.actor),
+            command=Settings.command or "caselog",
+            create=create,
+            plaintext=plaintext,
+            unlock=unlock,
+        )
+    return invocation.store
 
 
 def records(db: str | None) -> Records:
     """The query facade. Each client it resolves is read, so it is logged as an access."""
-    app = service(db)
-    return Records(app, on_access=lambda record: log_access(app, [record.id]))
+    return store(db).records
+
+
+def log_access(client_ids: Iterable[UUID | None]) -> None:
+    """Log reads of these clients (None: a listing of the whole store) by this command."""
+    store(None).log_access(client_ids)
+
+
+def read_models(db: str | None, purpose: str) -> ReadModels:
+    """The read models, if this store keeps them (an encrypted one only when asked to)."""
+    return store(db).read_models(purpose)
 
 
 def friendly(command: Callable[P, R]) -> Callable[P, R]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from caselog.adapters.store import store_settings
+from caselog.application.records import ClientRecord
 from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
 from caselog.cli.context import (
     ActorOption,
@@ -14,20 +14,17 @@ from caselog.cli.context import (
     JsonOption,
     actor,
     console,
-    db_url,
     friendly,
-    log_access,
     new_table,
     print_json,
     say,
+    store,
 )
 from caselog.cli.context import records as open_records
-from caselog.cli.context import service as open_service
 from caselog.cli.reading import ClientArg
 from caselog.domain.client import RETRACTED
 from caselog.domain.homework import STATUSES
 from caselog.projections.homework import open_homework
-from caselog.projections.records import ClientRecord
 
 if TYPE_CHECKING:
     from caselog.adapters.readmodels import OpenHomeworkRow
@@ -136,11 +133,12 @@ def homework_set_command(
 
 def _open_everywhere(db: str | None) -> list[OpenHomeworkRow]:
     """From the read model when the store keeps one, else from each client's state."""
-    from caselog.adapters.readmodels import OpenHomeworkRow, ReadModels
+    from caselog.adapters.readmodels import OpenHomeworkRow
 
-    if store_settings(db_url(db)).read_models:
-        return ReadModels(open_service(db)).open_homework()
-    app = open_service(db)
+    opened = store(db)
+    if opened.keeps_read_models:
+        return opened.read_models("homework --all-clients").open_homework()
+    app = opened.app
     return [
         OpenHomeworkRow(
             client_id=cid,
@@ -157,7 +155,7 @@ def _open_everywhere(db: str | None) -> list[OpenHomeworkRow]:
 
 def _print_open_everywhere(db: str | None, as_json: bool) -> None:
     rows = _open_everywhere(db)
-    log_access(open_service(db), sorted({r.client_id for r in rows}))  # each client shown
+    store(db).log_access(sorted({r.client_id for r in rows}))  # each client shown
     if as_json:
         print_json(rows)
         return

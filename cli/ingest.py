@@ -18,15 +18,15 @@ from caselog.cli.context import (
     friendly,
     new_table,
     print_json,
+    store,
 )
-from caselog.cli.context import service as open_service
 
 if TYPE_CHECKING:
     # The parsers and the progress bar are imported by the command itself, so that
     # every other command starts without them.
     from rich.table import Table
 
-    from caselog.adapters.ingest import IngestResult
+    from caselog.application.ingest import IngestResult
     from caselog.domain.transcript import Role
 
 
@@ -154,9 +154,9 @@ def ingest_command(
     A numeric header date that could be either way round (03/04/2025) is
     refused: give --day-first or --month-first, or --date.
     """
-    from caselog.adapters.ingest import IngestOptions, expand, ingest
     from caselog.adapters.parsing import FORMATS, parse_format
     from caselog.adapters.parsing.text import known_encoding
+    from caselog.adapters.transcript_files import IngestOptions, expand
 
     files = expand(paths)
     if not files:
@@ -190,16 +190,16 @@ def ingest_command(
         encoding=encoding,
         date_order="day_first" if day_first else "month_first" if month_first else None,
     )
-    app = open_service(db, create=not dry_run, plaintext=plaintext)
+    opened = store(db, create=not dry_run, plaintext=plaintext)
     show_progress = len(files) > 1 and not (as_json or Settings.quiet) and sys.stderr.isatty()
     if show_progress:
         from rich.progress import Progress
 
         with Progress(console=console(stderr=True), transient=True) as progress:
             task = progress.add_task("Recording", total=len(files))
-            results = list(ingest(app, files, options, on_done=lambda _: progress.advance(task)))
+            results = list(opened.ingest(files, options, on_done=lambda _: progress.advance(task)))
     else:
-        results = list(ingest(app, files, options))
+        results = list(opened.ingest(files, options))
     if as_json:
         print_json([r.to_json() for r in results])
     else:

@@ -8,38 +8,26 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from caselog.adapters.store import set_read_models, store_settings
 from caselog.cli.context import (
     DbOption,
     JsonOption,
     console,
-    db_url,
     friendly,
-    log_access,
     new_table,
     print_json,
     print_json_lines,
-    read_models,
-    records,
     say,
-    service,
+    store,
 )
 
 if TYPE_CHECKING:
     from caselog.adapters.follow import Progress
-    from caselog.adapters.readmodels import ProjectionStatus, ReadModels
+    from caselog.adapters.readmodels import ProjectionStatus
 
 project_app = typer.Typer(
     help="The materialised read models: how far behind they are, rebuilding and following.",
     no_args_is_help=True,
 )
-
-
-def _models(db: str | None) -> ReadModels:
-    """The read models, kept or not (``read_models`` refuses a store that does not keep them)."""
-    from caselog.adapters.readmodels import ReadModels
-
-    return ReadModels(service(db))
 
 
 def _print_status(status: ProjectionStatus, applied: int | None = None) -> None:
@@ -59,7 +47,7 @@ def status_command(db: DbOption = None, as_json: JsonOption = False) -> None:
 
     Example:  caselog project status
     """
-    status = _models(db).status()
+    status = store(db).read_models_status()
     if as_json:
         print_json(status)
         return
@@ -73,7 +61,7 @@ def rebuild_command(db: DbOption = None, as_json: JsonOption = False) -> None:
 
     Example:  caselog project rebuild
     """
-    models = _models(db)
+    models = store(db).read_models("project rebuild")
     applied = models.rebuild()
     status = models.status()
     if as_json:
@@ -123,7 +111,7 @@ def follow_command(
     """
     from caselog.adapters.follow import Aborted, Follower, stop_on_signals
 
-    models = read_models(db, "project follow")
+    models = store(db).read_models("project follow")
     models.only_if_kept = True  # stop, rather than bring back what `project disable` dropped
     follower = Follower(models, interval=interval, on_batch=lambda p: _progress(p, as_json))
     start = models.position()
@@ -161,11 +149,11 @@ def enable_command(db: DbOption = None) -> None:
     On an encrypted store they hold plaintext — utterances, names, homework — so
     they are off until enabled. Erasing a client still purges them.
 
+    On a new path it creates the store, so they can be on before the first ingest.
+
     Example:  caselog project enable && caselog search "kindness meditation"
     """
-    settings = store_settings(db_url(db), create=True)
-    set_read_models(settings, True)
-    applied = _models(db).catch_up()
+    applied = store(db, create=True).enable_read_models()
     say(f"read models on: applied {applied} events")
 
 
@@ -176,9 +164,7 @@ def disable_command(db: DbOption = None) -> None:
 
     Example:  caselog project disable
     """
-    settings = store_settings(db_url(db))
-    set_read_models(settings, False)
-    _models(db).drop()
+    store(db).disable_read_models()
     say("read models off: dropped, file vacuumed")
 
 
@@ -196,11 +182,11 @@ def search_command(
 
     Example:  caselog search "kindness meditation" --client marcus
     """
-    store = records(db)
-    client_id = store.client(client).id if client else None
-    hits = read_models(db, "search").search(text, client_id=client_id, limit=limit)
+    opened = store(db)
+    client_id = opened.records.client(client).id if client else None
+    hits = opened.read_models("search").search(text, client_id=client_id, limit=limit)
     if client_id is None:  # with --client, resolving it logged the access
-        log_access(store.app, sorted({h.client_id for h in hits}))
+        opened.log_access(sorted({h.client_id for h in hits}))
     if as_json:
         print_json(hits)
         return

@@ -9,18 +9,8 @@ from typing import Annotated
 import typer
 
 from caselog.adapters.crypto import decode_key, new_master_key, rewrap, write_key_file
-from caselog.adapters.store import open_store, store_settings
-from caselog.cli.context import (
-    ActorOption,
-    DbOption,
-    JsonOption,
-    actor,
-    db_url,
-    friendly,
-    print_json,
-)
+from caselog.cli.context import ActorOption, DbOption, JsonOption, friendly, print_json, store
 from caselog.domain.errors import InvalidErasure, StoreError
-from caselog.projections.records import Records
 
 
 @friendly
@@ -48,11 +38,9 @@ def erase_command(
 
     if not yes:
         raise InvalidErasure("erasure cannot be undone: add --yes to confirm")
-    url = db_url(db)
-    settings = store_settings(url)
-    app = open_store(url)
-    record = Records(app).client(client)
-    erased = erase_client(app, settings, record.id, actor=actor(actor_name), reason=reason)
+    opened = store(db)
+    record = opened.records.client(client)
+    erased = erase_client(opened.app, opened.settings, record.id, actor=opened.actor, reason=reason)
     if as_json:
         print_json(
             {
@@ -82,7 +70,7 @@ def rotate_key_command(
 
     Example:  caselog --db clinic.db rotate-key
     """
-    settings = store_settings(db_url(db))
+    settings = store(db).settings
     if settings.master_key is None:
         raise StoreError(f"{settings.where} is a plaintext store: there is no key to rotate")
     from_env = bool(os.environ.get("CASELOG_KEY"))

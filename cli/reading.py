@@ -37,7 +37,7 @@ def clients_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """
     store = open_records(db)
     views = store.clients()
-    log_access(store.app, [None])  # a listing of every client: logged as a store-wide read
+    log_access([None])  # a listing of every client: logged as a store-wide read
     if as_json:
         print_json(views)
         return
@@ -133,7 +133,7 @@ def log_command(
     store = open_records(db)
     entries = store.log(store.client(client) if client else None)
     if client is None:
-        log_access(store.app, [None])  # every client's entries: a store-wide read
+        log_access([None])  # every client's entries: a store-wide read
     if as_json:
         print_json_lines(entries)
         return

@@ -6,13 +6,13 @@ from typing import Annotated, Any
 
 import typer
 
+from caselog.application.records import Records
+from caselog.application.service import Reassigned
 from caselog.cli.context import ActorOption, DbOption, JsonOption, actor, friendly, print_json, say
 from caselog.cli.context import records as open_records
 from caselog.cli.reading import ClientArg
 from caselog.domain.errors import ClientNotFound, ClientWasErased, InvalidReassignment
 from caselog.domain.reassignment import ReassignRequest
-from caselog.domain.service import Reassigned
-from caselog.projections.records import Records
 
 # Beyond what SQLite's integers hold, a session number means nothing: a usage error.
 _MAX = 2**62

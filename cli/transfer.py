@@ -15,9 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import orjson
 import typer
 
-from caselog.adapters.access_log import AccessLog
-from caselog.adapters.store import store_settings
-from caselog.cli.context import DbOption, JsonOption, db_url, friendly, log_access, print_json
+from caselog.cli.context import DbOption, JsonOption, db_url, friendly, print_json, store
 from caselog.cli.context import records as open_records
 from caselog.domain.errors import StoreError
 
@@ -178,16 +176,15 @@ def _zone(name: str) -> dt.tzinfo:
 def _export_jsonl(client: str | None, output: Path | None, db: str | None, as_json: bool) -> None:
     from caselog.adapters.transfer import export_jsonl
 
-    url = db_url(db)
     one = None
     if client is not None:
         one = open_records(db).client(client).id  # resolving it logs the access
-    settings = store_settings(url, unlock=False)
-    log = AccessLog(settings.db, settings.integrity_key)
+    opened = store(db, unlock=client is not None)
+    settings = opened.settings
 
     def logged(clients: list[UUID]) -> None:
         if one is None:  # all clients: each one exported is an access
-            log_access(log, clients)
+            opened.log_access(clients)
 
     if output is None:
         export_jsonl(settings, typer.get_binary_stream("stdout"), one, logged)

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from caselog.adapters.store import store_settings
-from caselog.cli.context import DbOption, JsonOption, db_url, friendly, print_json, say
-from caselog.domain.identity import client_id
+from caselog.cli.context import DbOption, JsonOption, friendly, print_json, say, store
+from caselog.domain.errors import StoreError
 
 if TYPE_CHECKING:
+    from caselog.adapters.store import Store
     from caselog.adapters.verify import Break
 
 
-def _client(query: str, namespace: uuid.UUID) -> uuid.UUID:
+def _opened(db: str | None) -> Store:
+    """Unlocked when the key is at hand (clients can then be named by part of their name)."""
     try:
-        return uuid.UUID(query)
-    except ValueError:
-        return client_id(namespace, query)
+        return store(db)
+    except StoreError:
+        return store(db, unlock=False)
 
 
 @friendly
@@ -52,8 +52,9 @@ def verify_command(
     """
     from caselog.adapters.verify import Break, verify_access_log, verify_events
 
-    settings = store_settings(db_url(db), unlock=False)
-    one = _client(client, settings.namespace) if client else None
+    opened = _opened(db)
+    settings = opened.settings
+    one = opened.client_id(client) if client else None
     report = verify_events(settings.db, settings.integrity_key, one)
     access = verify_access_log(settings.db, settings.integrity_key)
     breaks = [*report.breaks, *access.breaks]

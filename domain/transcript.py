@@ -21,6 +21,10 @@ SECTION_KEYS: tuple[SectionKey, ...] = (*NAMED_SECTIONS, "other")
 each section under its own heading."""
 TranscriptFormat = Literal["A", "B", "C", "D", "vtt", "srt", "otter", "csv"]
 """A–D: the text formats with headers; the rest are imported recordings and tables."""
+
+TEXT_FORMATS: tuple[TranscriptFormat, ...] = ("A", "B", "C", "D")
+"""The formats of one session per file, with a header naming the client."""
+
 EndReason = Literal["natural_end", "end_marker", "end_of_recording", "incomplete"]
 """``end_of_recording``: a recording, captions or table that just stops; such sources
 mark no end of session, so their last words are taken as its end, not as a cut."""

@@ -4,13 +4,19 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
 
-from caselog.adapters.database import Database, PostgresDatabase, store_database, with_schema
+from caselog.adapters.database import Database, PostgresDatabase, database, with_schema
 from caselog.adapters.store import open_store
-from caselog.domain.service import CaselogApplication
+from caselog.application.service import CaselogApplication
+
+if TYPE_CHECKING:
+    from caselog.adapters.readmodels import ReadModels
+    from caselog.adapters.transcript_files import IngestOptions
+    from caselog.application.ingest import IngestResult
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = sorted(FIXTURES.glob("00*.txt"))
@@ -88,12 +94,44 @@ def sqlite_db(tmp_path: Path) -> str:
 
 def raw(db: str) -> Database:
     """The store's own database, for tests that read or damage it behind caselog's back."""
-    return store_database(db)
+    return database(db)
+
+
+def database_of(app: CaselogApplication) -> Database:
+    """The database an application was opened on, worked out from its settings (the
+    application itself is never asked: it is given its collaborators)."""
+    env = app.env
+    if "SQLITE_DBNAME" in env:
+        return database(env["SQLITE_DBNAME"])
+    url = (
+        f"postgresql://{env['POSTGRES_USER']}:{env.get('POSTGRES_PASSWORD', '')}"
+        f"@{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
+    )
+    return database(url, env["POSTGRES_SCHEMA"])
+
+
+def ingest(
+    app: CaselogApplication, files: list[str], options: IngestOptions
+) -> Iterator[IngestResult]:
+    """Record files through the application layer, read by the real parsers (what
+    ``Store.ingest`` does, for tests that hold only an application)."""
+    from caselog.adapters.transcript_files import TranscriptFiles, expand
+    from caselog.application import ingest as ingesting
+
+    read = TranscriptFiles(options.format, options.imports)
+    return ingesting.ingest(app, expand(files), options.recording, read)
+
+
+def read_models_of(app: CaselogApplication) -> ReadModels:
+    """The read models of the store ``app`` was opened on."""
+    from caselog.adapters.readmodels import ReadModels
+
+    return ReadModels(app, database_of(app))
 
 
 @pytest.fixture
 def app(db: str) -> CaselogApplication:
-    return open_store(db, create=True)
+    return open_store(db, create=True).app
 
 
 class Cli:
@@ -113,7 +151,7 @@ def cli(db: str) -> Cli:
 
 
 def event_count(db: str) -> int:
-    app = open_store(db)
+    app = open_store(db).app
     return app.recorder.max_notification_id() or 0
 
 

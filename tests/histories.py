@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
+from caselog.application.service import CaselogApplication
 from caselog.domain.corrections import CorrectionRequest
 from caselog.domain.errors import CaselogError
 from caselog.domain.events import (
@@ -19,7 +20,6 @@ from caselog.domain.events import (
 )
 from caselog.domain.homework import TRANSITIONS
 from caselog.domain.reassignment import ReassignRequest
-from caselog.domain.service import CaselogApplication
 from caselog.domain.transcript import QuotedSummary
 from caselog.domain.withdrawal import withdrawn
 from caselog.projections.homework import fold_homework

@@ -31,7 +31,7 @@ def _entries(db: str) -> list[tuple]:
 
 
 def _marcus(db: str) -> str:
-    return open_store(db).client_id_for("Marcus Thompson").hex
+    return open_store(db).app.client_id_for("Marcus Thompson").hex
 
 
 def _sql(db: str, statement: str, *params: object) -> None:
@@ -210,7 +210,7 @@ def test_a_keyed_log_catches_links_recomputed_without_the_key(db, monkeypatch):
 
 
 def test_concurrent_appends_stay_one_chain(seeded):
-    cid = open_store(seeded.db).client_id_for("Alex")
+    cid = open_store(seeded.db).app.client_id_for("Alex")
 
     def read(n: int) -> None:
         # Each writer on its own connection, as separate processes would be.
@@ -234,7 +234,7 @@ def test_concurrent_appends_stay_one_chain(seeded):
 def test_reads_across_clients_log_each_client_shown(db):
     cli = Cli(db)
     assert cli("ingest", str(FIXTURES), "--plaintext").exit_code == 0
-    app = open_store(cli.db)
+    app = open_store(cli.db).app
     marcus, alicia = (app.client_id_for(n).hex for n in ("Marcus Thompson", "Alicia Rodriguez"))
     assert cli("search", "kindness meditation").exit_code == 0
     assert [(e[3], e[4]) for e in _entries(cli.db)] == [("search", marcus)]
@@ -258,7 +258,7 @@ def test_an_append_that_fails_midway_leaves_no_gap(seeded):
     (on PostgreSQL a sequence would keep the numbers it handed out)."""
     seeded("sessions", "marcus")
     log = AccessLog(raw(seeded.db), None)
-    cid = open_store(seeded.db).client_id_for("Alex")
+    cid = open_store(seeded.db).app.client_id_for("Alex")
 
     def interrupted():
         yield cid

@@ -9,12 +9,11 @@ from uuid import uuid4
 import pytest
 
 from caselog.adapters import readmodels_sql as sql
-from caselog.adapters.readmodels import ReadModels
 from caselog.adapters.readmodels_batch import Changes
 from caselog.adapters.store import open_store
 from caselog.domain.corrections import corrected
 from caselog.domain.events import EntryAmended
-from tests.conftest import Cli, event_count, raw, seed
+from tests.conftest import Cli, event_count, raw, read_models_of, seed
 
 # Alicia's session 1 (seed 002): entry 3 is her first answer, labelled "Patient".
 THIRD = "Thanks, Nova. It's been a tough few months"
@@ -161,7 +160,7 @@ def test_read_models_of_an_older_schema_are_dropped_and_rebuilt(alicia):
     assert alicia("project", "enable").exit_code == 0
     with raw(alicia.db).transaction() as conn:  # as an older caselog left them
         conn.execute("DELETE FROM readmodel_position WHERE name = 'schema'")
-    models = ReadModels(open_store(alicia.db))
+    models = read_models_of(open_store(alicia.db).app)
     hits = models.search('"tough few months"')
     assert hits and all(h.amended is False for h in hits)
     assert models.status().lag == 0

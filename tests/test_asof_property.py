@@ -14,11 +14,11 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from caselog.adapters.store import open_store
+from caselog.application.records import ClientRecord, Records
 from caselog.domain.errors import SessionNotFound
 from caselog.domain.events import DomainEvent
 from caselog.projections.asof import AsOf, select
 from caselog.projections.homework import fold_homework, open_homework
-from caselog.projections.records import ClientRecord, Records
 from caselog.projections.sessions import fold_sessions
 from caselog.projections.summary import recap, summaries
 from caselog.projections.views import RecapView
@@ -71,7 +71,7 @@ as_ofs = st.builds(
 @given(histories, st.lists(as_ofs, min_size=1, max_size=3), st.data())
 def test_bounded_as_of_queries_equal_the_full_fold(history, points, data):
     with tempfile.TemporaryDirectory() as tmp:
-        app = open_store(str(Path(tmp) / "store.db"), create=True)
+        app = open_store(str(Path(tmp) / "store.db"), create=True).app
         moments = []
         for step in history:
             run_step(app, step)

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from caselog.adapters.store import open_store
-from caselog.projections.records import Records
+from caselog.application.records import Records
 from tests.conftest import FIXTURES, SEEDS, Cli, event_count, seed
 from tests.transcripts import CLIENTS, write_transcript
 
@@ -17,7 +17,7 @@ def _ingest_all(cli, *extra: str):
 
 
 def _records(db: str) -> Records:
-    return Records(open_store(db))
+    return Records(open_store(db).app)
 
 
 def _events_without_audit_fields(db: str) -> dict[str, list[dict]]:

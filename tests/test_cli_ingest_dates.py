@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from caselog.adapters.store import open_store
-from caselog.projections.records import Records
+from caselog.application.records import Records
 from tests.conftest import event_count, seed
 from tests.importing import sessions
 
@@ -104,7 +104,7 @@ def test_date_overrides_the_header_date_of_a_single_file(tmp_path, cli, db):
         client = json.loads(result.stdout)[0]["client"]
         assert stored(cli, client) == [(14, "2025-08-01", "14:30")]
     # The header as written is kept beside the date given.
-    records = Records(open_store(db))
+    records = Records(open_store(db).app)
     opened = [e for e in records.client("client ju").history() if e.type == "SessionOpened"]
     assert ["Date", "July 31, 2025"] in opened[0].as_json_line()["header"]
 

@@ -12,14 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caselog.adapters.database import database_in
 from caselog.adapters.parsing import parse_transcript
 from caselog.adapters.store import open_store
 from caselog.adapters.summary_index import POSITION, POSITION_TABLE, TABLE
+from caselog.application.service import CaselogApplication
 from caselog.domain.errors import ContinuationUnmatched
-from caselog.domain.service import CaselogApplication
 from caselog.domain.summaries import fewest_shared, item_key, likeness
-from tests.conftest import FIXTURES, Cli
+from tests.conftest import FIXTURES, Cli, database_of
 
 SUMMARIES = FIXTURES / "summaries"
 
@@ -128,7 +127,7 @@ def test_extra_sections_are_left_out_of_matching(cli: Cli):
 
 
 def _app(db: str, *names: str) -> CaselogApplication:
-    app = open_store(db, create=True)
+    app = open_store(db, create=True).app
     for name in names:
         path = _file(name)
         assert app.record_session(parse_transcript(path.read_bytes(), name), actor="t")
@@ -179,12 +178,12 @@ def test_an_exact_match_wins_over_a_one_item_near_match(sqlite_db):
 def test_an_index_built_under_the_old_normalisation_is_rebuilt(sqlite_db):
     app = _app(sqlite_db, "jordan-3.txt")
     assert _match(app, "jordan-4-typography.txt") == ("Jordan Ellis", 3)
-    db = database_in(app.env)
+    db = database_of(app)
     with db.transaction() as conn:
         # As a store indexed before v2 left it: another position name, other digests.
         conn.execute(f"UPDATE {POSITION_TABLE} SET name = 'summaries'")
         conn.execute(f"UPDATE {TABLE} SET digest = 'old' || digest")
-    again = open_store(sqlite_db)
+    again = open_store(sqlite_db).app
     assert _match(again, "jordan-4-typography.txt") == ("Jordan Ellis", 3)
     with db.autocommit() as conn:
         names = conn.execute(f"SELECT name FROM {POSITION_TABLE}").fetchall()

@@ -10,13 +10,13 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from caselog.adapters.parsing import parse_transcript
+from caselog.application.records import Records
 from caselog.domain.client import project_client
 from caselog.domain.corrections import CorrectionRequest, decide_correction
 from caselog.domain.errors import EntryNotFound, InvalidCorrection, SessionNotFound
 from caselog.domain.events import EntryAmended, EntryRetracted
 from caselog.domain.recording import Target, record_session
 from caselog.projections.asof import AsOf
-from caselog.projections.records import Records
 from tests.conftest import Cli, event_count, seed
 from tests.sessions import parsed
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from caselog.adapters.store import open_store
+from caselog.application.records import Records
 from caselog.domain.events import ClientRegistered, SessionOpened
-from caselog.projections.records import Records
 from tests.conftest import Cli, event_count
 
 
@@ -44,7 +44,7 @@ def a_text(client: str, professional: str = "Dr. Dana Hale", number: int = 1) ->
 
 
 def opened(db: str) -> list[SessionOpened]:
-    app = open_store(db)
+    app = open_store(db).app
     return [
         e
         for _, name in app.registered_clients()
@@ -143,10 +143,10 @@ def test_a_title_is_not_part_of_the_identity_and_is_kept(cli: Cli, tmp_path: Pat
         cli("ingest", write(tmp_path, "a1.txt", a_text("Mrs. Ada Byrne", number=1))).exit_code == 0
     )
     assert cli("ingest", write(tmp_path, "a2.txt", a_text("Ada Byrne", number=2))).exit_code == 0
-    records = Records(open_store(cli.db))
+    records = Records(open_store(cli.db).app)
     (client,) = records.clients()
     assert client.name == "Ada Byrne"
-    app = open_store(cli.db)
+    app = open_store(cli.db).app
     registered = app.client_events(app.client_id_for("Ada Byrne"))[0]
     assert isinstance(registered, ClientRegistered) and registered.title == "Mrs."
 
@@ -155,7 +155,7 @@ def test_the_same_name_typed_two_ways_is_one_client(cli: Cli, tmp_path: Path) ->
     nfd = unicodedata.normalize("NFD", "Zoë Brontë")
     assert cli("ingest", write(tmp_path, "z1.txt", a_text("Zoë Brontë", number=1))).exit_code == 0
     assert cli("ingest", write(tmp_path, "z2.txt", a_text(nfd, number=2))).exit_code == 0
-    (client,) = Records(open_store(cli.db)).clients()
+    (client,) = Records(open_store(cli.db).app).clients()
     assert client.sessions == [1, 2]
 
 

@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 
-from caselog.adapters.ingest import IngestOptions, expand, ingest
-from caselog.adapters.readmodels import BATCH, ReadModels
+from caselog.adapters.readmodels import BATCH
 from caselog.adapters.store import open_store
+from caselog.adapters.transcript_files import IngestOptions, expand
+from caselog.application.service import CaselogApplication
 from caselog.domain.events import UtteranceRecorded
-from caselog.domain.service import CaselogApplication
-from tests.conftest import SEEDS, raw
+from tests.conftest import SEEDS, ingest, raw, read_models_of
 from tests.test_readmodels_property import _assert_models_match_folds
 from tests.transcripts import CLIENTS, write_transcript
 
@@ -145,24 +145,24 @@ def following():
 @pytest.fixture
 def plain(db: str) -> CaselogApplication:
     """A plaintext store: it keeps its read models from the start."""
-    return open_store(db, create=True, plaintext=True)
+    return open_store(db, create=True, plaintext=True).app
 
 
 def _position(db: str) -> int:
-    app = open_store(db)  # kept while it is used: a collected app closes its connections
-    return ReadModels(app).position()
+    app = open_store(db).app  # kept while it is used: a collected app closes its connections
+    return read_models_of(app).position()
 
 
 def _head(db: str) -> int:
-    app = open_store(db)
+    app = open_store(db).app
     return app.recorder.max_notification_id() or 0
 
 
 def _assert_applied_exactly_once(db: str) -> None:
     """The views equal the folds, the position is the head, and each utterance was
     counted and indexed once — checked without letting the test process catch up."""
-    app = open_store(db)
-    models = ReadModels(app)
+    app = open_store(db).app
+    models = read_models_of(app)
     status = models.status()
     assert status.lag == 0 and status.position == app.recorder.max_notification_id()
     assert models.catch_up() == 0  # so the reads below show what the followers wrote

@@ -41,7 +41,7 @@ def test_a_schema_name_that_is_not_an_identifier_is_refused(pg):
 
 def test_two_schemas_on_one_server_are_two_separate_stores(pg):
     other = with_schema(pg, PostgresDatabase(pg).schema + "_b")
-    first, second = open_store(pg, create=True), open_store(other, create=True)
+    first, second = open_store(pg, create=True).app, open_store(other, create=True).app
     first.record_session(parsed(), actor="a")
     assert list(first.registered_clients()) and not list(second.registered_clients())
     assert first.namespace != second.namespace
@@ -95,7 +95,7 @@ def test_schema_is_refused_for_a_sqlite_store(tmp_path):
 
 
 def test_events_stored_as_arrays_keep_their_order_bytes_and_notification_ids(pg):
-    app = open_store(pg, create=True)
+    app = open_store(pg, create=True).app
     app.record_session(parsed(client="Ana Pereira", session=1, body="one"), actor="t")
     app.record_session(parsed(client="Ana Pereira", session=2, body="two"), actor="t")
     cid = app.client_id_for("Ana Pereira")

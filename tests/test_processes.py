@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from caselog.adapters.crypto import encode_key
-from caselog.adapters.store import open_records
+from caselog.adapters.store import open_store
 from caselog.domain.errors import StoreError
 from tests.conftest import BACKENDS, postgres_store, raw
 from tests.transcripts import CLIENTS, transcript_text, write_transcript
@@ -309,7 +309,7 @@ def test_rerunning_a_killed_ingest_records_every_file_exactly_once(crash):
 
 
 def test_each_session_after_the_rerun_is_recorded_from_its_own_file(crash):
-    records = open_records(crash.db)
+    records = open_store(crash.db).records
     for client in CLIENTS:
         for s in records.client(client).sessions():
             text = transcript_text(client, s.number, turns=TURNS)
@@ -318,7 +318,7 @@ def test_each_session_after_the_rerun_is_recorded_from_its_own_file(crash):
 
 def test_a_killed_then_resumed_ingest_holds_the_same_record_as_an_uninterrupted_one(crash):
     def record(db: str) -> dict[str, list[dict]]:
-        records = open_records(db)
+        records = open_store(db).records
         return {
             view.name: [
                 {k: v for k, v in e.as_json_line().items() if k not in ("recorded_at", "actor")}

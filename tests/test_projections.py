@@ -9,10 +9,10 @@ import pytest
 
 from caselog.adapters.parsing import parse_transcript
 from caselog.adapters.store import open_store
+from caselog.application.records import Records
 from caselog.domain.transcript import SECTION_KEYS
 from caselog.projections.asof import AsOf, select
 from caselog.projections.homework import fold_homework
-from caselog.projections.records import Records
 from tests.conftest import FIXTURES, Cli, RowsRead, event_count, seed
 from tests.sessions import parsed
 
@@ -178,7 +178,7 @@ def test_at_version_is_the_record_after_that_event(seeded):
 def test_a_query_for_one_client_reads_only_that_clients_rows_however_big_the_store(tmp_path):
     db = str(tmp_path / "bounded.db")
     Cli(db)("ingest", str(seed("004")))
-    app = open_store(db)
+    app = open_store(db).app
     reads = RowsRead(app)
     marcus = Records(app).client("marcus")
     reads.clear()
@@ -195,7 +195,7 @@ def test_a_query_for_one_client_reads_only_that_clients_rows_however_big_the_sto
 def test_at_version_stops_the_read_at_that_version(tmp_path):
     db = str(tmp_path / "bounded.db")
     Cli(db)("ingest", str(seed("004")))
-    app = open_store(db)
+    app = open_store(db).app
     marcus = Records(app).client("marcus")
     reads = RowsRead(app)
     assert [h.homework_id for h in marcus.homework(at=AsOf(version=5))] == ["S7.H1", "S7.H2"]

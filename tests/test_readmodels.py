@@ -11,18 +11,18 @@ import typer
 from typer.testing import CliRunner
 
 from caselog.adapters.erasure import erase_client
-from caselog.adapters.ingest import IngestOptions, ingest
 from caselog.adapters.readmodels import ReadModels
 from caselog.adapters.readmodels_batch import Changes
 from caselog.adapters.readmodels_search import fts_query
 from caselog.adapters.readmodels_sql import TABLES, State
 from caselog.adapters.store import open_store, set_read_models, store_settings
+from caselog.adapters.transcript_files import IngestOptions
+from caselog.application.service import CaselogApplication
 from caselog.cli.project import project_app, search_command
 from caselog.domain.events import DomainEvent, UtteranceRecorded
-from caselog.domain.service import CaselogApplication
 from caselog.projections.homework import fold_homework, open_homework
 from caselog.projections.sessions import fold_sessions
-from tests.conftest import SEEDS, raw, sibling
+from tests.conftest import SEEDS, database_of, ingest, raw, read_models_of, sibling
 from tests.sessions import parsed
 
 MARCUS = "Marcus Thompson"
@@ -36,7 +36,7 @@ def _ingest(app: CaselogApplication, files=SEEDS) -> None:
 @pytest.fixture
 def app(db: str) -> CaselogApplication:
     """A plaintext store keeps its read models by default (an encrypted one opts in)."""
-    return open_store(db, create=True, plaintext=True)
+    return open_store(db, create=True, plaintext=True).app
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def _snapshot(db: str) -> dict[str, list[tuple]]:
 
 
 def test_search_finds_marcus_utterances_with_session_seq_and_marked_snippet(seeded):
-    hits = ReadModels(seeded).search("kindness meditation")
+    hits = read_models_of(seeded).search("kindness meditation")
     assert hits and {h.client for h in hits} == {MARCUS}
     assert {h.session for h in hits} == {8}
     assert all("[kindness]" in h.snippet.lower() for h in hits)
@@ -91,14 +91,14 @@ def test_search_finds_marcus_utterances_with_session_seq_and_marked_snippet(seed
 
 def test_search_limited_to_another_client_excludes_marcus(seeded):
     alicia = seeded.client_id_for("Alicia Rodriguez")
-    hits = ReadModels(seeded).search("kindness meditation", client_id=alicia)
+    hits = read_models_of(seeded).search("kindness meditation", client_id=alicia)
     assert all(h.client_id == alicia for h in hits)
     assert MARCUS not in {h.client for h in hits}
 
 
 @pytest.mark.parametrize("query", ['"don\'t"', "a-b", "NOT", "self-compassion AND", '"', "*", ""])
 def test_search_treats_fts_syntax_in_user_text_as_words(seeded, query):
-    ReadModels(seeded).search(query)  # must not raise an FTS5 syntax error
+    read_models_of(seeded).search(query)  # must not raise an FTS5 syntax error
 
 
 def test_search_quotes_each_token_and_keeps_quoted_phrases_together():
@@ -135,7 +135,7 @@ def test_search_for_an_unknown_client_is_one_line_error(seeded, db):
 
 
 def test_open_homework_across_clients_equals_each_clients_fold(seeded):
-    rows = ReadModels(seeded).open_homework()
+    rows = read_models_of(seeded).open_homework()
     for cid, _name in seeded.registered_clients():
         expected = open_homework(fold_homework(seeded.client_events(cid)))
         mine = [r for r in rows if r.client_id == cid]
@@ -147,7 +147,7 @@ def test_open_homework_across_clients_equals_each_clients_fold(seeded):
 
 
 def test_open_homework_drops_an_item_once_it_is_completed(seeded):
-    models = ReadModels(seeded)
+    models = read_models_of(seeded)
     marcus = seeded.client_id_for(MARCUS)
     seeded.change_homework_status(marcus, "S8.H2", "completed", actor="test")
     assert "S8.H2" not in {r.homework_id for r in models.open_homework(marcus)}
@@ -156,7 +156,7 @@ def test_open_homework_drops_an_item_once_it_is_completed(seeded):
 
 
 def test_sessions_by_date_match_each_clients_fold_and_sort_undated_last(seeded):
-    rows = ReadModels(seeded).sessions_by_date()
+    rows = read_models_of(seeded).sessions_by_date()
     for cid, _name in seeded.registered_clients():
         folded = fold_sessions(seeded.client_events(cid))
         mine = sorted((r for r in rows if r.client_id == cid), key=lambda r: r.session)
@@ -175,7 +175,7 @@ def test_sessions_by_date_match_each_clients_fold_and_sort_undated_last(seeded):
 
 
 def test_catch_up_applies_only_new_events_and_leaves_no_lag(app, db):
-    models = ReadModels(app)
+    models = read_models_of(app)
     _ingest(app, SEEDS[:2])
     first = models.catch_up()
     assert first == models.status().position == app.recorder.max_notification_id()
@@ -190,7 +190,7 @@ def test_catch_up_applies_only_new_events_and_leaves_no_lag(app, db):
 
 
 def test_rebuild_yields_identical_tables(seeded, db):
-    models = ReadModels(seeded)
+    models = read_models_of(seeded)
     models.catch_up()
     before = _snapshot(db)
     assert models.rebuild() == seeded.recorder.max_notification_id()
@@ -201,7 +201,7 @@ def test_rebuild_yields_identical_tables(seeded, db):
 def test_a_rebuild_in_batches_of_any_size_yields_identical_tables(seeded, db, monkeypatch, batch):
     from caselog.adapters import readmodels
 
-    models = ReadModels(seeded)
+    models = read_models_of(seeded)
     models.catch_up()
     before = _snapshot(db)
     monkeypatch.setattr(readmodels, "REBUILD_BATCH", batch)
@@ -235,7 +235,7 @@ class _FailingReadModels(ReadModels):
     """Dies on the n-th utterance, inside the batch transaction."""
 
     def __init__(self, app: CaselogApplication, fail_at: int) -> None:
-        super().__init__(app)
+        super().__init__(app, database_of(app))
         self.fail_at = fail_at
         self.seen = 0
 
@@ -249,7 +249,7 @@ class _FailingReadModels(ReadModels):
 
 def test_a_batch_that_fails_mid_way_changes_neither_position_nor_views(app, db):
     _ingest(app, SEEDS[:1])
-    models = ReadModels(app)
+    models = read_models_of(app)
     models.catch_up()
     before_status, before = models.status(), _snapshot(db)
     _ingest(app, SEEDS[1:])
@@ -259,9 +259,9 @@ def test_a_batch_that_fails_mid_way_changes_neither_position_nor_views(app, db):
     assert _snapshot(db) == before
     models.catch_up()
     clean_db = sibling(db, "clean")
-    clean = open_store(clean_db, create=True, plaintext=True)
+    clean = open_store(clean_db, create=True, plaintext=True).app
     _ingest(clean, SEEDS)
-    ReadModels(clean).catch_up()
+    read_models_of(clean).catch_up()
     assert _without_ids(_snapshot(db)) == _without_ids(_snapshot(clean_db))
 
 
@@ -282,7 +282,7 @@ def test_an_unknown_event_type_raises_instead_of_being_skipped(app):
 
 
 def test_the_same_source_recorded_twice_is_applied_once(app):
-    models = ReadModels(app)
+    models = read_models_of(app)
     app.record_session(parsed(body="once"), actor="t")
     app.record_session(parsed(body="once"), actor="t")  # unchanged: no new events
     models.catch_up()
@@ -311,14 +311,14 @@ def _store_bytes(db: str) -> bytes:
 def test_an_erasure_the_read_models_had_not_applied_yet_leaves_no_plaintext(db):
     """A long-lived runner still holding a client's key decodes the client's events after the
     erasure was purged; applying the erasure then deletes and reclaims what it wrote."""
-    writer = open_store(db, create=True)  # encrypted; this process keeps the client's key
+    writer = open_store(db, create=True).app  # encrypted; this process keeps the client's key
     settings = store_settings(db)
     set_read_models(settings, True)
     writer.record_session(parsed(body="zebracorn"), actor="t")
     client = writer.client_id_for("Jo Example")
-    lagging = ReadModels(writer)  # has applied nothing yet
+    lagging = read_models_of(writer)  # has applied nothing yet
 
-    eraser = open_store(db)
+    eraser = open_store(db).app
     erase_client(eraser, settings, client, actor="dpo", reason="request 17")
     assert b"zebracorn" not in _store_bytes(db)
 

@@ -13,12 +13,12 @@ from hypothesis import event, given, settings
 
 from caselog.adapters.readmodels import ReadModels
 from caselog.adapters.store import open_store
+from caselog.application.service import CaselogApplication
 from caselog.domain.events import EntryRetracted, UtteranceRecorded
-from caselog.domain.service import CaselogApplication
 from caselog.domain.withdrawal import withdrawn
 from caselog.projections.homework import fold_homework, open_homework
 from caselog.projections.sessions import fold_sessions
-from tests.conftest import BACKENDS, postgres_store
+from tests.conftest import BACKENDS, postgres_store, read_models_of
 from tests.histories import histories, run_step
 
 
@@ -68,8 +68,8 @@ def _assert_models_match_folds(app: CaselogApplication, models: ReadModels) -> N
 @given(history=histories)
 def test_read_models_equal_the_folds_incrementally_and_after_rebuild(backend, history):
     with fresh_store(backend) as url:
-        app = open_store(url, create=True)
-        models = ReadModels(app)
+        app = open_store(url, create=True).app
+        models = read_models_of(app)
         for step in history:
             if not run_step(app, step):
                 models.catch_up()

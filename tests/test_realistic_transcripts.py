@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from caselog.adapters.ingest import IngestOptions, ingest
 from caselog.adapters.store import open_store
+from caselog.adapters.transcript_files import IngestOptions
 from caselog.domain.events import (
     ClientRegistered,
     SessionEnded,
@@ -24,7 +24,7 @@ from caselog.domain.events import (
     StageDirectionRecorded,
     UtteranceRecorded,
 )
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ingest
 
 # realistic/: written to the documented rules; adversarial/ and adversarial2/: written by
 # outside testers to break them (generator output, shared names, couples, quoted speech).
@@ -45,7 +45,7 @@ def test_a_realistic_transcript_is_recorded_as_written_or_refused_with_its_line(
 ) -> None:
     expect: dict[str, Any] = json.loads(expect_path.read_text(encoding="utf-8"))
     source = expect_path.with_name(_case_id(expect_path) + ".txt")
-    app = open_store(str(tmp_path / "store.db"), create=True)
+    app = open_store(str(tmp_path / "store.db"), create=True).app
     # A group's files ("g4_kwame_s4") are one client's sessions: the earlier ones go first.
     group = _case_id(expect_path).split("_")[0]
     if group.startswith("g") and group[1:].isdigit():

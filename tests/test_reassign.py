@@ -87,7 +87,7 @@ def test_the_output_says_what_moved_where_and_that_a_new_client_was_registered(c
 
 def test_both_clients_record_the_move_linked_by_one_id_with_actor_and_reason(clinic):
     done = move(clinic, "marcus", 8, "alicia", "--as-session", "3", "--actor", "dr-lee")
-    app = open_store(clinic.db)
+    app = open_store(clinic.db).app
     marcus, alicia = done["from"]["client_id"], done["to"]["client_id"]
     (moved,) = [
         e

@@ -6,6 +6,7 @@ from uuid import uuid4
 
 import pytest
 
+from caselog.application.records import Records
 from caselog.domain.client import project_client
 from caselog.domain.corrections import CorrectionRequest
 from caselog.domain.errors import InvalidReassignment, SessionConflict, SessionNotFound
@@ -20,7 +21,6 @@ from caselog.domain.reassignment import ReassignRequest, decide_reassignment
 from caselog.domain.recording import Target, record_session
 from caselog.domain.withdrawal import withdrawn
 from caselog.projections.asof import AsOf
-from caselog.projections.records import Records
 from tests.sessions import parsed
 
 

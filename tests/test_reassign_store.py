@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from caselog.adapters.store import open_store
-from tests.conftest import FIXTURES, Cli, event_count, seed
+from tests.conftest import FIXTURES, Cli, event_count, read_models_of, seed
 from tests.reassigning import WHY, homework_of, json_of, move, numbers
 
 
@@ -62,7 +62,6 @@ def test_erasing_the_source_after_the_move_leaves_the_moved_session_readable(cli
 
 
 def test_read_models_follow_the_move_and_a_rebuild_says_the_same(clinic):
-    from caselog.adapters.readmodels import ReadModels
 
     assert clinic("project", "enable").exit_code == 0
     hits = json_of(clinic, "search", "perfectionism spiral")
@@ -78,7 +77,7 @@ def test_read_models_follow_the_move_and_a_rebuild_says_the_same(clinic):
         assert ("Alex", "S5.H1") not in open_items and ("Jordan Lee", "S5.H1") in open_items
         assert ("Marcus Thompson", "S7.H1") in open_items  # reopened
         assert ("Jordan Lee", "S8.H1") in open_items
-        rows = ReadModels(open_store(clinic.db)).sessions_by_date()
+        rows = read_models_of(open_store(clinic.db).app).sessions_by_date()
         assert {(r.client, r.session) for r in rows} == {
             ("Alex", 14),
             ("Alicia Rodriguez", 1),

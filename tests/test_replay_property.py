@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from caselog.adapters.parsing import parse_transcript
 from caselog.adapters.store import open_store
-from caselog.projections.records import Records
+from caselog.application.records import Records
 
 GIVEN = [
     *("Anaïs", "Niamh", "Zoë", "Łukasz", "Inês", "Søren", "José", "Ólafur", "Chloé"),
@@ -85,7 +85,7 @@ def expected(turns: list[Turn]) -> list[tuple[str, str]]:
 def replayed(text: str, client: str | None = None, session: int | None = None) -> list[tuple]:
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "store.db")
-        app = open_store(db, create=True)
+        app = open_store(db, create=True).app
         parsed = parse_transcript(text.encode(), "t.txt")
         outcome = app.record_session(parsed, actor="test", client_name=client, session=session)
         record = Records(app).client(outcome.client_name)

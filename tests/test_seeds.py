@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from caselog.adapters.store import open_store
+from caselog.application.records import Records
 from caselog.domain.events import (
     HomeworkAssigned,
     PriorSummaryQuoted,
@@ -15,7 +16,6 @@ from caselog.domain.events import (
     UtteranceRecorded,
 )
 from caselog.domain.summaries import summaries_by_session
-from caselog.projections.records import Records
 from tests.conftest import FIXTURES
 
 
@@ -25,7 +25,7 @@ def store(tmp_path_factory) -> Records:
 
     db = str(tmp_path_factory.mktemp("seeds") / "seeds.db")
     assert Cli(db)("ingest", str(FIXTURES)).exit_code == 0
-    return Records(open_store(db))
+    return Records(open_store(db).app)
 
 
 def _session_events(store: Records, client: str, session: int):

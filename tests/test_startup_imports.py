@@ -17,7 +17,7 @@ LAZY = (
     "psycopg_pool",
     "caselog.adapters.postgres",
     "rich",  # tables and the ingest progress bar
-    "caselog.adapters.ingest",  # ingest: the parsers and webvtt
+    "caselog.application.ingest",  # ingest: the parsers and webvtt
     "caselog.adapters.parsing",
     "webvtt",
     "charset_normalizer",  # only to name the encoding of a file that is refused

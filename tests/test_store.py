@@ -40,7 +40,7 @@ def test_events_round_trip_through_the_mapper_unchanged(app):
 
 @pytest.fixture
 def plain(db):
-    return open_store(db, create=True, plaintext=True)
+    return open_store(db, create=True, plaintext=True).app
 
 
 def test_stored_state_is_orjson_without_ids(plain):
@@ -108,9 +108,9 @@ def test_a_save_that_fails_part_way_stores_none_of_its_events(app):
 
 
 def test_the_id_namespace_is_kept_by_the_store(db):
-    first = open_store(db, create=True).client_id_for("Alex")
-    assert open_store(db).client_id_for("Alex") == first
-    assert open_store(sibling(db, "other"), create=True).client_id_for("Alex") != first
+    first = open_store(db, create=True).app.client_id_for("Alex")
+    assert open_store(db).app.client_id_for("Alex") == first
+    assert open_store(sibling(db, "other"), create=True).app.client_id_for("Alex") != first
 
 
 def test_reading_a_missing_store_is_a_clear_error(tmp_path):

@@ -31,17 +31,17 @@ def _event(client: uuid.UUID, version: int, state: bytes = b"s") -> StoredEvent:
 
 
 def test_a_client_erased_by_another_process_is_refused_not_reported_unchanged(db):
-    recording = open_store(db, create=True)
+    recording = open_store(db, create=True).app
     session = parsed(client="Ana Pereira", session=1, body="one")
     outcome = recording.record_session(session, actor="t")
-    other = open_store(db)
+    other = open_store(db).app
     erase_client(other, store_settings(db), outcome.client_id, actor="t", reason="request 9")
     with pytest.raises(RecordErased):
         recording.record_session(session, actor="t")
 
 
 def test_a_state_recorded_here_is_used_again_only_while_it_is_the_latest(db):
-    here, elsewhere = open_store(db, create=True), open_store(db)
+    here, elsewhere = open_store(db, create=True).app, open_store(db).app
     here.record_session(parsed(client="Ana Pereira", session=1, body="one"), actor="t")
     elsewhere.record_session(parsed(client="Ana Pereira", session=2, body="two"), actor="t")
     third = here.record_session(parsed(client="Ana Pereira", session=3, body="three"), actor="t")
@@ -54,7 +54,7 @@ def test_a_state_recorded_here_is_used_again_only_while_it_is_the_latest(db):
 @pytest.mark.postgres
 def test_a_thread_whose_write_failed_leaves_no_link_for_another_threads_next_write(pg):
     """T1 commits while T2, on the same recorder, chains a write that then clashes."""
-    app, other = open_store(pg, create=True), open_store(pg)
+    app, other = open_store(pg, create=True).app, open_store(pg).app
     x, y = uuid.uuid4(), uuid.uuid4()
     app.recorder.insert_events([_event(x, 1)])
     other.recorder.insert_events([_event(x, 2)])  # another process takes version 2
@@ -106,13 +106,13 @@ def test_a_thread_whose_write_failed_leaves_no_link_for_another_threads_next_wri
 def test_the_librarys_database_function_insert_is_never_taken(pg, monkeypatch):
     """It would skip the chained recorder's insert and store events without links."""
     monkeypatch.setenv("POSTGRES_ENABLE_DB_FUNCTIONS", "y")
-    app = open_store(pg, create=True, plaintext=True)
+    app = open_store(pg, create=True, plaintext=True).app
     app.recorder.insert_events([_event(uuid.uuid4(), 1)])
     assert verify_events(raw(pg), None).breaks == []
 
 
 def test_a_dry_run_decides_on_what_the_store_says_now(db):
-    here, elsewhere = open_store(db, create=True), open_store(db)
+    here, elsewhere = open_store(db, create=True).app, open_store(db).app
     here.record_session(parsed(client="Ana Pereira", session=1, body="one"), actor="t")
     second = parsed(client="Ana Pereira", session=2, body="two")
     elsewhere.record_session(second, actor="t")

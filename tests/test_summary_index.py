@@ -8,11 +8,10 @@ import shutil
 
 import pytest
 
-from caselog.adapters.database import database_in
 from caselog.adapters.store import open_store
 from caselog.adapters.summary_index import TABLE
+from caselog.application.service import CaselogApplication
 from caselog.domain.errors import ContinuationUnmatched
-from caselog.domain.service import CaselogApplication
 from caselog.domain.transcript import (
     SECTION_KEYS,
     HomeworkItem,
@@ -21,7 +20,7 @@ from caselog.domain.transcript import (
     SummaryItem,
     SummarySection,
 )
-from tests.conftest import FIXTURES, Cli, RowsRead
+from tests.conftest import FIXTURES, Cli, RowsRead, database_of
 from tests.sessions import parsed
 
 POOL = [f"item {n} of a small shared pool" for n in range(12)]
@@ -68,7 +67,7 @@ def _match(app: CaselogApplication, continuation) -> object:
 
 
 def test_matching_through_the_index_finds_what_reading_every_summary_finds(db):
-    app = open_store(db, create=True)
+    app = open_store(db, create=True).app
     rng = random.Random(7)
     recorded = []
     for c in range(5):
@@ -105,7 +104,7 @@ def test_matching_through_the_index_finds_what_reading_every_summary_finds(db):
 
 
 def test_matching_reads_only_the_sessions_that_share_enough_items(sqlite_db):
-    app = open_store(sqlite_db, create=True)
+    app = open_store(sqlite_db, create=True).app
     for c in range(12):
         _record(
             app,
@@ -147,7 +146,7 @@ def erased_alicia(cli: Cli, tmp_path) -> Cli:
 
 
 def _index_rows(db: str) -> int:
-    with database_in(open_store(db).env).autocommit() as conn:
+    with database_of(open_store(db).app).autocommit() as conn:
         return int(conn.execute(f"SELECT COUNT(*) FROM {TABLE}").fetchone()[0])
 
 
@@ -171,7 +170,7 @@ def test_a_restored_store_matches_continuations_against_its_own_index(cli: Cli, 
     export = tmp_path / "store.jsonl"
     assert cli("export", "--output", str(export)).exit_code == 0
     restored = Cli(str(tmp_path / "restored.db"))
-    key_file = database_in(open_store(cli.db).env).default_key_file()
+    key_file = database_of(open_store(cli.db).app).default_key_file()
     result = restored("import", str(export), "--key-file", str(key_file))
     assert result.exit_code == 0, result.output
     matched = restored("ingest", str(FIXTURES / "003_74e5436fbbdef58e.txt"), "--json")
@@ -193,7 +192,7 @@ def test_after_rotating_the_key_continuations_still_match(cli: Cli, tmp_path):
 
 
 def _first_lookup(url: str, barrier, outcomes) -> None:
-    app = open_store(url)
+    app = open_store(url).app
     barrier.wait()
     try:
         app.find_continued_session(_continuation({k: ["x"] for k in SECTION_KEYS}))
@@ -212,7 +211,7 @@ def test_first_lookups_in_several_processes_at_once_all_succeed():
     stores = postgres_store("race")
     url = next(stores)
     try:
-        open_store(url, create=True, plaintext=True).close()
+        open_store(url, create=True, plaintext=True).app.close()
         spawn = multiprocessing.get_context("spawn")
         barrier, outcomes = spawn.Barrier(4), spawn.Queue()
         workers = [

@@ -211,7 +211,7 @@ def test_a_tampered_line_into_an_existing_empty_store_leaves_it_empty(db, tmp_pa
     assert source("ingest", str(FIXTURES), "--plaintext").exit_code == 0
     bad = _tamper(_export(source, tmp_path / "e.jsonl"), line=7)
     empty = sibling(db, "empty")
-    open_store(empty, create=True, plaintext=True).close()
+    open_store(empty, create=True, plaintext=True).app.close()
     before = _rows(empty, "SELECT key, value FROM caselog_meta ORDER BY key")
     tables = _tables(empty)
     result = Cli(empty)("import", str(bad))

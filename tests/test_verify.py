@@ -19,7 +19,7 @@ def seeded(cli: Cli) -> Cli:
 
 
 def _marcus(cli: Cli) -> tuple[str, int]:
-    app = open_store(cli.db)
+    app = open_store(cli.db).app
     cid = app.client_id_for("Marcus Thompson")
     return cid.hex, app.get_client(cid).version  # type: ignore[union-attr]
 
@@ -276,11 +276,12 @@ def test_damaged_text_on_sqlite_is_reported_not_fatal(sqlite_db):
 def test_two_writers_taking_turns_on_one_client_keep_its_chain_whole(db, tmp_path):
     """Each writer remembers the link it wrote last; after the other's write it must
     read the chain's end again, not chain on from its own."""
-    from caselog.adapters.ingest import IngestOptions, ingest
+    from caselog.adapters.transcript_files import IngestOptions
     from caselog.adapters.verify import verify_events
+    from tests.conftest import ingest
     from tests.transcripts import write_transcript
 
-    first, second = open_store(db, create=True), open_store(db)
+    first, second = open_store(db, create=True).app, open_store(db).app
     folder = tmp_path / "turns"
     for session in range(1, 6):
         writer = first if session % 2 else second
@@ -303,7 +304,7 @@ def test_a_failure_while_chaining_a_session_stores_none_of_it(db, monkeypatch):
     from caselog.adapters.verify import verify_events
     from tests.sessions import parsed
 
-    app = open_store(db, create=True)
+    app = open_store(db, create=True).app
     app.record_session(parsed(client="Ana Pereira", session=1, body="one"), actor="t")
     before = app.recorder.max_notification_id()
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from caselog.application.records import ClientRecord
 from caselog.domain.errors import SessionNotFound
 from caselog.projections.asof import AsOf
-from caselog.projections.records import ClientRecord
 from caselog.projections.views import HomeworkView, SessionView, SummaryView, TimelineEntry
 
 

@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import Literal
 
 from caselog.domain.errors import TranscriptError
-from caselog.domain.transcript import ParsedSession, TranscriptFormat
+from caselog.domain.transcript import TEXT_FORMATS, ParsedSession, TranscriptFormat
 
 from .clocked import parse_clocked
 from .csvtable import parse_table
@@ -38,7 +38,6 @@ __all__ = [
     "parse_transcript",
 ]
 
-TEXT_FORMATS: tuple[TranscriptFormat, ...] = ("A", "B", "C", "D")
 FORMATS: tuple[TranscriptFormat, ...] = (*TEXT_FORMATS, "vtt", "srt", "otter", "csv")
 _BY_NAME: dict[str, TranscriptFormat] = {f.casefold(): f for f in FORMATS}
 _BY_EXTENSION: dict[str, TranscriptFormat] = {".vtt": "vtt", ".srt": "srt", ".csv": "csv"}

@@ -6,12 +6,16 @@ comparing its opening summary with each recorded session's own summary
 (``Likeness`` in ``summaries.py``). A session reassigned to another client is
 matched where it is now, never where it was filed first. A client found this
 way is recorded as inferred (``summary_match``).
+
+Reading every recorded summary for each continuation is slow on a large store, so
+the application may be given a ``SummaryCandidates`` port: an index that names a
+superset of the sessions that could match (``caselog.adapters.summary_index``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 from uuid import UUID
 
 from caselog.domain.errors import ContinuationUnmatched, TranscriptError
@@ -30,9 +34,16 @@ from caselog.domain.transcript import Inference, ParsedSession, Summary
 from caselog.domain.withdrawal import withdrawn_spans, withdraws
 
 if TYPE_CHECKING:
-    from caselog.domain.service import CaselogApplication
+    from caselog.application.service import CaselogApplication
 
 Scored = tuple[Likeness, UUID, str, int]
+
+
+class SummaryCandidates(Protocol):
+    """The port to a summary index: the recorded (client, session) pairs that share
+    enough items with a quoted summary to match it — a superset of the matches."""
+
+    def __call__(self, quoted: Summary) -> Iterable[tuple[UUID, int]]: ...
 
 
 def target_for(

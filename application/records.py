@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from caselog.application.service import CaselogApplication
 from caselog.domain.client import Client
 from caselog.domain.errors import (
     AmbiguousClient,
@@ -26,7 +27,6 @@ from caselog.domain.errors import (
 )
 from caselog.domain.events import Correction, DomainEvent, SessionReassigned, SessionReceived
 from caselog.domain.identity import fold_name, normalise_name
-from caselog.domain.service import CaselogApplication
 from caselog.domain.spans import Span, version_runs
 from caselog.domain.withdrawal import withdrawn
 from caselog.projections.asof import NOW, AsOf, choose, prefix_end, within

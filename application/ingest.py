@@ -13,23 +13,22 @@ from a ``<file>.meta.json`` sidecar beside them.
 Ordering needs every file looked at before the first is recorded, but not held:
 beyond the first ``KEEP`` parsed files only each file's sort key is kept, and
 the file is parsed again when its turn comes, so memory stays flat however
-large the folder (``caselog.adapters.reading``).
+large the folder.
+
+Reading a file is not this module's business: it takes a ``TranscriptReader``
+(``caselog.adapters.transcript_files`` reads files with the parsers).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
-from caselog.adapters.parsing import TEXT_FORMATS, ImportOptions
-from caselog.adapters.parsing.dates import DateOrder
-from caselog.adapters.reading import Order, Unreadable, order_of, read
+from caselog.application.service import CaselogApplication
 from caselog.domain.errors import CaselogError, ContinuationUnmatched
-from caselog.domain.service import CaselogApplication
-from caselog.domain.transcript import Inference, ParsedSession, Role
+from caselog.domain.identity import normalise_name
+from caselog.domain.transcript import TEXT_FORMATS, Inference, ParsedSession
 
 KEEP = 256
 """Parsed files held between the ordering pass and recording; the rest are re-read."""
@@ -57,52 +56,42 @@ class IngestResult:
 
 
 @dataclass(frozen=True)
-class IngestOptions:
+class RecordOptions:
+    """How the sessions read from the files are recorded."""
+
     actor: str
     client: str | None = None
     session: int | None = None
     professional: str | None = None
     strict: bool = False
     """Refuse a file whose client or professional had to be inferred."""
-    format: str | None = None
     dry_run: bool = False
-    date: dt.date | None = None
-    roles: tuple[tuple[str, Role], ...] = ()
-    """(speaker label, role), for files without a header."""
-    columns: tuple[tuple[str, str], ...] = ()
-    """(logical column, header), for CSV tables."""
-    encoding: str | None = None
-    """Every file's text encoding; None: UTF-8, or UTF-16/32 with a byte-order mark."""
-    date_order: DateOrder | None = None
-    """How to read numeric header dates that could be either way round."""
-
-    @property
-    def imports(self) -> ImportOptions:
-        return ImportOptions(
-            client=self.client,
-            session=self.session,
-            date=self.date,
-            roles=self.roles,
-            columns=self.columns,
-            encoding=self.encoding,
-            date_order=self.date_order,
-        )
 
 
-def expand(paths: Iterable[str]) -> list[str]:
-    """Files named directly, plus the visible regular files inside named folders."""
-    files: list[str] = []
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            files.extend(
-                str(p)
-                for p in sorted(path.iterdir())
-                if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".json")
-            )
-        else:
-            files.append(given)
-    return files
+Order = tuple[str, int, str]
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Why a file holds no session: a one-line error naming the file and the line."""
+
+    error: str
+
+
+class TranscriptReader(Protocol):
+    """Reads one transcript file: its sessions, or why it holds none."""
+
+    def __call__(self, name: str) -> list[ParsedSession] | Unreadable: ...
+
+
+def order_of(parsed: list[ParsedSession]) -> Order:
+    """Files with a header are recorded by (client, first session, file name)."""
+    first = parsed[0]
+    return (
+        normalise_name(first.client_name or ""),
+        min(p.session_number or 0 for p in parsed),
+        first.source.file,
+    )
 
 
 @dataclass(frozen=True)
@@ -113,21 +102,22 @@ class _Seen:
     """Kept while under the budget; else parsed again when it is recorded."""
     continuation: bool
 
-    def sessions(self, options: IngestOptions) -> list[ParsedSession] | Unreadable:
-        return self.parsed or read(self.name, options.format, options.imports)
+    def sessions(self, read: TranscriptReader) -> list[ParsedSession] | Unreadable:
+        return self.parsed or read(self.name)
 
 
 def ingest(
     app: CaselogApplication,
     files: list[str],
-    options: IngestOptions,
+    options: RecordOptions,
+    read: TranscriptReader,
     on_done: Callable[[IngestResult], None] = lambda _: None,
 ) -> Iterator[IngestResult]:
     """Record ``files``; yields one result per file, in the order they were settled."""
     headed: list[_Seen] = []
     continuations: list[_Seen] = []
     for i, name in enumerate(files):
-        parsed = read(name, options.format, options.imports)
+        parsed = read(name)
         if isinstance(parsed, Unreadable):
             result = IngestResult(name, "error", error=parsed.error)
             on_done(result)
@@ -140,7 +130,7 @@ def ingest(
     continuations.sort(key=lambda item: item.order[2])
 
     for seen in headed:
-        results, _ = _record(app, seen.name, seen.sessions(options), options)
+        results, _ = _record(app, seen.name, seen.sessions(read), options)
         yield from _settled(results, on_done)
 
     # A continuation may continue another continuation: retry until nothing new matches.
@@ -148,7 +138,7 @@ def ingest(
     while pending:
         unmatched: list[tuple[_Seen, list[IngestResult]]] = []
         for seen in pending:
-            results, matched = _record(app, seen.name, seen.sessions(options), options)
+            results, matched = _record(app, seen.name, seen.sessions(read), options)
             if matched:
                 yield from _settled(results, on_done)
             else:
@@ -172,7 +162,7 @@ def _record(
     app: CaselogApplication,
     name: str,
     parsed: list[ParsedSession] | Unreadable,
-    options: IngestOptions,
+    options: RecordOptions,
 ) -> tuple[list[IngestResult], bool]:
     """The file's results, and False when it is a continuation that matched nothing yet."""
     if isinstance(parsed, Unreadable):  # changed or removed since it was first read

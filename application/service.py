@@ -13,11 +13,15 @@ from typing import Any, Literal, TypeVar, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Notification
-from eventsourcing.utils import get_topic
+from eventsourcing.persistence import Cipher, IntegrityError, Mapper, Notification
+from eventsourcing.utils import Environment, EnvType, get_topic
 
+from caselog.application.continuations import (
+    SummaryCandidates,
+    find_continued_session,
+    target_for,
+)
 from caselog.domain.client import Client, ClientSnapshot, project_client
-from caselog.domain.continuations import find_continued_session, target_for
 from caselog.domain.corrections import CorrectionRequest, decide_correction
 from caselog.domain.errors import (
     CaselogError,
@@ -41,11 +45,10 @@ from caselog.domain.inference import refuse_inferred, stated_professional
 from caselog.domain.reassignment import ReassignRequest, decide_reassignment
 from caselog.domain.recording import Target, record_session
 from caselog.domain.spans import Span, version_runs
-from caselog.domain.transcript import Inference, ParsedSession, Summary
+from caselog.domain.transcript import Inference, ParsedSession
 from caselog.domain.withdrawal import withdrawn, withdrawn_spans
 
 E = TypeVar("E", bound=DomainEvent)
-SummaryCandidates = Callable[[Summary], Iterable[tuple[UUID, int]]]
 
 # Client states kept between recorded files (see ``CaselogApplication._recorded``).
 RECORDED_STATES = 16
@@ -81,7 +84,10 @@ class Recorded:
 class CaselogApplication(Application[UUID]):
     """caselog's one application service."""
 
-    def __init__(self, env: dict[str, str], namespace: UUID) -> None:
+    def __init__(
+        self, env: dict[str, str], namespace: UUID, *, cipher: Cipher | None = None
+    ) -> None:
+        self._cipher = cipher
         super().__init__(env)
         self.namespace = namespace
         # The states this process last recorded sessions into, so that recording the
@@ -93,6 +99,20 @@ class CaselogApplication(Application[UUID]):
         # every recorded summary is read.
         self.summary_candidates: SummaryCandidates | None = None
         self._names: list[str] | None = None
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only the settings given, never the process environment: eventsourcing would
+        otherwise read ``CASELOGAPPLICATION_*`` variables that switch off encryption,
+        replace the recorder or send events elsewhere."""
+        return Environment(name, dict(env or {}))
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        # The cipher is given, not found by a topic: a per-client cipher needs the
+        # store's database and master key, which a topic-built object could reach only
+        # through a process-global registry.
+        mapper = super().construct_mapper()
+        mapper.cipher = self._cipher
+        return mapper
 
     # --- reading what decisions need -------------------------------------------------
 
