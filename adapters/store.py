@@ -37,7 +37,6 @@ from caselog.adapters.database import Database, PostgresDatabase, Sql, database
 from caselog.adapters.mapper import OrjsonTranscoder, PydanticMapper
 from caselog.adapters.recorder import ChainedSQLiteRecorder, wire
 from caselog.adapters.summary_index import SummaryIndex, index_key
-from caselog.application.ingest import IngestResult, ingest
 from caselog.application.records import Records
 from caselog.application.service import CaselogApplication
 from caselog.domain.errors import AmbiguousClient, ClientNotFound, ClientWasErased, StoreError
@@ -47,6 +46,7 @@ if TYPE_CHECKING:
     # Imported where used: most commands never touch them (see tests/test_startup_imports.py).
     from caselog.adapters.readmodels import ProjectionStatus, ReadModels
     from caselog.adapters.transcript_files import IngestOptions
+    from caselog.application.ingest import IngestResult
 
 DEFAULT_DB = "caselog.db"
 META_TABLE = "CREATE TABLE IF NOT EXISTS caselog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
@@ -422,6 +422,7 @@ class Store:
     ) -> Iterator[IngestResult]:
         """Record transcript files and folders; one result per file, as each is settled."""
         from caselog.adapters.transcript_files import TranscriptFiles, expand
+        from caselog.application.ingest import ingest
 
         read = TranscriptFiles(options.format, options.imports)
         return ingest(self.app, expand(paths), options.recording, read, on_done)

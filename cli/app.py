@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from caselog.cli.access import access_log_command
-from caselog.cli.context import Invocation, Settings
+from caselog.cli.context import Settings
 from caselog.cli.corrections import amend_command, retract_command
 from caselog.cli.homework import homework_command, homework_set_command
 from caselog.cli.ingest import ingest_command
@@ -72,8 +72,6 @@ def main_options(
     Settings.schema = schema
     Settings.quiet = quiet
     Settings.command = ctx.invoked_subcommand  # for the access log
-    Settings.invocation = ctx.ensure_object(Invocation)
-    ctx.call_on_close(Settings.invocation.close)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 

@@ -6,6 +6,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 from uuid import UUID
 
@@ -60,8 +61,6 @@ class Settings:
     command: str | None = None
     actor: str | None = None
     quiet: bool = False
-    invocation: Invocation
-    """The run's state, set up with typer's context (see ``cli/app.py``)."""
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -96,8 +95,8 @@ def actor(given: str | None) -> str:
 
 
 class Invocation:
-    """What one run of ``caselog`` keeps in typer's context (``ctx.obj``): the store it
-    opened, closed with the context when the command ends."""
+    """What one run of a command keeps: the store it opened, once, closed when the
+    command ends."""
 
     def __init__(self) -> None:
         self.store: Store | None = None
@@ -108,6 +107,19 @@ class Invocation:
             self.store = None
 
 
+_INVOCATION: ContextVar[Invocation | None] = ContextVar("caselog_invocation", default=None)
+
+
+def this_invocation() -> Invocation:
+    """The state of the command being run. ``friendly`` scopes it to one command and
+    closes it when the command ends, so nothing outlives a run, even when the CLI is
+    invoked in-process, by tests or by programs that embed it."""
+    invocation = _INVOCATION.get()
+    if invocation is None:
+        raise RuntimeError("a caselog command runs inside @friendly")
+    return invocation
+
+
 def store(
     db: str | None, *, create: bool = False, plaintext: bool = False, unlock: bool = True
 ) -> Store:
@@ -116,7 +128,7 @@ def store(
     Every read and write of the command goes through it (see ``caselog.adapters.store``):
     clients read through ``store(db).records`` are access-logged under the command's actor.
     """
-    invocation = Settings.invocation
+    invocation = this_invocation()
     if invocation.store is None:
         invocation.store = open_store(
             db_url(db),
@@ -151,6 +163,8 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         given = kwargs.get("actor_name")
         Settings.actor = given if isinstance(given, str) else None
+        invocation = Invocation()
+        token = _INVOCATION.set(invocation)
         try:
             return command(*args, **kwargs)
         except ClientWasErased as e:
@@ -159,6 +173,9 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
         except CaselogError as e:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(1) from None
+        finally:
+            _INVOCATION.reset(token)
+            invocation.close()
 
     return run
 
