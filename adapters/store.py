@@ -324,7 +324,7 @@ class Store:
     def records(self) -> Records:
         """The query facade; every client it resolves is written to the access log."""
         if self._records is None:
-            self._records = Records(self.app, on_access=lambda r: self.log_access([r.id]))
+            self._records = Records(self.app, on_access=lambda cid: self.log_access([cid]))
         return self._records
 
     def client_id(self, query: str) -> UUID:

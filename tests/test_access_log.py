@@ -282,3 +282,19 @@ def test_a_log_from_before_its_head_table_counts_from_its_serial_key(logged):
     code, report = _verify(logged)
     assert code == 1 and _access_breaks(report) == [4]
     assert AccessLog(raw(logged.db), None).append(actor="t", command="c", client_ids=[None]) == [5]
+
+
+def test_a_read_through_the_python_api_is_logged_with_its_actor(seeded):
+    import caselog
+
+    with caselog.open_store(seeded.db, actor="dr-ward") as store:
+        marcus = store.records.client("marcus")
+        assert marcus.recap().for_session == 9
+        marcus.sessions()  # the same resolved record: one read, one entry
+        assert store.records.clients()
+    assert [(e[2], e[3], e[4]) for e in _entries(seeded.db)] == [
+        ("dr-ward", "python", _marcus(seeded.db)),
+        ("dr-ward", "python", None),  # the listing: a read of the whole store
+    ]
+    code, report = _verify(seeded)
+    assert code == 0 and report["access_log_entries"] == 2
