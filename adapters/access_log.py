@@ -28,6 +28,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from caselog.adapters.chain import GENESIS, link
+from caselog.adapters.client_ids import canonical
 from caselog.adapters.database import Database, PostgresDatabase, Sql
 
 ACCESS_LOG_TABLE = (
@@ -97,15 +98,6 @@ class AccessEntry(BaseModel):
     command: str
     client_id: str | None
     """The client's id (UUID form), or None for a read of the whole store."""
-
-
-def _uuid(hex_id: str | None) -> str | None:
-    if hex_id is None:
-        return None
-    try:
-        return str(UUID(hex=hex_id))
-    except ValueError:
-        return hex_id
 
 
 class AccessLog:
@@ -188,5 +180,5 @@ class AccessLog:
                     at=as_text(at),
                     actor=as_text(actor),
                     command=as_text(command),
-                    client_id=_uuid(as_text(client_id) if client_id is not None else None),
+                    client_id=canonical(as_text(client_id)) if client_id is not None else None,
                 )

@@ -17,7 +17,7 @@ import sqlite3
 import sys
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,6 +43,7 @@ class Database(ABC):
     """How errors name the store: a path, or host/database/schema."""
     url: str
     """The store as a ``--db`` value that names it completely."""
+    _and_dependents = ""
 
     # --- connections ---------------------------------------------------------------
 
@@ -107,8 +108,26 @@ class Database(ABC):
     def create(self) -> None:
         """Make the empty container (file or schema); harmless if it already exists."""
 
+    @abstractmethod
+    def container_exists(self) -> bool:
+        """Whether the container (file or schema) is there, holding a store or not."""
+
+    @abstractmethod
+    def remove(self) -> None:
+        """Remove the container and everything in it (a failed import that made it)."""
+
+    def objects(self, conn: Sql) -> set[tuple[str, str]]:
+        """What the store holds, as (kind, name) for ``drop_objects``: its tables (and on
+        PostgreSQL what eventsourcing makes beside them)."""
+        return {("TABLE", t) for t in self.tables(conn)}
+
+    def drop_objects(self, conn: Sql, objects: Iterable[tuple[str, str]]) -> None:
+        """Drop ``objects`` (as ``objects`` names them), with whatever depends on them."""
+        for kind, name in sorted(objects):
+            conn.execute(f'DROP {kind} IF EXISTS "{name}"{self._and_dependents}')
+
     def fail(self, doing: str, error: Exception) -> StoreError:
-        return StoreError(f"{self.where}: cannot {doing} ({_first_line(error)})")
+        return StoreError(f"{self.where}: cannot {doing} ({first_line(error)})")
 
     @contextmanager
     def reported(self, doing: str) -> Iterator[None]:
@@ -201,6 +220,13 @@ class SQLiteDatabase(Database):
         with suppress(FileExistsError):  # another process created it first
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
+    def container_exists(self) -> bool:
+        return self.exists()
+
+    def remove(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+
 
 # --- PostgreSQL --------------------------------------------------------------------------
 
@@ -230,6 +256,8 @@ class _PgSql:
 
 class PostgresDatabase(Database):
     kind = "postgresql"
+    # eventsourcing's function depends on its type, which its table's rows are made of.
+    _and_dependents = " CASCADE"
 
     def __init__(self, url: str, schema: str | None = None) -> None:
         parts = urlsplit(url)
@@ -269,7 +297,7 @@ class PostgresDatabase(Database):
             except psycopg.Error as e:
                 raise StoreError(
                     f"cannot connect to PostgreSQL at {self.host}:{self.port}, database "
-                    f"{self.dbname!r} as {self.user!r}: {_first_line(e)}"
+                    f"{self.dbname!r} as {self.user!r}: {first_line(e)}"
                 ) from None
             self._conn.execute(f'SET search_path TO "{self.schema}"')
         return self._conn
@@ -374,10 +402,34 @@ class PostgresDatabase(Database):
         with self.autocommit() as conn:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
 
-    def drop(self) -> None:
-        """Drop the whole schema: every table of this store (tests and benchmarks)."""
+    def container_exists(self) -> bool:
+        with self.autocommit() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = ?", (self.schema,)
+            ).fetchone()
+        return row is not None
+
+    def remove(self) -> None:
         with self.autocommit() as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+
+    def objects(self, conn: Sql) -> set[tuple[str, str]]:
+        # eventsourcing also makes a composite type and a function beside its tables.
+        types = conn.execute(
+            "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "JOIN pg_class c ON c.oid = t.typrelid WHERE n.nspname = ? AND c.relkind = 'c'",
+            (self.schema,),
+        )
+        functions = conn.execute(
+            "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = ?",
+            (self.schema,),
+        )
+        return (
+            super().objects(conn)
+            | {("TYPE", r[0]) for r in types}
+            | {("FUNCTION", r[0]) for r in functions}
+        )
 
     def close(self) -> None:
         if self._conn is not None:
@@ -394,7 +446,8 @@ def driver_errors() -> tuple[type[Exception], ...]:
     return tuple(found)
 
 
-def _first_line(error: Exception) -> str:
+def first_line(error: BaseException) -> str:
+    """An error's message as one line of caselog's own (drivers' messages run on)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
 

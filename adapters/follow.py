@@ -33,6 +33,7 @@ from typing import Any
 
 from eventsourcing.persistence import Notification
 
+from caselog.adapters.database import first_line
 from caselog.adapters.readmodels import BATCH, Batch, ReadModels
 from caselog.domain.errors import StoreError
 
@@ -191,7 +192,7 @@ class _Feed:
     def _raise_error(self) -> None:
         if self.error is not None:
             raise StoreError(
-                f"lost the subscription to new events ({_first_line(self.error)}); "
+                f"lost the subscription to new events ({first_line(self.error)}); "
                 "restart `caselog project follow`: it resumes where it stopped"
             )
 
@@ -201,11 +202,6 @@ class _Feed:
             self.subscription.__exit__(None, None, None)  # stops it and joins its threads
         finally:
             self.thread.join(timeout=5)
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 @contextmanager

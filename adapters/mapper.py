@@ -15,6 +15,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Cipher, Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 
+from caselog.adapters.client_ids import to_uuid
 from caselog.domain.errors import StoreError
 from caselog.domain.events import Persisted, upcast
 
@@ -50,12 +51,6 @@ def _decrypt(cipher: Cipher, client: UUID, data: bytes) -> bytes:
             f"a stored event of client {client} cannot be decrypted: it is damaged; "
             "run `caselog verify`"
         ) from None
-
-
-def _uuid(originator_id: object) -> UUID:
-    # The recorders give UUIDs already; formatting one to parse it again cost a fifth
-    # of decoding an event.
-    return originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
 
 
 class OrjsonTranscoder(Transcoder):
@@ -98,7 +93,7 @@ class PydanticMapper(Mapper[Any]):
         data = stored_event.state
         cls = cast(type[Persisted], resolve_topic(stored_event.topic))
         if self.cipher and not cls.kept_in_clear:
-            data = _decrypt(self.cipher, _uuid(stored_event.originator_id), data)
+            data = _decrypt(self.cipher, to_uuid(stored_event.originator_id), data)
         if self.compressor:
             data = self.compressor.decompress(data)
         state: dict[str, Any] = self.transcoder.decode(data)

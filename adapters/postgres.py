@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import (
@@ -13,10 +13,12 @@ from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresFactory,
 )
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from caselog.adapters.chain import GENESIS
-from caselog.adapters.recorder import Chained, heads_of
+from caselog.adapters.client_ids import to_uuid
+from caselog.adapters.recorder import Chained, Restoring, heads_of
 
 POSTGRES_CHAIN_TABLES = [
     "CREATE TABLE IF NOT EXISTS {schema}.event_chain ("
@@ -25,10 +27,6 @@ POSTGRES_CHAIN_TABLES = [
     "CREATE TABLE IF NOT EXISTS {schema}.chain_heads ("
     "originator_id TEXT PRIMARY KEY, originator_version BIGINT NOT NULL, link BYTEA NOT NULL)",
 ]
-
-
-def _uuid(originator_id: UUID | str) -> UUID:
-    return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
 
 
 class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
@@ -85,7 +83,7 @@ class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
             rows = self.chain(stored_events, link_before)
             heads = heads_of(rows)
             columns = (
-                [_uuid(s.originator_id) for s in stored_events],
+                [to_uuid(s.originator_id) for s in stored_events],
                 [s.originator_version for s in stored_events],
                 [s.topic for s in stored_events],
                 [s.state for s in stored_events],
@@ -98,6 +96,22 @@ class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
             # The snapshot in the events' transaction: one commit per recorded session.
             if snapshots and isinstance(self.snapshot_recorder, PostgresAggregateRecorder):
                 self.snapshot_recorder._insert_stored_events(c, snapshots)
+
+    @contextmanager
+    def restoring(self) -> Iterator[Restoring]:
+        with self.datastore.transaction(commit=True) as curs:
+            # caselog's statements name tables as they are in the store's own schema.
+            schema = Identifier(self.datastore.schema)
+            curs.execute(SQL("SET LOCAL search_path TO {}").format(schema))
+            # Writers wait here, as they do for any insert: nothing interleaves with it.
+            self._lock_table(curs)
+
+            def insert(event: StoredEvent) -> None:
+                # Takes the same lock again, then chains the event in this transaction.
+                self._insert_stored_events(curs, [event])
+
+            with curs.connection.cursor(row_factory=tuple_row) as c:
+                yield Restoring(c, "%s", insert)
 
 
 class CaselogPostgresFactory(PostgresFactory):

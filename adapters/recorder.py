@@ -10,14 +10,16 @@ on SQLite and PostgreSQL (``caselog.adapters.postgres``); only the cursor differ
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import Any, cast
-from uuid import UUID
 
 from eventsourcing.persistence import AggregateRecorder, ApplicationRecorder, StoredEvent
 from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteApplicationRecorder, SQLiteCursor
 
 from caselog.adapters.chain import GENESIS, EventChain
+from caselog.adapters.client_ids import to_hex
 
 CHAIN_TABLES = [
     "CREATE TABLE IF NOT EXISTS event_chain ("
@@ -32,10 +34,6 @@ WRITTEN_LINKS = 256
 """Clients whose last written link a recorder keeps."""
 
 
-def _hex(originator_id: UUID | str) -> str:
-    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
-
-
 def chain_rows(
     stored_events: Sequence[StoredEvent],
     key: bytes | None,
@@ -45,7 +43,7 @@ def chain_rows(
     chains: dict[str, EventChain] = {}
     rows = []
     for s in stored_events:
-        cid, version = _hex(s.originator_id), s.originator_version
+        cid, version = to_hex(s.originator_id), s.originator_version
         if (chain := chains.get(cid)) is None:
             head = GENESIS if version == 1 else link_before(cid, version - 1)
             chain = chains[cid] = EventChain(cid, head, key)
@@ -66,6 +64,24 @@ def wire(
     if isinstance(recorder, Chained):
         recorder.chain_key = key
         recorder.snapshot_recorder = snapshots
+
+
+@dataclass(frozen=True)
+class Restoring:
+    """One write transaction of a chained recorder, for restoring an export: caselog's
+    statements (``?`` placeholders) and events, each inserted through the recorder so
+    its link is computed as every link is, commit or roll back together."""
+
+    cursor: Any
+    placeholder: str
+    insert: Callable[[StoredEvent], None]
+
+    def one(self, statement: str, params: tuple[Any, ...] = ()) -> Any:
+        self.cursor.execute(statement.replace("?", self.placeholder), params)
+        return self.cursor.fetchone()
+
+    def many(self, statement: str, rows: list[Any]) -> None:
+        self.cursor.executemany(statement.replace("?", self.placeholder), rows)
 
 
 class Chained:
@@ -113,6 +129,10 @@ class Chained:
         self._writing.heads = heads_of(rows)
         return rows
 
+    def restoring(self) -> AbstractContextManager[Restoring]:
+        """A ``Restoring`` transaction on this recorder's engine."""
+        raise NotImplementedError
+
 
 class ChainedSQLiteRecorder(Chained, SQLiteApplicationRecorder):
     """Besides the chain, two departures from the library's recorder, both keeping its
@@ -122,6 +142,16 @@ class ChainedSQLiteRecorder(Chained, SQLiteApplicationRecorder):
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *CHAIN_TABLES]
+
+    @contextmanager
+    def restoring(self) -> Iterator[Restoring]:
+        # BEGIN IMMEDIATE: SQLite's one write lock is held from the start.
+        with self.datastore.transaction(commit=True) as curs:
+
+            def insert(event: StoredEvent) -> None:
+                self._insert_events(curs, [event])
+
+            yield Restoring(curs, "?", insert)
 
     def _insert_events(
         self,
@@ -165,7 +195,7 @@ class ChainedSQLiteRecorder(Chained, SQLiteApplicationRecorder):
         c.executemany(
             self.insert_events_statement,
             [
-                (_hex(s.originator_id), s.originator_version, s.topic, s.state)
+                (to_hex(s.originator_id), s.originator_version, s.topic, s.state)
                 for s in stored_events
             ],
         )

@@ -23,6 +23,7 @@ from caselog.adapters.access_log import (
     tolerate_damage,
 )
 from caselog.adapters.chain import GENESIS, event_fields, link
+from caselog.adapters.client_ids import canonical, to_hex
 from caselog.adapters.database import Database, Sql
 
 
@@ -43,22 +44,6 @@ class Verification(BaseModel):
     events: int
     digest: str
     breaks: list[Break]
-
-    @property
-    def ok(self) -> bool:
-        return not self.breaks
-
-
-def _uuid(hex_id: str) -> str:
-    try:
-        return str(UUID(hex=hex_id))
-    except ValueError:
-        return hex_id
-
-
-def _hex(value: Any) -> str:
-    """A client id as caselog names it (hex), from a uuid column or a text one."""
-    return value.hex if isinstance(value, UUID) else as_text(value)
 
 
 @contextmanager
@@ -96,7 +81,9 @@ def _client_breaks(
     found: list[Break] = []
 
     def broken(version: int | None, problem: str) -> None:
-        found.append(Break(log="events", client_id=_uuid(cid), version=version, problem=problem))
+        found.append(
+            Break(log="events", client_id=canonical(cid), version=version, problem=problem)
+        )
 
     previous, expected = GENESIS, 1
     for version, topic, state in rows:
@@ -150,7 +137,7 @@ def _chained_ids(conn: Sql, db: Database) -> set[str]:
     # PostgreSQL and text in caselog's tables, so they are gathered here, not in SQL).
     tables = db.tables(conn)
     return {
-        _hex(cid)
+        to_hex(cid)
         for table in ("stored_events", "event_chain", "chain_heads")
         if table in tables
         for (cid,) in conn.execute(f"SELECT DISTINCT originator_id FROM {table}")

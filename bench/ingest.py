@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from caselog.adapters.client_ids import to_hex
 from caselog.adapters.parsing import parse_transcript
 from caselog.adapters.store import Store, open_store
 from caselog.adapters.transcript_files import IngestOptions
@@ -144,10 +144,6 @@ def store_pragmas(app: CaselogApplication) -> tuple[str, int]:
     return journal, synchronous
 
 
-def _hex(originator_id: Any) -> str:
-    return originator_id.hex if isinstance(originator_id, UUID) else str(originator_id)
-
-
 class Timed:
     """What every baseline keeps: the rows it wrote and the time spent writing them."""
 
@@ -179,7 +175,7 @@ class RawSQLite(Timed):
 
     def write(self, sessions: Iterable[list[StoredRow]]) -> None:
         for session in sessions:
-            batch = [(_hex(i), v, t, s) for i, v, t, s in session]
+            batch = [(to_hex(i), v, t, s) for i, v, t, s in session]
             with self.watch.running():
                 self.conn.execute("BEGIN")
                 self.conn.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", batch)

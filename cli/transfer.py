@@ -20,7 +20,7 @@ from caselog.cli.context import records as open_records
 from caselog.domain.errors import StoreError
 
 if TYPE_CHECKING:
-    from caselog.adapters.transfer import Exported
+    from caselog.adapters.backup.dump import Exported
 
 T = TypeVar("T")
 
@@ -174,7 +174,7 @@ def _zone(name: str) -> dt.tzinfo:
 
 
 def _export_jsonl(client: str | None, output: Path | None, db: str | None, as_json: bool) -> None:
-    from caselog.adapters.transfer import export_jsonl
+    from caselog.adapters.backup.dump import export_jsonl
 
     one = None
     if client is not None:
@@ -243,7 +243,7 @@ def import_command(
 
     Example:  caselog import clinic.jsonl --key-file clinic.db.key --db restored.db
     """
-    from caselog.adapters.transfer import import_jsonl
+    from caselog.adapters.backup.restore import import_jsonl
 
     done = import_jsonl(file, db_url(db), key_file)
     if as_json:

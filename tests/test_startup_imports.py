@@ -22,7 +22,7 @@ LAZY = (
     "webvtt",
     "charset_normalizer",  # only to name the encoding of a file that is refused
     "caselog.adapters.export",  # export --format markdown|fhir
-    "caselog.adapters.transfer",  # export, import
+    "caselog.adapters.backup",  # export, import
     "caselog.adapters.readmodels",  # search, homework --all-clients, project
     "caselog.adapters.follow",
     "caselog.adapters.verify",

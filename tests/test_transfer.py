@@ -18,9 +18,9 @@ import orjson
 import pytest
 
 from caselog.adapters.access_log import AccessLog
+from caselog.adapters.backup.dump import export_jsonl
 from caselog.adapters.database import PostgresDatabase
 from caselog.adapters.store import open_store, store_settings
-from caselog.adapters.transfer import export_jsonl
 from tests.conftest import FIXTURES, Cli, event_count, postgres_store, raw, sibling
 
 
