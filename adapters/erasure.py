@@ -14,7 +14,7 @@ from uuid import UUID
 
 from caselog.adapters.crypto import shred
 from caselog.adapters.database import Database
-from caselog.adapters.readmodels_sql import TABLES
+from caselog.adapters.readmodels_sql import TABLES, upgrade
 from caselog.adapters.store import StoreSettings
 from caselog.adapters.summary_index import TABLE as SUMMARY_INDEX
 from caselog.application.service import CaselogApplication
@@ -44,10 +44,11 @@ def purge(db: Database, client: UUID) -> None:
         conn.execute(
             "DELETE FROM stored_snapshots WHERE originator_id=?", (db.event_id(client.hex),)
         )
+        upgrade(conn, db)  # rows of an older schema would not match the client's hex id
         tables = db.tables(conn)
         for table in TABLES:
             if table in tables:
-                conn.execute(f"DELETE FROM {table} WHERE client_id=?", (str(client),))
+                conn.execute(f"DELETE FROM {table} WHERE client_id=?", (client.hex,))
         if SUMMARY_INDEX in tables:
             conn.execute(f"DELETE FROM {SUMMARY_INDEX} WHERE client_id=?", (client.hex,))
         if db.kind == "sqlite" and "readmodel_utterances" in tables:

@@ -256,7 +256,7 @@ class ReadModels:
     def open_homework(self, client_id: UUID | None = None) -> list[OpenHomeworkRow]:
         """Open homework (assigned, in progress, partly done) of every client, or one."""
         marks = ", ".join("?" * len(OPEN))
-        cid = str(client_id) if client_id else None
+        cid = client_id.hex if client_id else None
         rows = self._query(
             "SELECT h.client_id, c.name, h.homework_id, h.session, h.text, h.status"
             " FROM readmodel_homework h JOIN readmodel_clients c USING (client_id)"
@@ -269,7 +269,7 @@ class ReadModels:
 
     def sessions_by_date(self, client_id: UUID | None = None) -> list[SessionRow]:
         """Every session, oldest first; sessions with no date come last."""
-        cid = str(client_id) if client_id else None
+        cid = client_id.hex if client_id else None
         rows = self._query(
             "SELECT s.client_id, c.name, s.session, s.date, s.professional, s.utterances,"
             " s.ended_reason, s.source_file"
@@ -288,7 +288,7 @@ class ReadModels:
         tokens = search.search_tokens(text)
         if not tokens:
             return []
-        cid = str(client_id) if client_id else None
+        cid = client_id.hex if client_id else None
         params: tuple[str | int | None, ...]
         if self.db.kind == "sqlite":
             statement, params = search.SEARCH_SQLITE, (search.fts_query(text), cid, cid, limit)

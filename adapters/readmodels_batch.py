@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from caselog.adapters.client_ids import to_hex
 from caselog.adapters.database import Sql
 
 COUNT_UTTERANCE = (
@@ -39,7 +40,7 @@ class Changes:
         """The client id as the tables hold it (formatting a UUID costs more than a lookup)."""
         text = self._ids.get(client_id)
         if text is None:
-            text = self._ids[client_id] = str(client_id)
+            text = self._ids[client_id] = to_hex(client_id)
         return text
 
     def add(self, statement: str, params: Sequence[Any], *, resets_sessions: bool = False) -> None:

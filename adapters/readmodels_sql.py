@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
+from caselog.adapters.client_ids import to_hex
 from caselog.adapters.database import Database, Sql
 from caselog.adapters.readmodels_batch import Changes
 from caselog.adapters.readmodels_search import POSTGRES_SEARCH, SQLITE_SEARCH
@@ -87,23 +88,49 @@ COMMON_SCHEMA = (
     "CREATE INDEX IF NOT EXISTS readmodel_sessions_date ON readmodel_sessions (date)",
 )
 
-SCHEMA_VERSION = 2
-"""Raised when a table's columns change (2: ``readmodel_utterances.amended``). Read models
-kept under another version are dropped and rebuilt from the log: they are a cache."""
+SCHEMA_VERSION = 3
+"""Raised when a table's columns change (2: ``readmodel_utterances.amended``; 3: client ids
+as hex, as every other table holds them). Read models kept under another version are
+brought up to this one (``upgrade``) or dropped and rebuilt from the log: they are a cache."""
+
+DASHED_IDS = 2
+"""The schema whose rows hold client ids in the UUID's dashed form (``str(uuid)``), and
+otherwise as this one: ``upgrade`` rewrites them in place rather than rebuild."""
+
+
+def upgrade(conn: Sql, db: Database) -> None:
+    """Bring read models of an older schema to this one, inside the caller's transaction:
+    dashed client ids are rewritten as hex; older tables are dropped (and the position
+    with them), to be rebuilt. Nothing if there are none, or they are current."""
+    if POSITION_TABLE not in db.tables(conn):
+        return
+    found = _schema(conn)
+    if found == SCHEMA_VERSION:
+        return
+    if found != DASHED_IDS:
+        drop(conn)
+        return
+    tables = db.tables(conn)
+    for table in TABLES:
+        if table in tables:
+            conn.execute(f"UPDATE {table} SET client_id = replace(client_id, '-', '')")
+    _set_schema(conn)
 
 
 def create(conn: Sql, db: Database) -> None:
-    """Create every read-model table that is missing (inside the caller's transaction);
-    tables of an older schema are dropped first, and the position with them."""
-    tables = db.tables(conn)
-    if POSITION_TABLE in tables and _schema(conn) != SCHEMA_VERSION:
-        drop(conn)
+    """Create every read-model table that is missing (inside the caller's transaction),
+    after bringing those of an older schema up to this one."""
+    upgrade(conn, db)
     if db.kind == "sqlite":
         for statement in (*COMMON_SCHEMA, *SQLITE_SEARCH):
             conn.execute(statement)
     else:
         # One round trip: without parameters the statements may go together.
         conn.execute(";\n".join([*(db.ddl(s) for s in COMMON_SCHEMA), *POSTGRES_SEARCH]))
+    _set_schema(conn)
+
+
+def _set_schema(conn: Sql) -> None:
     conn.execute(
         f"INSERT INTO {POSITION_TABLE} (name, position) VALUES (?, ?) ON CONFLICT (name)"
         " DO UPDATE SET position = excluded.position",
@@ -328,7 +355,7 @@ def _reassigned(state: State, changes: Changes) -> None:
 
 @_handles(ClientErased)
 def _erased(state: State, changes: Changes) -> None:
-    cid = str(state["originator_id"])  # not changes.client(): that marks the client as written
+    cid = to_hex(state["originator_id"])  # not changes.client(): that marks it as written
     changes.erased.add(cid)
     for table in TABLES:
         changes.add(f"DELETE FROM {table} WHERE client_id = ?", (cid,), resets_sessions=True)

@@ -171,7 +171,7 @@ def _assert_applied_exactly_once(db: str) -> None:
     for cid, _name in app.registered_clients():
         for e in app.client_events(cid):
             if isinstance(e, UtteranceRecorded):
-                spoken[(str(cid), e.session)] += 1
+                spoken[(cid.hex, e.session)] += 1
     store = raw(db)
     with store.autocommit() as conn:
         counted = {
