@@ -59,7 +59,6 @@ class StoreSettings:
     db: Database
     namespace: uuid.UUID
     encrypted: bool
-    keyed_chain: bool
     master_key: bytes | None = None
     integrity_key: bytes | None = None
     read_models: bool = True
@@ -146,7 +145,6 @@ def _settings(db: Database, plaintext: bool, unlock: bool) -> StoreSettings:
         db=db,
         namespace=uuid.UUID(meta["namespace"]),
         encrypted=encrypted,
-        keyed_chain=keyed,
         # A new store made its key above; an existing one must find its own, never a new one.
         master_key=_master_key(db, meta, creating=False) if encrypted and unlock else None,
         integrity_key=integrity_key,

@@ -44,7 +44,7 @@ from caselog.domain.transcript import Summary
 
 TABLE = "summary_index"
 POSITION_TABLE = "summary_index_position"
-TABLES = [
+TABLE_DEFINITIONS = [
     f"CREATE TABLE IF NOT EXISTS {TABLE} (digest TEXT NOT NULL, client_id TEXT NOT NULL, "
     "session INTEGER NOT NULL, PRIMARY KEY (digest, client_id, session))",
     # Its own table, not caselog_meta: a position is this store's, and an export
@@ -97,7 +97,7 @@ class SummaryIndex:
                 self.db.reported("index the recorded summaries"),
                 self.db.transaction(lock=LOCK) as conn,
             ):
-                for statement in TABLES:
+                for statement in TABLE_DEFINITIONS:
                     conn.execute(self.db.ddl(statement))
                 _discard_other_versions(conn)
             self._created = True

@@ -37,7 +37,6 @@ from caselog.domain.events import (
     SummaryItemNoted,
     UtteranceRecorded,
 )
-from caselog.domain.identity import normalise_name
 from caselog.domain.spans import Span, extend_spans
 from caselog.domain.transcript import SourceRef
 
@@ -120,10 +119,6 @@ class Client(State):
     spans: tuple[Span, ...] = ()
     reassigned: tuple[ReassignedSession, ...] = ()
 
-    @property
-    def name_key(self) -> str:
-        return normalise_name(self.name)
-
     def session(self, number: int) -> RecordedSession | None:
         return next((s for s in self.sessions if s.number == number), None)
 
@@ -132,10 +127,6 @@ class Client(State):
 
     def homework_for(self, session: int) -> tuple[HomeworkState, ...]:
         return tuple(h for h in self.homework if h.session == session)
-
-    @property
-    def latest_session(self) -> int | None:
-        return max((s.number for s in self.sessions), default=None)
 
 
 class ClientSnapshot(Persisted):

@@ -264,7 +264,7 @@ class ClientErased(DomainEvent):
     reason: str
 
 
-SUMMARY_EVENTS: dict[SectionKey, type[SummaryItemNoted]] = {
+SUMMARY_EVENT_BY_SECTION: dict[SectionKey, type[SummaryItemNoted]] = {
     "topics": TopicNoted,
     "techniques": TechniqueIntroduced,
     "helpful": HelpfulNoted,

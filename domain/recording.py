@@ -15,7 +15,7 @@ from uuid import UUID
 from caselog.domain.client import Client
 from caselog.domain.errors import SessionConflict
 from caselog.domain.events import (
-    SUMMARY_EVENTS,
+    SUMMARY_EVENT_BY_SECTION,
     ClientRegistered,
     DomainEvent,
     HomeworkAssigned,
@@ -176,7 +176,7 @@ def record_session(
                     )
                 else:
                     events.append(
-                        SUMMARY_EVENTS[section.key](
+                        SUMMARY_EVENT_BY_SECTION[section.key](
                             **session,
                             originator_version=next(versions),
                             item=index,

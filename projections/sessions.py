@@ -26,7 +26,7 @@ from caselog.domain.events import (
     SummaryItemNoted,
     UtteranceRecorded,
 )
-from caselog.projections.views import Ending, Reassignment, SessionView, Source
+from caselog.projections.views import EndingView, Reassignment, SessionView, Source
 
 
 @dataclass
@@ -130,7 +130,7 @@ def _view(s: _Session) -> SessionView:
         utterances=s.utterances,
         stage_directions=s.stage_directions,
         quality_flags=s.flags,
-        ended=Ending(reason=s.ended.reason, detail=s.ended.detail, clock=s.ended.clock)
+        ended=EndingView(reason=s.ended.reason, detail=s.ended.detail, clock=s.ended.clock)
         if s.ended
         else None,
         source=Source(file=o.source.file, sha256=o.source.sha256, format=o.source.format),

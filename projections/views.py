@@ -24,7 +24,7 @@ class ClientView(View):
     events: int
 
 
-class Ending(View):
+class EndingView(View):
     reason: str
     detail: str
     clock: str | None = None
@@ -79,7 +79,7 @@ class SessionView(View):
     utterances: int
     stage_directions: int
     quality_flags: int
-    ended: Ending | None
+    ended: EndingView | None
     source: Source
     recorded_at: str
     recorded_by: str

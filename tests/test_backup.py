@@ -1,4 +1,4 @@
-"""Export and import: the record as JSON lines, restored into a new store link by link.
+"""Backup and restore (export and import): the record as JSON lines, restored link by link.
 
 Every test runs on SQLite and on PostgreSQL (the ``db`` fixture); the target of an
 import is a ``sibling`` store on the same backend, and one test moves a store across.
