@@ -16,6 +16,8 @@ from caselog.adapters.backup.format import (
     ExportedHead,
     ExportedKey,
     ExportHeader,
+    event_line,
+    header_line,
 )
 from caselog.adapters.client_ids import to_hex
 from caselog.adapters.database import Database, Sql, database
@@ -55,9 +57,9 @@ def export_jsonl(
             header = _header(conn, reader, client)
             if on_clients is not None:
                 on_clients(header.clients)
-            out.write(header.model_dump_json().encode() + b"\n")
+            out.write(header_line(header))
             for event in _events(conn, reader, client):
-                out.write(event.model_dump_json().encode() + b"\n")
+                out.write(event_line(event))
     finally:
         reader.close()
     return Exported(clients=header.clients, events=header.events)
@@ -144,7 +146,7 @@ def _events(conn: Sql, db: Database, client: UUID | None) -> Iterator[ExportedEv
         rows = conn.execute(statement, (after, *theirs)).fetchall()
         for position, cid, version, topic, state, chained in rows:
             after = position
-            yield ExportedEvent.model_construct(
+            yield ExportedEvent(
                 client_id=UUID(hex=to_hex(cid)),
                 version=version,
                 topic=topic,

@@ -7,6 +7,7 @@ so a line that does not fit is refused with one line saying what was expected.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Annotated, Any, Final, Literal
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    TypeAdapter,
     ValidationError,
     model_validator,
 )
@@ -28,33 +30,30 @@ class Malformed(Exception):
     """A line of an export is not what the format expects (the message says what)."""
 
 
-# Bytes pass as they are: the export writes from stored bytes, and JSON holds none.
+def _decoding(decode: Callable[[str], bytes], expected: str) -> BeforeValidator:
+    def validate(value: object) -> bytes:
+        if isinstance(value, bytes):
+            return value  # the export writes from stored bytes; JSON holds none
+        try:
+            if isinstance(value, str):
+                return decode(value)
+        except ValueError:  # binascii.Error is one
+            pass
+        raise ValueError(f"expected {expected}")
 
-
-def _from_base64(value: object) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("expected base64 text")
-    return base64.b64decode(value, validate=True)  # binascii.Error is a ValueError
-
-
-def _from_hex(value: object) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("expected hex digits")
-    return bytes.fromhex(value)
+    return BeforeValidator(validate)
 
 
 Base64 = Annotated[
     bytes,
-    BeforeValidator(_from_base64),
+    _decoding(lambda text: base64.b64decode(text, validate=True), "base64 text"),
     PlainSerializer(lambda data: base64.b64encode(data).decode(), return_type=str),
 ]
 """Stored bytes (an event's state, a wrapped key), as base64."""
 
-Hex = Annotated[bytes, BeforeValidator(_from_hex), PlainSerializer(bytes.hex, return_type=str)]
+Hex = Annotated[
+    bytes, _decoding(bytes.fromhex, "hex digits"), PlainSerializer(bytes.hex, return_type=str)
+]
 """A chain link, as hex digits."""
 
 HexText = Annotated[str, Field(pattern=r"^[0-9a-f]+$")]
@@ -128,6 +127,18 @@ class ExportedEvent(Line):
     topic: str
     state: Base64
     link: Hex | None
+
+
+_EVENT_LINE = TypeAdapter(ExportedEvent)
+
+
+def header_line(header: ExportHeader) -> bytes:
+    return header.model_dump_json().encode() + b"\n"
+
+
+def event_line(event: ExportedEvent) -> bytes:
+    # A TypeAdapter gives bytes: no round trip through str for each of many events.
+    return _EVENT_LINE.dump_json(event) + b"\n"
 
 
 def read_header(raw: bytes) -> ExportHeader:
