@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= caselog.db
 
-.PHONY: demo test lint typecheck bench clean install dev
+.PHONY: demo test lint typecheck bench docs clean install dev
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,12 @@ typecheck: $(VENV)/.installed-dev
 lint: typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# docs/cli.md and docs/json-schema.md are generated from the commands and the view models;
+# a test fails when they drift, naming this target.
+docs: $(VENV)/.installed-dev
+	$(BIN)/python -m caselog.cli.reference > docs/cli.md.tmp && mv docs/cli.md.tmp docs/cli.md
+	$(BIN)/python -m caselog.cli.json_reference > docs/json-schema.md.tmp && mv docs/json-schema.md.tmp docs/json-schema.md
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
