@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from typer.testing import CliRunner
@@ -41,6 +42,19 @@ def pytest_report_header() -> str:
         "e.g. postgresql://postgres@127.0.0.1:5432/test)"
     )
 
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many documented examples ran, and which were left out and why."""
+    examples = sys.modules.get("tests.test_docs_examples")
+    if examples is None or not (examples.RUN or examples.NOT_RUN):
+        return
+    left_out = [f"{page} {why}" for page, whys in examples.NOT_RUN.items() for why in whys]
+    terminalreporter.write_line(
+        f"docs examples: {sum(examples.RUN.values())} run, {len(left_out)} blocks not run"
+    )
+    for line in left_out:
+        terminalreporter.write_line(f"  not run: {line}")
 
 def postgres_store(name: str = "t") -> Iterator[str]:
     """A fresh schema on the test server as a store URL; dropped afterwards."""
