@@ -45,11 +45,12 @@ lint: typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# docs/cli.md and docs/json-schema.md are generated from the commands and the view models;
+# docs/cli.md, json-schema.md and python-api-reference.md are generated from the code;
 # a test fails when they drift, naming this target.
 docs: $(VENV)/.installed-dev
 	$(BIN)/python -m caselog.cli.reference > docs/cli.md.tmp && mv docs/cli.md.tmp docs/cli.md
 	$(BIN)/python -m caselog.cli.json_reference > docs/json-schema.md.tmp && mv docs/json-schema.md.tmp docs/json-schema.md
+	$(BIN)/python -m caselog.cli.api_reference > docs/python-api-reference.md.tmp && mv docs/python-api-reference.md.tmp docs/python-api-reference.md
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench

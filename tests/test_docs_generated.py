@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from caselog.cli import json_reference, reference
+from caselog.cli import api_reference, json_reference, reference
 from caselog.cli.app import app
 
 DOCS = Path(__file__).parent.parent / "docs"
@@ -52,3 +52,8 @@ def test_the_cli_reference_does_not_depend_on_the_terminal(monkeypatch):
     monkeypatch.setenv("COLUMNS", "250")
     assert reference.reference() == narrow
     assert max(len(line) for line in narrow.splitlines()) <= reference.WIDTH
+
+
+def test_the_python_api_reference_is_the_code_as_it_is_now():
+    drift = _drift(DOCS / "python-api-reference.md", api_reference.reference())
+    assert not drift, drift
