@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from caselog.cli.app import app
 
+Path = tuple[str, ...]  # a command's words after ``caselog``
 WIDTH = 100
 # What the help is rendered under: a wide, colourless terminal that is the same on every machine.
 HELP_ENVIRONMENT = {"COLUMNS": str(WIDTH), "NO_COLOR": "1", "TERM": "dumb", "LINES": "50"}
@@ -32,12 +33,12 @@ command too. For what the commands do together, see the [tour](tour.md); for the
 """
 
 
-def command_paths() -> list[tuple[str, ...]]:
+def command_paths() -> list[Path]:
     """Every command's words after ``caselog``, the top level first, then in registration order."""
     root = typer.main.get_command(app)
-    paths: list[tuple[str, ...]] = []
+    paths: list[Path] = []
 
-    def walk(command: typer.core.TyperCommand | typer.core.TyperGroup, path: tuple[str, ...]) -> None:
+    def walk(command: typer.core.TyperCommand | typer.core.TyperGroup, path: Path) -> None:
         paths.append(path)
         if isinstance(command, typer.core.TyperGroup):
             for name, sub in command.commands.items():

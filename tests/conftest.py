@@ -43,7 +43,6 @@ def pytest_report_header() -> str:
     )
 
 
-
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """How many documented examples ran, and which were left out and why."""
     examples = sys.modules.get("tests.test_docs_examples")
@@ -55,6 +54,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     )
     for line in left_out:
         terminalreporter.write_line(f"  not run: {line}")
+
 
 def postgres_store(name: str = "t") -> Iterator[str]:
     """A fresh schema on the test server as a store URL; dropped afterwards."""

@@ -1,7 +1,8 @@
 """The examples of README.md and docs/*.md: found in their fenced blocks, run as a reader would.
 
-A ```console or ```sh block holds ``$ command`` lines, each followed by the output the page shows
-(none shown: not compared). A ```python block is a program. A block right after
+A ```console or ```sh block holds ``$ command`` lines, each followed by the output the page
+shows: nothing shown means the command prints nothing, and ``…`` stands for what is left out.
+A ```python block is a program. A block right after
 ``<!-- not run: reason -->`` is counted but not run. A page that starts from an empty folder says
 so with ``<!-- examples: empty store -->``; every other page's examples run in a folder holding
 ``samples/`` and ``clinic.db``, the seed transcripts ingested.
