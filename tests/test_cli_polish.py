@@ -126,8 +126,8 @@ def test_every_command_and_subcommand_has_help_with_an_example_of_itself(name):
 def test_shell_completion_is_offered_and_documented():
     result = CliRunner().invoke(app, ["--help"])
     assert "--install-completion" in result.stdout
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    assert "--install-completion" in readme and "--show-completion" in readme
+    tour = (Path(__file__).parent.parent / "docs" / "tour.md").read_text(encoding="utf-8")
+    assert "--install-completion" in tour and "--show-completion" in tour
 
 
 def test_quiet_ingest_prints_no_table_but_still_the_errors(tmp_path):

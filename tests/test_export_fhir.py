@@ -20,7 +20,7 @@ from caselog.domain.homework import STATUSES
 from tests.conftest import FIXTURES, Cli
 from tests.transcripts import transcript_text
 
-# The mapping the README documents: the contract, written out here on its own.
+# The mapping docs/export.md documents: the contract, written out here on its own.
 DOCUMENTED = {
     "assigned": "ready",
     "in_progress": "in-progress",

@@ -1,7 +1,7 @@
 """`caselog ingest FOLDER` on a folder of good transcripts mixed with every kind of bad input.
 
 Each bad file is one line on stderr naming it (and, for unreadable input, the line and what was
-expected); every good file is still recorded; the exit status is 1, as the README says for a
+expected); every good file is still recorded; the exit status is 1, as docs/tour.md says for a
 partial failure. Run as a real process on a real SQLite file, so a traceback would show.
 """
 
