@@ -66,9 +66,12 @@ def _signature(function: Callable[..., Any]) -> str:
             star_done = True
         if parameter.kind is parameter.VAR_POSITIONAL:
             star_done = True
-        text = {parameter.VAR_POSITIONAL: "*", parameter.VAR_KEYWORD: "**"}.get(
-            parameter.kind, ""
-        ) + parameter.name
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            text = "*" + parameter.name
+        elif parameter.kind is parameter.VAR_KEYWORD:
+            text = "**" + parameter.name
+        else:
+            text = parameter.name
         if parameter.annotation is not parameter.empty:
             text += f": {_type(parameter.annotation)}"
         if parameter.default is not parameter.empty:

@@ -8,6 +8,7 @@ test compares it with the file.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 import typer.core
@@ -38,7 +39,8 @@ def command_paths() -> list[Path]:
     root = typer.main.get_command(app)
     paths: list[Path] = []
 
-    def walk(command: typer.core.TyperCommand | typer.core.TyperGroup, path: Path) -> None:
+    # Any: typer's commands are its vendored click's, which it does not export as a type.
+    def walk(command: Any, path: Path) -> None:
         paths.append(path)
         if isinstance(command, typer.core.TyperGroup):
             for name, sub in command.commands.items():
