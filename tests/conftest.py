@@ -45,8 +45,9 @@ def pytest_report_header() -> str:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """How many documented examples ran, and which were left out and why."""
-    examples = sys.modules.get("tests.test_docs_examples")
-    if examples is None or not (examples.RUN or examples.NOT_RUN):
+    # The module's name depends on how pytest was pointed at it.
+    examples = sys.modules.get("test_docs_examples") or sys.modules.get("tests.test_docs_examples")
+    if examples is None or not examples.RUN:
         return
     left_out = [f"{page} {why}" for page, whys in examples.NOT_RUN.items() for why in whys]
     terminalreporter.write_line(

@@ -7,7 +7,9 @@ A ```python block is a program. A block right after
 so with ``<!-- examples: empty store -->``; every other page's examples run in a folder holding
 ``samples/`` and ``clinic.db``, the seed transcripts ingested.
 
-Run as ``python -m tests.doc_examples PAGE`` to print what each command of PAGE prints now.
+Run as ``python -m tests.doc_examples PAGE`` to print what each command of PAGE prints now, or
+``python -m tests.doc_examples --update PAGE`` to write what they print into the page where it
+no longer matches (then check the diff, and shorten long output again with ``…``).
 """
 
 from __future__ import annotations
@@ -179,11 +181,14 @@ def printed_lines(done: subprocess.CompletedProcess[str]) -> list[str]:
     return [line.rstrip() for line in (done.stdout + done.stderr).strip("\n").splitlines()]
 
 
-def main(argv: list[str]) -> None:
-    """Print what each example of the page prints now, to copy into the page."""
+def update(page: Path) -> list[str]:
+    """Rewrite the page's shown output where it no longer matches: the whole output replaces it
+    (shorten it again by hand with ``…``). Returns what was changed, and the wrong exits."""
     import tempfile
 
-    page = Path(argv[0]).resolve()
+    lines = page.read_text(encoding="utf-8").split("\n")
+    replace: dict[int, tuple[int, list[str]]] = {}  # a command's line: (lines shown, new lines)
+    notes: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         prepare(folder, with_store=not starts_empty(page))
@@ -192,14 +197,50 @@ def main(argv: list[str]) -> None:
                 continue
             if block.kind == "python":
                 done = run_python(block.text, folder)
-                print(f"--- python block at line {block.line}: exit {done.returncode}")
-                print(done.stdout + done.stderr)
+                if done.returncode != 0:
+                    notes.append(f"{page.name}:{block.line}: Python exited {done.returncode}")
                 continue
             for command in block.commands:
                 done = shell(command.command, folder)
-                print(f"--- line {command.line}: exit {done.returncode}")
-                print("$ " + command.command)
-                print("\n".join(printed_lines(done)))
+                printed = printed_lines(done)
+                if done.returncode != expected_status(command.shown):
+                    notes.append(f"{page.name}:{command.line}: exit {done.returncode}")
+                if not matches(command.shown, printed):
+                    notes.append(f"{page.name}:{command.line}: output updated")
+                    replace[command.line] = (len(command.shown), printed)
+    for line in sorted(replace, reverse=True):
+        count, new = replace[line]
+        lines[line : line + count] = new
+    page.write_text("\n".join(lines), encoding="utf-8")
+    return notes
+
+
+def main(argv: list[str]) -> None:
+    """``PAGE...``: print what each example prints now; ``--update PAGE...``: rewrite the pages."""
+    if argv[:1] == ["--update"]:
+        for name in argv[1:]:
+            print("\n".join(update(Path(name).resolve())))
+        return
+    import tempfile
+
+    for name in argv:
+        page = Path(name).resolve()
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            prepare(folder, with_store=not starts_empty(page))
+            for block in blocks(page):
+                if block.not_run:
+                    continue
+                if block.kind == "python":
+                    done = run_python(block.text, folder)
+                    print(f"--- python block at line {block.line}: exit {done.returncode}")
+                    print(done.stdout + done.stderr)
+                    continue
+                for command in block.commands:
+                    done = shell(command.command, folder)
+                    print(f"--- line {command.line}: exit {done.returncode}")
+                    print("$ " + command.command)
+                    print("\n".join(printed_lines(done)))
 
 
 if __name__ == "__main__":
