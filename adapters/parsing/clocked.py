@@ -26,7 +26,7 @@ from .detect import BLOCK_CLOCK, SESSION_OF, STAMP
 from .draft import Draft
 from .header import incomplete, read_fields, require_turns, stops_at
 from .labels import LABEL, ROLE_WORDS, SynonymNotes, is_speaker_shaped
-from .names import AmbiguousLabel, Person, Speakers, names_two_people, person
+from .speakers import AmbiguousLabel, Person, Speakers, names_two_people, person
 from .text import first_nonblank, numbered
 from .turns import (
     END_MARKER,
