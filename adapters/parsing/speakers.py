@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from caselog.domain.identity import split_title
@@ -87,10 +88,20 @@ class Speakers:
     both, a title decides for the participant who has one, else a whole name;
     otherwise it is ``AmbiguousLabel``, never a guess. Role words and their
     synonyms name a role whoever the participants are.
+
+    A title is part of who a label names: one that contradicts the header's
+    ("Dr. Hale" for Ms. Dana Hale), or a participant's title in an earlier label
+    ("Mr. Byrne" after "Mrs. Byrne"), names someone else, and is ``TitleConflict``.
+    So is a label that names a participant only by words another person the header
+    names shares ("Byrne" when Tom Byrne is also present): ``AmbiguousLabel``.
     """
 
     def __init__(
-        self, client: Person, professional: Person, given: dict[str, Role] | None = None
+        self,
+        client: Person,
+        professional: Person,
+        given: dict[str, Role] | None = None,
+        others: Sequence[Person] = (),
     ) -> None:
         self._given = given or {}
         self._known: dict[str, Role | None] = {}
@@ -98,6 +109,13 @@ class Speakers:
             ("client", client),
             ("professional", professional),
         ]
+        self._others = [
+            o
+            for o in others
+            if all(label_key(o.name) != label_key(p.name) for p in (client, professional))
+        ]
+        self._titles: dict[Role, tuple[str, str]] = {}
+        """The title each participant without one in the header was first labelled with."""
 
     def role(self, label: str) -> Role | None:
         """The label's role, None when it names nobody; ``AmbiguousLabel`` if both."""
@@ -106,6 +124,12 @@ class Speakers:
         role = self._resolve(label)
         self._known[label] = role
         return role
+
+    def other_named(self, label: str) -> Person | None:
+        """The person besides the participants whom the header names and ``label`` names."""
+        title, bare = split_title(label_key(label))
+        words = bare.split()
+        return next((o for o in self._others if _names(words, o, bool(title))), None)
 
     def _resolve(self, label: str) -> Role | None:
         key = label_key(label)
@@ -116,22 +140,80 @@ class Speakers:
         title, bare = split_title(key)
         words = bare.split()
         matches = [(role, p) for role, p in self._people if _names(words, p, bool(title))]
+        if not matches:
+            return None
         if len(matches) == 1:
             role, matched = matches[0]
             other = next(p for r, p in self._people if r != role)
             if title and not matched.title and _same_title(title, other.title):
                 # "Dr. Stone" for client Leah Stone while the professional is the Dr.
                 raise AmbiguousLabel(label, (matched.full, other.full))
-            return role
-        if not matches:
-            return None
-        titled = [r for r, p in matches if title and p.title]
-        if len(titled) == 1:
-            return titled[0]
-        whole = [r for r, p in matches if words == label_key(p.name).split()]
-        if len(whole) == 1:
-            return whole[0]
-        raise AmbiguousLabel(label, tuple(p.full for _, p in matches))
+        else:
+            titled = [(r, p) for r, p in matches if title and p.title]
+            whole = [(r, p) for r, p in matches if words == label_key(p.name).split()]
+            if len(titled) == 1:
+                role, matched = titled[0]
+            elif len(whole) == 1:
+                role, matched = whole[0]
+            else:
+                raise AmbiguousLabel(label, tuple(p.full for _, p in matches))
+        shared = [
+            o
+            for o in self._others
+            if _names(words, o, bool(title))
+            and not (title and o.title and title_form(o.title) != title_form(title))
+        ]
+        if shared and words != label_key(matched.name).split():
+            # "Byrne" for Ada Byrne when the header also names Tom Byrne.
+            raise AmbiguousLabel(label, (matched.full, *(o.full for o in shared)))
+        if title:
+            self._check_title(label, title, role, matched)
+        return role
+
+    def _check_title(self, label: str, title: str, role: Role, person: Person) -> None:
+        form = title_form(title)
+        if person.title is not None:
+            if title_form(person.title) != form:
+                raise TitleConflict(label, person, person.title, None)
+            return
+        first = self._titles.setdefault(role, (form, label))
+        if first[0] != form:
+            raise TitleConflict(label, person, None, first[1])
+
+
+class TitleConflict(Exception):
+    """A label whose title is not the one its person has: in the header (``header``),
+    or in an earlier label (``earlier``): "Mr. Byrne" after "Mrs. Byrne"."""
+
+    def __init__(self, label: str, person: Person, header: str | None, earlier: str | None):
+        super().__init__(label)
+        self.label = label
+        self.person = person
+        self.header = header
+        self.earlier = earlier
+
+
+_TITLE_FORMS = {
+    **dict.fromkeys(("mister",), "mr"),
+    **dict.fromkeys(("missus",), "mrs"),
+    **dict.fromkeys(("doctor",), "dr"),
+    **dict.fromkeys(("professor",), "prof"),
+    **dict.fromkeys(("reverend",), "rev"),
+    **dict.fromkeys(("captain",), "capt"),
+    **dict.fromkeys(("maj",), "major"),
+    **dict.fromkeys(("colonel",), "col"),
+    **dict.fromkeys(("lieutenant",), "lt"),
+    **dict.fromkeys(("sergeant",), "sgt"),
+    **dict.fromkeys(("commander",), "cmdr"),
+    **dict.fromkeys(("councillor",), "cllr"),
+    **dict.fromkeys(("master",), "mstr"),
+}
+
+
+def title_form(title: str) -> str:
+    """One spelling per title: "Dr", "dr." and "Doctor" are "dr"; "Mr" and "Mrs" stay two."""
+    key = title.rstrip(".").casefold()
+    return _TITLE_FORMS.get(key, key)
 
 
 def _same_title(title: str, other: str | None) -> bool:
