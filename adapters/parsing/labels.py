@@ -29,11 +29,11 @@ _JOINERS = "·・"
 # Editors put direction marks before right-to-left text; they are not part of a label.
 _BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
 # The colon may be full width (CJK text: 王小明：你好) and the words may follow it with no
-# space ("Ada:I know."), but not a clock's or an address's second half ("http://").
+# space ("Ada:I know."), but not a clock's second half or an address ("Website:https://…").
 LABEL = re.compile(
     rf"[{_BIDI}]*(?:\*\*)?(?P<label>[^\W\d_][\w{_MARKS}{_JOINERS}.'’ -]{{0,60}}?)(?:\*\*)?"
-    r"(?:\s*(?P<aside>\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\]))?"
-    r"\s*[:：](?:\*\*)?(?![/:\d])\s*(?P<rest>.*)"
+    r"(?:\s*(?P<aside>\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\])(?:\*\*)?)?"
+    r"\s*[:：](?:\*\*)?(?![/:\d])(?!\S*://)\s*(?P<rest>.*)"
 )
 
 

@@ -40,6 +40,8 @@ def is_bare_name(text: str) -> bool:
     words = bare.split()
     if not words or len(words) > 5 or bare[-1:] in ".!?…" or (len(words) < 2 and not title):
         return False
+    if bare.isupper():
+        return False  # words in capitals are said loudly ("NO MORE EXCUSES"), not a name field
     return all(is_name_word(w) or is_particle(w) for w in words)
 
 
