@@ -309,7 +309,10 @@ def test_ending_words_after_a_label_are_an_utterance_not_the_end(words: str, fmt
             f"**[10:00]**\nDana: Last one.\n\nPatient: {words}\n\nDana: Not yet.\n"
         )
     else:
-        text = f"Session Number: 4\n\nTherapist: Last one.\n\nPatient: {words}\n\nTherapist: Not yet.\n"
+        text = (
+            f"Session Number: 4\n\nTherapist: Last one.\n\nPatient: {words}\n\n"
+            "Therapist: Not yet.\n"
+        )
     s = parse(text)
     assert turns(s) == [
         ("professional", "Last one."),
