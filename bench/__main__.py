@@ -30,6 +30,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .adversarial import linearity_rows
 from .corpus import ClientFiles, check_corpus, write_corpus
 from .dialogue import client_name
 from .ingest import RawSQLite, build, parse_share, sqlite_rows
@@ -161,6 +162,7 @@ def main() -> None:
         _guarded("CLI start-up", process, lambda: startup_rows([small, big]))
         _guarded("As-of reads", process, as_of_queries)
         _guarded("Encryption and chain", process, protection_rows)
+        _guarded("Adversarial lines", process, linearity_rows)
         for built in (big, small):
             built.store.close()
         rows = ingest_rows + query + process

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from caselog.adapters.parsing import parse_transcript
-from caselog.adapters.parsing.names import person
+from caselog.adapters.parsing.speakers import person
 from caselog.domain.identity import client_id, fold_name, near_names, normalise_name
 from caselog.domain.transcript import ParsedSession
 

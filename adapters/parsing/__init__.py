@@ -150,7 +150,7 @@ def _parse_text(
     # Labels given a role by --role, keyed as labels compare.
     roles = {label_key(label): role for label, role in options.roles}
     if fmt == "A" or fmt == "B":
-        draft = parse_clocked(lines, name, fmt, roles, options.dates)
+        draft = parse_clocked(lines, name, fmt, roles, options.dates, options.client)
     elif fmt == "C" or fmt == "D":
         draft = parse_labelled(lines, name, fmt, roles, options.dates)
     else:

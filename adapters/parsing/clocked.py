@@ -19,14 +19,15 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from caselog.domain.errors import TranscriptError
-from caselog.domain.transcript import Inference, Role
+from caselog.domain.transcript import Role
 
 from .dates import DateReading, read_date_and_time
 from .detect import BLOCK_CLOCK, SESSION_OF, STAMP
 from .draft import Draft
 from .header import incomplete, read_fields, require_turns, stops_at
-from .labels import LABEL, ROLE_WORDS, SynonymNotes, is_speaker_shaped
-from .names import AmbiguousLabel, Person, Speakers, names_two_people, person
+from .labels import SynonymNotes, is_speaker_shaped, read_label
+from .participants import Participants, name_unnamed, read_participants
+from .speakers import AmbiguousLabel, Speakers, TitleConflict
 from .text import first_nonblank, numbered
 from .turns import (
     END_MARKER,
@@ -39,8 +40,6 @@ from .turns import (
     build,
 )
 
-_PROFESSIONAL_KEYS = {k for k, role in ROLE_WORDS.items() if role == "professional"}
-
 
 def parse_clocked(
     lines: Sequence[str],
@@ -48,7 +47,9 @@ def parse_clocked(
     fmt: Literal["A", "B"],
     roles: dict[str, Role] | None = None,
     dates: DateReading | None = None,
+    stated_client: str | None = None,
 ) -> Draft:
+    """``stated_client`` (``--client``) names a client the header leaves unnamed."""
     start = first_nonblank(lines)
     assert start is not None  # decode() refuses blank files
     first = lines[start].strip()
@@ -74,43 +75,14 @@ def parse_clocked(
         "expected a header line such as 'Date: May 29, 2025', or a blank line before the turns",
     )
     read_date_and_time(fields, name, draft, dates)
-    client: Person | None = None
-    client_value = ""
-    professional: Person | None = None
-    for f in fields:
-        draft.header.append((f.key, f.value))
-        key = f.key.casefold()
-        if (key == "client" or key in _PROFESSIONAL_KEYS) and names_two_people(f.value):
-            raise TranscriptError(
-                name,
-                f.line,
-                f"expected one person after '{f.key}:', not {f.value.strip()!r}; "
-                "a record is one client's: record each person's session on its own",
-            )
-        if key == "client":
-            client, client_value = person(f.value), f.value.strip()
-        elif key in _PROFESSIONAL_KEYS:
-            professional = person(f.value)
+    draft.header.extend((f.key, f.value) for f in fields)
     header_end = fields[-1].line if fields else start + 1
-    if client is not None and client.reordered:
-        line = next(f.line for f in fields if f.key.casefold() == "client")
-        draft.inferred.append(
-            Inference(
-                fact="client",
-                value=client.name,
-                source="surname_first",
-                line=line,
-                evidence=f"read given name first from {client_value!r}",
-            )
-        )
-    for who, found in (("Client", client), ("Professional", professional)):
-        if found is None:
-            raise TranscriptError(name, header_end, f"expected a '{who}: Name' line in the header")
-    assert client is not None and professional is not None
+    participants, inferred = read_participants(fields, name, header_end, stated_client)
+    draft.inferred.extend(inferred)
     require_turns(lines, body_start, name, "the header")
 
-    speakers = Speakers(client, professional, roles)
-    labels = _Labels(speakers, name, client, professional)
+    speakers = Speakers(participants.client, participants.professional, roles, participants.others)
+    labels = _Labels(speakers, name, participants)
     classify = _stamped(labels) if fmt == "A" else _blocked(labels)
     example = "'[10:03] Name: …'" if fmt == "A" else "'Name: …'"
     body = build(
@@ -129,24 +101,43 @@ def parse_clocked(
     draft.inferred.extend(labels.synonyms.inferred)
     last = stops_at(lines, body_start, len(lines))
     draft.ending = body.ending or incomplete("no end-of-session marker", last)
-    draft.client_name, draft.client_title = client.name, client.title
-    draft.client_descriptor = client.note
-    draft.professional_name, draft.professional_title = professional.full, professional.note
+    client, professional, found = name_unnamed(participants, draft.entries, name)
+    draft.inferred.extend(found)
+    if client is not None:
+        draft.client_name, draft.client_title = client.name, client.title
+        draft.client_descriptor = client.note
+    draft.professional_name = professional
+    draft.professional_title = participants.professional.note
     return draft
 
 
 class _Labels:
     """Turn labels to turns; refuses a person-like label that names nobody."""
 
-    def __init__(self, speakers: Speakers, name: str, client: Person, professional: Person):
+    def __init__(self, speakers: Speakers, name: str, participants: Participants):
         self.speakers = speakers
         self.name = name
-        self.people = f"{client.full} or {professional.full}"
+        client = participants.client.full if participants.client_named else None
+        professional = participants.professional.full if participants.professional_named else None
+        self.people = " or ".join(p for p in (client, professional) if p) or "nobody"
+        self.unnamed = [
+            (who, line)
+            for who, line, named in (
+                ("Client", participants.client_line, participants.client_named),
+                (
+                    participants.professional_key,
+                    participants.professional_line,
+                    participants.professional_named,
+                ),
+            )
+            if not named
+        ]
         self.synonyms = SynonymNotes()
+        self._first_line: dict[str, int] = {}
 
     def turn(self, number: int, text: str, clock: str | None) -> TurnStart | None:
-        m = LABEL.match(text) if ":" in text else None
-        if m is None:
+        read = read_label(text) if ":" in text or "：" in text else None
+        if read is None:
             if clock is not None and text.strip():
                 raise TranscriptError(
                     self.name,
@@ -154,7 +145,8 @@ class _Labels:
                     f"expected a speaker label after the clock, naming {self.people}",
                 )
             return None
-        label = m.group("label").strip()
+        label, rest = read
+        self._first_line.setdefault(label, number)
         try:
             role = self.speakers.role(label)
         except AmbiguousLabel as e:
@@ -165,17 +157,48 @@ class _Labels:
                 f"{' or '.join(e.people)}; write the name out, or give "
                 f'--role "{label}=client" or --role "{label}=professional"',
             ) from None
+        except TitleConflict as e:
+            raise TranscriptError(self.name, number, self._conflict(e)) from None
         if role is None:
-            if is_speaker_shaped(label):
+            if is_speaker_shaped(label) and label.endswith((")", "]")):
                 raise TranscriptError(
                     self.name,
                     number,
-                    f"expected a speaker named in the header ({self.people}), not '{label}'; "
+                    f"expected a speaker label naming {self.people}, not '{label}': words "
+                    "said as someone else, or under a descriptor, are not filed as theirs; "
                     f'give --role "{label}=client" or --role "{label}=professional"',
                 )
+            if is_speaker_shaped(label):
+                raise TranscriptError(self.name, number, self._nobody(label))
             return None
         self.synonyms.note(label, role, number)
-        return TurnStart(number, role, label, m.group("rest"), clock)
+        return TurnStart(number, role, label, rest, clock)
+
+    def _conflict(self, e: TitleConflict) -> str:
+        if e.earlier is not None:
+            seen = f"'{e.earlier}' (line {self._first_line.get(e.earlier, '?')})"
+        else:
+            seen = f"the header's '{e.header}'"
+        return (
+            f"expected one title for {e.person.name}, but '{e.label}' and {seen} differ: "
+            "two people are never merged into one; if they are one, give "
+            f'--role "{e.label}=client" or --role "{e.label}=professional"'
+        )
+
+    def _nobody(self, label: str) -> str:
+        other = self.speakers.other_named(label)
+        if other is not None:
+            why = f"'{label}' is {other.full}, whom the header names besides them"
+        elif self.unnamed:
+            lines = ", ".join(f"'{who}:' (line {line})" for who, line in self.unnamed)
+            why = f"not '{label}', and the header's {lines} names nobody"
+        else:
+            why = f"not '{label}'"
+        return (
+            f"expected a speaker named in the header ({self.people}), {why}; "
+            f'give --role "{label}=client" or --role "{label}=professional"'
+            + ("" if not self.unnamed else ", or --client NAME")
+        )
 
 
 def _stamped(labels: _Labels) -> Callable[[int, str, bool], Mark | None]:

@@ -11,7 +11,7 @@ from caselog.domain.transcript import Ending
 
 from .text import first_nonblank, is_blank
 
-KEY_VALUE = re.compile(r"([^\W\d_][\w .'’/-]{0,40}?)\s*:\s*(.*)")
+KEY_VALUE = re.compile(r"([^\W\d_][\w .'’/-]{0,40}?)\s*[:：]\s*(.*)")
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ imperative. Only the other turns are split into sentences.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import Literal
 
@@ -265,6 +265,7 @@ _AFTER_STOP = re.compile(r"[.!?:;\n]\s*")
 
 # --- Quotes -----------------------------------------------------------------
 
+_PARAGRAPH_BREAK = re.compile(r"(?=\n\n)")
 _QUOTE_MARK = re.compile("[\"'\u2018\u2019\u201c\u201d]")
 _OPENING = "\u2018\u201c"  # typographic opening quotes: never an apostrophe
 _DOUBLE = '"\u201c\u201d'
@@ -282,6 +283,15 @@ def _mask_quotes(raw: str, text: str) -> str:
     if not any(q in raw for q in _OPENERS) and not raw.startswith("'"):
         return text
     marks = [m.start() for m in _QUOTE_MARK.finditer(raw)]
+    # For each mark, the index of the first mark from there on that can close a double
+    # or a single quotation, and where paragraphs end: looked up, never rescanned.
+    closing: dict[bool, list[int]] = {True: [0] * (len(marks) + 1), False: [0] * (len(marks) + 1)}
+    for double, nxt in closing.items():
+        nxt[len(marks)] = len(marks)
+        for k in range(len(marks) - 1, -1, -1):
+            j = marks[k]
+            nxt[k] = k if (raw[j] in _DOUBLE) == double and _closes(raw, j) else nxt[k + 1]
+    breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(raw)]
     spans: list[tuple[int, int]] = []
     k = 0
     while k < len(marks):
@@ -291,14 +301,11 @@ def _mask_quotes(raw: str, text: str) -> str:
             continue
         double = raw[i] in _DOUBLE
         close = None
-        limit = raw.find("\n\n", i)
-        limit = len(raw) if limit < 0 else limit
-        while k < len(marks) and marks[k] < limit:
-            j = marks[k]
-            k += 1
-            if (raw[j] in _DOUBLE) == double and _closes(raw, j):
-                close = j
-                break
+        b = bisect_left(breaks, i)
+        limit = breaks[b] if b < len(breaks) else len(raw)
+        c = closing[double][k]
+        if c < len(marks) and marks[c] < limit:
+            close, k = marks[c], c + 1
         if close is None:
             if not double and raw[i] not in _OPENING:
                 k = _after(marks, i)  # a leading apostrophe ('cause, '90s)
@@ -322,7 +329,7 @@ def _mask_quotes(raw: str, text: str) -> str:
 
 
 def _after(marks: list[int], i: int) -> int:
-    return next((k for k, j in enumerate(marks) if j > i), len(marks))
+    return bisect_right(marks, i)
 
 
 def _opens(raw: str, i: int) -> bool:
@@ -356,7 +363,9 @@ def _lists(text: str, masked: str, hits: list[tuple[int, str]]) -> str:
     offsets = [0]
     for line in lines:
         offsets.append(offsets[-1] + len(line) + 1)
-    out = masked
+    blanked: list[tuple[int, int]] = []
+    sentences: list[tuple[int, int]] = []
+    ends: list[int] | None = None
     i = 0
     while i < len(lines):
         if _LIST_ITEM.fullmatch(lines[i].rstrip()) is None:
@@ -372,13 +381,24 @@ def _lists(text: str, masked: str, hits: list[tuple[int, str]]) -> str:
                 break
             j += 1
         start, stop = offsets[i], offsets[j] - 1
-        spans = _sentence_spans(masked[:start].rstrip())
-        if spans and _assigns_list(_lower(masked[spans[-1][0] : spans[-1][1]])):
+        if ends is None:
+            sentences = _sentence_spans(masked)
+            ends = [end for _, end in sentences]
+        # The sentence just before the list: a line end ends a sentence, so it is the
+        # last one of the whole text to end by the list's first line.
+        k = bisect_right(ends, start) - 1
+        if k >= 0 and _assigns_list(_lower(masked[sentences[k][0] : sentences[k][1]])):
             hits.extend(run)
-            start = spans[-1][0]  # the header gives no item of its own
-        out = out[:start] + re.sub(r"[^\n]", " ", out[start:stop]) + out[stop:]
+            start = sentences[k][0]  # the header gives no item of its own
+        blanked.append((start, stop))
         i = j
-    return out
+    out: list[str] = []
+    last = 0
+    for start, stop in blanked:
+        out += (masked[last:start], re.sub(r"[^\n]", " ", masked[start:stop]))
+        last = stop
+    out.append(masked[last:])
+    return "".join(out)
 
 
 _HEADER_CUE = re.compile(
@@ -519,10 +539,14 @@ _NOT_A_TASK = re.compile(
     r"|do not|never|not|feel free|take care|have (?:a (?:good|great|nice|lovely|restful|safe)\b"
     r"|fun)|enjoy|be (?:kind|gentle|patient)\s+(?:to|with)\s+yourself|go (?:gently|easy)"
     r"|take it easy|look after yourself|rest|hold on(?:to)?|keep in mind|bear in mind"
-    # Only what is announced: "Would you be open to an experiment this week?"
-    r"|(?:an?|one|some|a little|a small)\s+(?:\w+\s+)?(?:experiment|exercise|challenge|task"
-    r"|idea|suggestion|assignment)s?(?:\s+(?:this|next|for|before|between|over|until)\b[^,;:]*)?$"
     r")\b"
+)
+# A task that only names what is to come: "Would you be open to an experiment this week?";
+# ``_only_announced`` says whether it is all of the task.
+_ANNOUNCED = re.compile(
+    r"(?:(?:really|just|simply|actually)\s+)?(?:an?|one|some|a little|a small)\s+(?:\w+\s+)?"
+    r"(?:experiment|exercise|challenge|task|idea|suggestion|assignment)s?"
+    r"(?:\s+(?P<when>this|next|for|before|between|over|until)\b)?"
 )
 # An offer to take up or not is no assignment: "Bring it next week if you like".
 _OPTIONAL = re.compile(
@@ -583,10 +607,12 @@ _GOAL = re.compile(
     r"|\bhow about (?:if )?you\s+"
 )
 _NAMES_YOU = re.compile(r"\byou(?:'ll| will| to)?\s*$")
-_HOMEWORK_IS = re.compile(
-    r"\b(?:homework|assignment|your\s+(?:\w+\s+)?(?:task|challenge|experiment))\b[^.?!:]*?"
-    r"\b(?:is|will be)\s+(?:to|that you(?:'ll)?)\s+"
+# "Your homework (this week) is to …": a name of homework, then in the same clause "is to".
+_HOMEWORK_NAMED = re.compile(
+    r"\b(?:homework|assignment|your\s+(?:\w+\s+)?(?:task|challenge|experiment))\b"
 )
+_IS_TO = re.compile(r"\b(?:is|will be)\s+(?:to|that you(?:'ll)?)\s+")
+_CLAUSE_STOP = re.compile(r"[.?!:]")
 _LABEL = re.compile(
     r"\b(?:(action items?|next steps?)|homework|assignment)\b[^.?!:]{0,40}?:\s*(?=\S)"
 )
@@ -598,7 +624,7 @@ _ORDINAL = re.compile(
     _DISCOURSE + r"(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth|next|then|also"
     r"|finally|lastly|last of all)\b[,:]?\s+"
 )
-_RELATIVE = re.compile(r"\b(?:things?|what|something|stuff|which)\s*$")
+_RELATIVE_WORD = re.compile(r"\b(?:things?|what|something|stuff|which)\Z")
 _TOLD = re.compile(r"\s(?:is|would be)\s+(?:to\s+|that you\s+)?")
 _JOINED = re.compile(r"(?:and|also|plus|then)\b")
 _ALSO = re.compile(r"\balso\b")
@@ -715,14 +741,36 @@ def _homework_named(low: str, text: str) -> list[tuple[int, str]] | None:
             return [(end + inner[0], inner[1])] if inner[1] else []
         task = _after_cue(text[end:])
         return [(end, task)] if _is_task(task) else []
-    homework = _HOMEWORK_IS.search(low)
+    homework = _homework_is(low)
     if (
         homework is not None
-        and not _PAST.search(low, 0, homework.start())
+        and not _PAST.search(low, 0, homework[0])
         and not _IN_SESSION.search(low)
     ):
-        task = _after_cue(text[homework.end() :])
-        return [(_skip_space(text, homework.end()), task)] if _is_task(task) else []
+        task = _after_cue(text[homework[1] :])
+        return [(_skip_space(text, homework[1]), task)] if _is_task(task) else []
+    return None
+
+
+def _homework_is(low: str) -> tuple[int, int] | None:
+    """(start, end) of the first "homework … is to " with no . ? ! or : between the two.
+
+    Each name of homework is paired with the first "is to" after it by bisection; a
+    pattern that scanned on from each name to the clause's end would take time in the
+    square of a long sentence's length.
+    """
+    tails = [(m.start(), m.end()) for m in _IS_TO.finditer(low)]
+    if not tails:
+        return None
+    tail_starts = [start for start, _ in tails]
+    stops = [m.start() for m in _CLAUSE_STOP.finditer(low)]
+    for named in _HOMEWORK_NAMED.finditer(low):
+        k = bisect_left(tail_starts, named.end())
+        if k == len(tails):
+            return None  # no "is to" after this name, nor after any later one
+        j = bisect_left(stops, named.end())
+        if j == len(stops) or stops[j] >= tail_starts[k]:
+            return (named.start(), tails[k][1])
     return None
 
 
@@ -784,14 +832,15 @@ def _choose(
     """(offset, item) of the first cue that counts, (offset, "") for an announcement, or None."""
     if _IN_SESSION.search(low) or _OPTIONAL.search(low):
         return None
+    after = _After(low, text)
     for start, end, kind in candidates:
-        if _reported_before(low[:start]):
+        if after.reported_before(start):
             continue
-        task = _after_cue(text[end:])
-        if not _is_task(task):
+        task = after.task(end)
+        if task is None:
             continue
-        follow_on = frame.joined or (frame.given and _ALSO.search(low, 0, end) is not None)
-        if kind == "request" and _RELATIVE.search(low, 0, start):
+        follow_on = frame.joined or (frame.given and after.also_before(end))
+        if kind == "request" and after.relative_before(start):
             # "two things I'd like you to do …": an announcement, or a header before a colon.
             # "What I'd like you to do this week is (to) …" gives what follows "is".
             colon = low.find(":", end)
@@ -799,31 +848,110 @@ def _choose(
             if colon < 0 and told is None:
                 return (start, "") if frame.framed or _ANNOUNCE.search(low) else None
             at = colon + 1 if told is None else told.end()
-            after = _after_cue(text[at:])
-            if (frame.framed or follow_on) and _is_task(after):
-                return (_skip_space(text, at), after)
+            item = _after_cue(text[at:])
+            if (frame.framed or follow_on) and _is_task(item):
+                return (_skip_space(text, at), item)
             return None
         if kind == "imperative":
             counts = frame.imperative or follow_on
         else:
             names_you = kind == "goal" and _NAMES_YOU.search(low, start, end) is not None
-            ongoing = kind == "request" and _ONGOING.match(plain(task).lower()) is not None
+            ongoing = kind == "request" and _ONGOING.match(after.plain, *task) is not None
             counts = frame.framed or follow_on or names_you or ongoing
         if counts:
-            return (_skip_space(text, end), task)
+            return (_skip_space(text, end), text[task[0] : task[1]])
     return None
 
 
+class _After:
+    """What one sentence says after and before each of its cues, each question answered
+    without copying or rescanning the sentence, so that a sentence of many cues that do
+    not count costs time in proportion to its length."""
+
+    def __init__(self, low: str, text: str) -> None:
+        self.low = low
+        self.text = text
+        # Tasks are judged with quotes straight but not masked: "catch yourself ‘mind reading’".
+        self.plain = _lower(plain(text))
+        self._stripped = len(text.rstrip())
+        self._end = len(text[: self._stripped].rstrip(_END_PUNCTUATION))
+        self._breaks = [m.start() for m in _BREAK.finditer(self.plain)]
+        b = bisect_left(self._breaks, self._end) - 1
+        self._last_break = self._breaks[b] if b >= 0 else -1
+        reports = (m.end() for m in _REPORTED.finditer(low) if m.group(1) not in _OWN_SPEECH)
+        self._reported = next(reports, len(low) + 1)
+        also = _ALSO.search(low)
+        self._also = also.end() if also is not None else len(low) + 1
+
+    def reported_before(self, at: int) -> bool:
+        """Someone other than I, we or you is reported before ``at`` ("your coach said")."""
+        return self._reported <= at
+
+    def also_before(self, at: int) -> bool:
+        return self._also <= at
+
+    def relative_before(self, at: int) -> bool:
+        """The cue at ``at`` follows "things", "what" …: "two things I'd like you to …"."""
+        k = at
+        while k > 0 and self.low[k - 1].isspace():
+            k -= 1
+        return _RELATIVE_WORD.search(self.low, max(0, k - 9), k) is not None
+
+    def task(self, at: int) -> tuple[int, int] | None:
+        """Where the task after a cue ending at ``at`` is (as ``_after_cue`` reads it), if
+        it is a task (as ``_is_task`` judges it)."""
+        text, stop = self.text, self._stripped
+        start = _skip_space(text, at)
+        for dropped in (_TRY, _DO_THIS):
+            m = dropped.match(text, start, stop)
+            if m is not None:
+                start = m.end()
+        start = _skip_space(text, start)
+        end = self._end
+        tag = _TAG.search(text, max(end - 16, start), end)
+        if tag is not None:
+            end = len(text[start : tag.start()].rstrip(_END_PUNCTUATION)) + start
+        if start >= end:
+            return None
+        # Judging the words at the start only, up to the first break, keeps this bounded.
+        b = bisect_left(self._breaks, start)
+        first_break = self._breaks[b] if b < len(self._breaks) else end
+        if _NOT_A_TASK.match(self.plain, start, min(first_break, end)) is not None:
+            return None
+        if _only_announced(self.plain, start, end, self._last_break):
+            return None
+        return (start, end)
+
+
+_BREAK = re.compile(r"[,;:]")
+
+
+def _only_announced(low: str, start: int, end: int, last_break: int) -> bool:
+    """Whether the task from ``start`` to ``end`` only announces ("an experiment this
+    week"): what follows a time word must hold no comma, colon or semicolon, the last
+    of which in the sentence is at ``last_break``."""
+    m = _ANNOUNCED.match(low, start, end)
+    if m is None or not (low[end - 1].isalnum() or low[end - 1] == "_"):
+        return False
+    return m.end() == end or (m.group("when") is not None and last_break < m.end())
+
+
 def _is_task(task: str) -> bool:
-    return bool(task) and _NOT_A_TASK.match(plain(task).lower()) is None
+    low = plain(task).lower()
+    last_break = max(low.rfind(c) for c in ",;:")
+    return (
+        bool(task)
+        and _NOT_A_TASK.match(low) is None
+        and not _only_announced(low, 0, len(low), last_break)
+    )
 
 
 def _skip_space(text: str, i: int) -> int:
-    return i + len(text[i:]) - len(text[i:].lstrip())
+    m = _SPACES.match(text, i)
+    return m.end() if m is not None else i
 
 
-def _reported_before(before: str) -> bool:
-    return any(m.group(1) not in _OWN_SPEECH for m in _REPORTED.finditer(before))
+_SPACES = re.compile(r"\s*")
 
 
 def _after_cue(rest: str) -> str:

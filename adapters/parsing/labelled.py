@@ -35,7 +35,7 @@ from .dates import DateReading, read_date_and_time
 from .detect import SESSION_NUMBER, SUMMARY_HEADING
 from .draft import Draft
 from .header import KEY_VALUE, incomplete, read_fields, require_turns, stops_at
-from .labels import LABEL, ROLE_WORDS, SynonymNotes, is_speaker_shaped, label_key
+from .labels import ROLE_WORDS, SynonymNotes, is_speaker_shaped, label_key, read_label
 from .names import (
     FoundName,
     addresses,
@@ -71,12 +71,12 @@ class _RoleLabels:
         if text in self._read:
             return self._read[text]
         found = None
-        m = LABEL.match(text)
-        if m is not None:
-            label = m.group("label").strip()
+        read = read_label(text)
+        if read is not None:
+            label, rest = read
             key = label_key(label)
             role = self.roles.get(key) or ROLE_WORDS.get(key)
-            found = (label, role, m.group("rest")) if role else None
+            found = (label, role, rest) if role else None
         self._read[text] = found
         return found
 
@@ -188,12 +188,12 @@ class _Classifier:
         turn_position = opens or not self.paragraph_turns
         found = self.role_labels(text)
         if found is None:
-            m = LABEL.match(text)
-            placed = m is not None and (
-                turn_position or not _quoted(m.group("rest"), previous, self.role_labels)
+            read = read_label(text)
+            placed = read is not None and (
+                turn_position or not _quoted(read[1], previous, self.role_labels)
             )
-            if m and placed and is_speaker_shaped(m.group("label").strip()):
-                label = m.group("label").strip()
+            if read is not None and placed and is_speaker_shaped(read[0]):
+                label = read[0]
                 raise TranscriptError(
                     self.name,
                     number,

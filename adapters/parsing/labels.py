@@ -21,15 +21,41 @@ from .summary import section_key
 # Combining marks (decomposed accents and the vowel signs of many scripts) are not
 # ``\w`` in Python's re, but they are part of a name.
 _MARKS = (
-    "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0900-\u0dff"
-    "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0900-\u0fff"
+    "\u1000-\u109f\u1780-\u17ff\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 )
+# Middle dots join the parts of a name in Chinese or Japanese: 穆罕默德·阿里, ジョン・スミス.
+_JOINERS = "·・"
 # Editors put direction marks before right-to-left text; they are not part of a label.
 _BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# The colon may be full width (CJK text: 王小明：你好) and the words may follow it with no
+# space ("Ada:I know."), but not a clock's second half or an address ("Website:https://…").
 LABEL = re.compile(
-    rf"[{_BIDI}]*(?:\*\*)?(?P<label>[^\W\d_][\w{_MARKS}.'’ -]{{0,60}}?)(?:\*\*)?"
-    r"\s*:(?:\*\*)?(?=\s|$)\s*(?P<rest>.*)"
+    rf"[{_BIDI}]*(?:\*\*)?(?P<label>[^\W\d_][\w{_MARKS}{_JOINERS}.'’ -]{{0,60}}?)(?:\*\*)?"
+    r"(?:\s*(?P<aside>\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\])(?:\*\*)?)?"
+    r"\s*[:：](?:\*\*)?(?![/:\d])(?!\S*://)\s*(?P<rest>.*)"
 )
+
+
+def read_label(text: str) -> tuple[str, str] | None:
+    """(label, words after it) of a line that opens with a label, or None.
+
+    A stage direction between the name and the colon ("Ada (crying): I can't.") opens
+    the words, where the turn reads it as a direction. Any other aside — capitalised
+    ("Ada (Client):") or a voice ("Kwame (as Dad):", words said as someone else) — stays
+    in the label, which then names nobody and is refused where a turn would start.
+    """
+    m = LABEL.match(text)
+    if m is None:
+        return None
+    label, rest, aside = m.group("label").strip(), m.group("rest"), m.group("aside")
+    if aside is None:
+        return label, rest
+    inside = aside[1:-1].strip()
+    if not inside[:1].islower() or inside.casefold().startswith(("as ", "as:")):
+        return f"{label} {aside}", rest
+    return label, f"{aside} {rest}" if rest else aside
+
 
 ROLE_WORDS: dict[str, Role] = {
     **dict.fromkeys(("client", "patient"), "client"),
@@ -98,11 +124,19 @@ def is_name_word(word: str) -> bool:
     rest = body[1:]
     if rest == ".":
         return True  # an initial
-    return all(_is_letter(c) or unicodedata.combining(c) or c in "'’-." for c in rest)
+    # Marks of every kind: a spacing vowel sign (the "ि" of प्रिया) combines with no class.
+    return all(_is_letter(c) or _is_mark(c) or c in "'’-.·・" for c in rest)
+
+
+def _is_mark(c: str) -> bool:
+    return unicodedata.category(c).startswith("M")
 
 
 def _is_letter(c: str) -> bool:
     return unicodedata.category(c).startswith("L")
+
+
+_ASIDE = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\])$")
 
 
 def is_speaker_shaped(label: str) -> bool:
@@ -111,6 +145,7 @@ def is_speaker_shaped(label: str) -> bool:
     Such a label at a turn's start that no participant answers to is refused, never
     read as words of the turn before it.
     """
+    label = _ASIDE.sub("", label) or label  # "Kwame (as Dad)" reads like Kwame
     key = label_key(label)
     if key in ROLE_WORDS:
         return True

@@ -1,9 +1,7 @@
-"""Who is speaking: header participants, label resolution, names found in dialogue.
+"""Names found in the dialogue (the header's names and labels are in ``speakers.py``).
 
-Formats A and B name both participants in the header and label turns with a
-short form ("Dr. Torres", "Ms. Hale", "Anna Maria"); formats C and D label
-turns by role only, so names are read from the dialogue — and only from
-where a person says a name *for* someone:
+Formats C and D label turns by role only, so names are read from the
+dialogue — and only from where a person says a name *for* someone:
 
 - the client's name from their own introduction in their first turns: "My
   name is …", "call me …", "I go by …" say so outright; "I'm …", "I am …"
@@ -27,68 +25,12 @@ from dataclasses import dataclass
 from itertools import islice
 
 from caselog.domain.identity import is_honorific, split_title
-from caselog.domain.transcript import Role
 
-from .labels import ROLE_WORDS, is_name_word, is_particle, label_key
+from .labels import is_name_word, is_particle
 from .text import collapse, plain
 
 Said = tuple[str, int]
 """A turn's words and the line it starts on."""
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    """NFC, without title or credentials: "Dana Hale"."""
-    title: str | None = None
-    """A leading honorific as written: "Ms.", "Dr"."""
-    note: str | None = None
-    """Credentials and the bracketed descriptor: "LCSW; Licensed Clinical Social Worker"."""
-    nickname: str | None = None
-    """A quoted name inside the name, as turns may be labelled: Robert "Bob" Kowalczyk."""
-    reordered: bool = False
-    """Written surname first ("Ramírez, José") and read given name first."""
-
-    @property
-    def full(self) -> str:
-        return f"{self.title} {self.name}" if self.title else self.name
-
-
-_BRACKETED = re.compile(r"(.*?)\s*\(([^()]*)\)")
-_NICKNAME = re.compile(r"\s+[\"“'‘]([^\"“”'‘’]+)[\"”'’](?=\s)")
-_TWO_PEOPLE = re.compile(r"\s(?:and|&|\+|/|y|et|und)\s|&", re.IGNORECASE)
-
-
-def names_two_people(value: str) -> bool:
-    """``Mr. and Mrs. Haddad``, ``Ana & Ben Costa``: a header line naming two people."""
-    m = _BRACKETED.fullmatch(collapse(value))
-    return bool(_TWO_PEOPLE.search(m.group(1) if m and m.group(1) else value))
-
-
-def person(value: str) -> Person:
-    """``Dr. Dana Hale, LCSW (Clinical Social Worker)`` → Dana Hale, "Dr.", "LCSW; …"."""
-    value = collapse(unicodedata.normalize("NFC", value))
-    notes: list[str] = []
-    m = _BRACKETED.fullmatch(value)
-    if m and m.group(1):
-        value = m.group(1)
-        if note := collapse(m.group(2)):
-            notes.append(note)
-    head, _, tail = value.partition(",")
-    # After a comma come credentials or a role ("LCSW", "UKCP registered"), unless the
-    # value is a name written surname first ("Ramírez, José"), read as "José Ramírez".
-    reordered = False
-    if tail.strip() and _one_name_word(head) and _one_name_word(tail):
-        value, reordered = f"{tail.strip()} {head.strip()}", True
-    elif tail.strip():
-        value = head.strip()
-        notes.insert(0, collapse(tail))
-    nickname = _NICKNAME.search(value)
-    if nickname:
-        value = value[: nickname.start()] + value[nickname.end() :]
-    title, bare = split_title(value)
-    nick = nickname.group(1) if nickname else None
-    return Person(bare, title, "; ".join(notes) or None, nick, reordered)
 
 
 def is_bare_name(text: str) -> bool:
@@ -98,103 +40,9 @@ def is_bare_name(text: str) -> bool:
     words = bare.split()
     if not words or len(words) > 5 or bare[-1:] in ".!?…" or (len(words) < 2 and not title):
         return False
+    if bare.isupper():
+        return False  # words in capitals are said loudly ("NO MORE EXCUSES"), not a name field
     return all(is_name_word(w) or is_particle(w) for w in words)
-
-
-def _one_name_word(text: str) -> bool:
-    words = text.split()
-    return len(words) == 1 and is_name_word(words[0])
-
-
-class Speakers:
-    """Resolves a turn label of format A or B to a role.
-
-    A label names a participant when, title aside, it is their whole name, its
-    first or last words ("Anna Maria", "van Dijk", "Torres"), a nickname the
-    header quotes, or after a title any of its later words. When it could name
-    both, a title decides for the participant who has one, else a whole name;
-    otherwise it is ``AmbiguousLabel``, never a guess. Role words and their
-    synonyms name a role whoever the participants are.
-    """
-
-    def __init__(
-        self, client: Person, professional: Person, given: dict[str, Role] | None = None
-    ) -> None:
-        self._given = given or {}
-        self._known: dict[str, Role | None] = {}
-        self._people: list[tuple[Role, Person]] = [
-            ("client", client),
-            ("professional", professional),
-        ]
-
-    def role(self, label: str) -> Role | None:
-        """The label's role, None when it names nobody; ``AmbiguousLabel`` if both."""
-        if label in self._known:
-            return self._known[label]
-        role = self._resolve(label)
-        self._known[label] = role
-        return role
-
-    def _resolve(self, label: str) -> Role | None:
-        key = label_key(label)
-        if key in self._given:
-            return self._given[key]
-        if key in ROLE_WORDS:
-            return ROLE_WORDS[key]
-        title, bare = split_title(key)
-        words = bare.split()
-        matches = [(role, p) for role, p in self._people if _names(words, p, bool(title))]
-        if len(matches) == 1:
-            role, matched = matches[0]
-            other = next(p for r, p in self._people if r != role)
-            if title and not matched.title and _same_title(title, other.title):
-                # "Dr. Stone" for client Leah Stone while the professional is the Dr.
-                raise AmbiguousLabel(label, (matched.full, other.full))
-            return role
-        if not matches:
-            return None
-        titled = [r for r, p in matches if title and p.title]
-        if len(titled) == 1:
-            return titled[0]
-        whole = [r for r, p in matches if words == label_key(p.name).split()]
-        if len(whole) == 1:
-            return whole[0]
-        raise AmbiguousLabel(label, tuple(p.full for _, p in matches))
-
-
-def _same_title(title: str, other: str | None) -> bool:
-    return other is not None and title.rstrip(".").casefold() == other.rstrip(".").casefold()
-
-
-_INITIALS = re.compile(r"(?:[^\W\d_]\.){2,3}")
-
-
-class AmbiguousLabel(Exception):
-    """A label that could name either participant ("Sam" for Sam Okonkwo and Sam Reyes)."""
-
-    def __init__(self, label: str, people: tuple[str, ...]) -> None:
-        super().__init__(label)
-        self.label = label
-        self.people = people
-
-
-def _names(words: list[str], person: Person, titled: bool) -> bool:
-    """Whether label words name ``person``: their first or last words, a nickname, their
-    initials ("J.M."), a part of a double-barrelled surname ("Stone" of Stone-Ashby), or,
-    after a title, any run of words but the first ("Sra. Ruiz" for Carmen Ruiz Ortega)."""
-    name = label_key(person.name).split()
-    n = len(words)
-    if n == 1 and _INITIALS.fullmatch(words[0]):
-        return words[0].replace(".", "") == "".join(w[0] for w in name if not is_particle(w))
-    if n == 1 and len(name) > 1 and "-" in name[-1] and words[0] in name[-1].split("-"):
-        return True
-    if not words or n > len(name):
-        return person.nickname is not None and words == label_key(person.nickname).split()
-    if name[:n] == words or name[-n:] == words:
-        return True
-    if person.nickname is not None and words == label_key(person.nickname).split():
-        return True
-    return titled and any(name[i : i + n] == words for i in range(1, len(name) - n + 1))
 
 
 # --- names in the dialogue --------------------------------------------------------
@@ -213,13 +61,15 @@ _GREETINGS = (
     r"great to (?:see|meet) you|see you|bye|goodbye|take care|"
     r"obrigad[oa]|gracias|merci|danke|grazie|hola|bonjour|ciao|hallo|salaam|namaste"
 )
-_LEAD_IN = re.compile(
-    # A greeting may address someone first ("Hi Nova, I'm …", "Hello there, I'm …");
-    # an interjection ("so", "um", "yes") stands alone.
-    rf"(?:(?:(?:{_GREETINGS})\b(?:\s+[^\s,.!?]+){{0,3}}?"
-    r"|(?:yes|yeah|okay|ok|so|um+|uh+|oh|well|right|sure|and|but)\b)[\s,.!—–-]*)*",
-    re.I,
-)
+# What may open a sentence before "I'm …": a greeting, which may address someone first
+# ("Hi Nova, I'm …", "Hello there, I'm …"), or an interjection ("so", "um", "yes") alone,
+# any number of them, with spaces and punctuation between. ``_lead_in`` reads it.
+_GREETING_AT = re.compile(rf"(?:{_GREETINGS})\b", re.I)
+_INTERJECTION_AT = re.compile(r"(?:yes|yeah|okay|ok|so|um+|uh+|oh|well|right|sure|and|but)\b", re.I)
+_GAP = re.compile(r"[\s,.!—–-]")
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[^\s,.!?]+")
+WORDS_AFTER_GREETING = 3
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|\n\s*)$")
 _TOKEN = re.compile(r"\S+")
 _TRAILING = ",.;:!?…)\"'”’—–،؛؟。、，！？"
@@ -348,8 +198,47 @@ _FOLLOWERS = frozenset(("and", "but", "by", "from", "here", "so", "now", "again"
 def _placed(before: str) -> bool:
     """True when only a greeting or an interjection precedes, in its sentence."""
     sentence = re.split(r"[.!?…]\s+|\n", before)[-1]
-    lead = _LEAD_IN.fullmatch(sentence.strip())
-    return lead is not None or bool(_SENTENCE_START.search(before))
+    return _lead_in(sentence.strip()) or bool(_SENTENCE_START.search(before))
+
+
+def _lead_in(sentence: str) -> bool:
+    """Whether ``sentence`` is all greetings and interjections (see ``_GREETING_AT``).
+
+    Read left to right, marking each offset where a greeting or interjection could
+    start, so each offset is looked at a bounded number of times: linear in the
+    sentence, where a backtracking pattern for the same words takes exponential time
+    on a long run of greetings and words ("hello there hello there …").
+    """
+    n = len(sentence)
+    reached = bytearray(n + 1)
+
+    def reach(i: int) -> None:
+        # An offset reached is reached with the spaces and punctuation after it.
+        while not reached[i]:
+            reached[i] = 1
+            if i == n or _GAP.match(sentence, i) is None:
+                return
+            i += 1
+
+    reached[0] = 1  # without the gap after it: a sentence opens with a word
+    for at in range(n):
+        if not reached[at]:
+            continue
+        if (m := _INTERJECTION_AT.match(sentence, at)) is not None:
+            reach(m.end())
+        if (m := _GREETING_AT.match(sentence, at)) is None:
+            continue
+        end = m.end()
+        reach(end)
+        for _ in range(WORDS_AFTER_GREETING):  # the words it may address: "Hi there Nova"
+            space = _SPACE.match(sentence, end)
+            word = _WORD.match(sentence, space.end()) if space is not None else None
+            if word is None:
+                break
+            for i in range(word.start() + 1, word.end() + 1):
+                reach(i)
+            end = word.end()
+    return bool(reached[n])
 
 
 def _used(word: str, text: str) -> bool:

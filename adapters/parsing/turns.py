@@ -16,7 +16,8 @@ read in paragraphs, because the rules that split a turn are paragraph rules:
   speaker says after the pause, not before it;
 - a paragraph that is only an end line ends the session: ``End of session``,
   ``Session ended.``, ``END OF SESSION``, ``(Session ends)``, ``[End of
-  session]`` and the like, in any case and brackets;
+  session]`` and the like, in any case and brackets — unless a label says it:
+  "Patient: Session over." is the patient's words;
 - a label with no words (``Client:`` and then the next turn) is an empty
   utterance, flagged ``empty_turn``;
 - anything else continues the current turn, and is an error before the
@@ -215,7 +216,9 @@ def _read_chunk(chunk: _Chunk, body: Body, name: str, hint: str) -> None:
 
     for para in paragraphs(chunk.lines):
         words = para.text.strip()
-        if END_MARKER.fullmatch(words):
+        # Words after a label are the speaker's, an ending line too ("Patient: Session over.").
+        said = chunk.start is not None and para.first == chunk.start
+        if END_MARKER.fullmatch(words) and not said:
             flush(closing=True)
             _end(
                 body, Ending(reason="end_marker", detail=words, clock=chunk.clock, line=para.first)
