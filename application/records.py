@@ -30,6 +30,7 @@ from caselog.domain.identity import fold_name, normalise_name
 from caselog.domain.spans import Span, version_runs
 from caselog.domain.withdrawal import withdrawn
 from caselog.projections.asof import NOW, AsOf, choose, prefix_end, within
+from caselog.projections.entries import TimelineEntry
 from caselog.projections.homework import fold_homework, homework_views, open_homework
 from caselog.projections.sessions import fold_sessions
 from caselog.projections.summary import recap, summaries
@@ -41,7 +42,6 @@ from caselog.projections.views import (
     RecapView,
     SessionView,
     SummaryView,
-    TimelineEntry,
 )
 
 

@@ -19,7 +19,7 @@ from caselog.adapters.store import Store
 from caselog.application.ingest import IngestResult
 from caselog.application.records import ClientRecord, Records
 from caselog.application.service import CaselogApplication, Reassigned, Recorded
-from caselog.projections import views
+from caselog.projections import entries, views
 from caselog.projections.asof import AsOf
 
 PREAMBLE = """\
@@ -184,6 +184,17 @@ def reference() -> str:
         value = getattr(views, name)
         is_view = isinstance(value, type) and issubclass(value, views.View)
         if is_view and value is not views.View and value.__module__ == views.__name__:
+            _class(value, out)
+    out.append("## Timeline entries\n")
+    out.append(
+        "What `history()` returns: one frozen model per kind of event, in "
+        "`caselog.projections.entries`, told apart by `kind`. `TimelineEntry` is their union; "
+        "`parse_entry(line)` reads a `replay --json` line back into its model.\n"
+    )
+    for name in sorted(vars(entries)):
+        value = getattr(entries, name)
+        is_entry = isinstance(value, type) and issubclass(value, entries.EntryBase)
+        if is_entry and value.__module__ == entries.__name__:
             _class(value, out)
     return "\n".join(out).rstrip() + "\n"
 

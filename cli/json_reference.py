@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 from caselog.adapters.access_log import AccessEntry
 from caselog.adapters.readmodels import OpenHomeworkRow, ProjectionStatus, SearchHit
 from caselog.adapters.verify import Verification
+from caselog.projections.entries import TimelineEntry
 from caselog.projections.views import (
     ClientView,
     HomeworkView,
@@ -23,7 +24,6 @@ from caselog.projections.views import (
     RecapView,
     SessionView,
     SummaryView,
-    TimelineEntry,
 )
 
 # (command, how it prints, the type it prints). "array": one JSON array; "object": one object;
@@ -44,8 +44,8 @@ SHAPES: tuple[tuple[str, str, Any], ...] = (
 )
 
 NOTES = {
-    "replay CLIENT --json": "Each line is the entry with its `fields` spread into the object "
-    "itself: `version`, `type`, `session`, `recorded_at`, `actor`, then the event's fields.",
+    "replay CLIENT --json": "Each line is one timeline entry: `kind` says which of the schemas "
+    "below it is (`utterance`, `summary_item`, …), `type` names the event as `log` does.",
     "access-log --json": "Each line also has `client`: the client's name when the store can be "
     "read, else null.",
     "verify --json": "The printed object also has `access_log_entries` and `access_log_head`, "

@@ -8,6 +8,7 @@ from typing import Any
 from caselog.domain.client import HomeworkCorrection
 from caselog.domain.corrections import Corrected
 from caselog.domain.events import Correction, EntryAmended
+from caselog.projections.entries import Correctable, UtteranceEntry
 from caselog.projections.views import CorrectionNote
 
 _TYPES = {"amended": "EntryAmended", "retracted": "EntryRetracted"}
@@ -45,7 +46,7 @@ def corrected_fields(entry: Corrected) -> dict[str, Any]:
         "amended": entry.amended,
         "retracted": entry.retracted,
         "original_text": entry.original,
-        "corrections": [note_of(c).model_dump(mode="json") for c in entry.corrections],
+        "corrections": [note_of(c) for c in entry.corrections],
     }
     if entry.speaker is not None:
         fields.update(
@@ -57,13 +58,14 @@ def corrected_fields(entry: Corrected) -> dict[str, Any]:
     return fields
 
 
-def originally(f: dict[str, Any]) -> Iterator[str]:
+def originally(entry: Correctable) -> Iterator[str]:
     """What an amended entry read at first: its text, and an utterance's speaker and role,
     each only where the amendment changed it."""
-    if not f.get("amended"):
+    if not entry.amended:
         return
-    if f["original_text"] != f["text"]:
-        yield f"originally: {f['original_text']}"
-    was = f.get("original_speaker"), f.get("original_role")
-    if "original_speaker" in f and was != (f["speaker"], f["role"]):
-        yield f"originally spoken by: {was[0]} ({was[1]})"
+    if entry.original_text != entry.text:
+        yield f"originally: {entry.original_text}"
+    if isinstance(entry, UtteranceEntry) and entry.original_speaker is not None:
+        was = entry.original_speaker, entry.original_role
+        if was != (entry.speaker, entry.role):
+            yield f"originally spoken by: {was[0]} ({was[1]})"

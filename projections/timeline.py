@@ -3,15 +3,17 @@
 Domain order is by session number (a session may be recorded after a later
 one); within a session, by version, which is the order of the source.
 
-A corrected entry shows what it reads now: its fields carry the current
-``text``, ``amended``/``retracted``, the ``original_text`` and each correction.
-The corrections themselves are entries too, replayed where the entry they
-correct is (after that session's own events), when that entry is in view.
+Each event becomes the entry of its kind (``projections.entries``). A corrected
+entry shows what it reads now: the current ``text``, ``amended``/``retracted``,
+the ``original_text`` and each correction. The corrections themselves are entries
+too, replayed where the entry they correct is (after that session's own events),
+when that entry is in view.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from caselog.domain.corrections import (
     Address,
@@ -21,17 +23,64 @@ from caselog.domain.corrections import (
     target_of,
 )
 from caselog.domain.events import (
+    ClientErased,
+    ClientRegistered,
     Correction,
     DomainEvent,
+    EntryAmended,
+    EntryRetracted,
     HomeworkAssigned,
+    HomeworkCarriedForward,
+    HomeworkStatusChanged,
+    PriorSummaryQuoted,
+    QualityFlagRaised,
+    SessionEnded,
     SessionEvent,
+    SessionOpened,
     SessionReassigned,
+    SessionReceived,
+    StageDirectionRecorded,
+    SummaryItemNoted,
+    UtteranceRecorded,
 )
 from caselog.domain.withdrawal import withdrawn
 from caselog.projections.corrections import corrected_fields
-from caselog.projections.views import TimelineEntry
+from caselog.projections.entries import (
+    HomeworkEntry,
+    SessionReceivedEntry,
+    SessionStartEntry,
+    TimelineEntry,
+    parse_entry,
+)
 
 _OWN_FIELDS = {"originator_id", "originator_version", "timestamp", "actor", "session"}
+
+_KIND: dict[type[DomainEvent], str] = {
+    ClientRegistered: "registration",
+    SessionOpened: "session_started",
+    UtteranceRecorded: "utterance",
+    StageDirectionRecorded: "stage_direction",
+    PriorSummaryQuoted: "quoted_summary",
+    SummaryItemNoted: "summary_item",
+    HomeworkAssigned: "homework_assigned",
+    HomeworkStatusChanged: "homework_status",
+    HomeworkCarriedForward: "homework_carried_forward",
+    QualityFlagRaised: "quality_flag",
+    SessionEnded: "session_ended",
+    EntryAmended: "amendment",
+    EntryRetracted: "retraction",
+    SessionReceived: "session_received",
+    ClientErased: "erasure",
+}
+"""The entry each event replays as, looked up along the event class's MRO."""
+
+
+def _kind_of(event: DomainEvent) -> str:
+    for cls in type(event).__mro__:
+        if cls in _KIND:
+            return _KIND[cls]
+    # A new event type must be given its entry, not dropped from replay unseen.
+    raise TypeError(f"the timeline has no entry for {type(event).__name__}")
 
 
 def _replay_session(event: DomainEvent) -> int | None:
@@ -68,25 +117,50 @@ def timeline(events: Iterable[DomainEvent], session: int | None = None) -> list[
             placed[address] = place
         if session is not None and place != session:
             continue
-        fields = event.model_dump(mode="json", exclude=_OWN_FIELDS)
+        fields = _own_fields(event)
         if address is not None and address in fixes:
             now = corrected(
                 fields["text"], fixes[address], fields.get("speaker"), fields.get("role")
             )
             fields.update(corrected_fields(now))
-        entries.append(
-            (
-                place,
-                event.originator_version,
-                TimelineEntry(
-                    version=event.originator_version,
-                    type=type(event).__name__,
-                    session=event.session if isinstance(event, SessionEvent | Correction) else None,
-                    recorded_at=event.timestamp.isoformat(),
-                    actor=event.actor,
-                    fields=fields,
-                ),
-            )
-        )
+        entries.append((place, event.originator_version, parse_entry(fields)))
     entries.sort(key=lambda e: (e[0], e[1]))
     return [e[2] for e in entries]
+
+
+def _own_fields(event: DomainEvent) -> dict[str, Any]:
+    """The entry's fields: where and when, then the event's own."""
+    fields = event.model_dump(exclude=_OWN_FIELDS)
+    if isinstance(event, QualityFlagRaised):
+        fields["flag"] = fields.pop("kind")  # ``kind`` names the entry's model
+    if isinstance(event, SummaryItemNoted):
+        fields["section"] = event.section
+    return {
+        "kind": _kind_of(event),
+        "type": type(event).__name__,
+        "version": event.originator_version,
+        "session": event.session if isinstance(event, SessionEvent | Correction) else None,
+        "recorded_at": event.timestamp.isoformat(),
+        "actor": event.actor,
+        **fields,
+    }
+
+
+def replayed_with(entries: Iterable[TimelineEntry]) -> dict[int, list[TimelineEntry]]:
+    """Each session's entries, as its replay shows them.
+
+    An entry's ``session`` says where it is, except for homework known only from a
+    quote: its ``session`` is the quoted one, but it is replayed with the session that
+    quoted it, the last one opened before it.
+    """
+    found: dict[int, list[TimelineEntry]] = {}
+    current: int | None = None
+    for entry in entries:
+        if isinstance(entry, SessionStartEntry | SessionReceivedEntry):
+            current = entry.session
+        place = entry.session
+        if isinstance(entry, HomeworkEntry) and entry.source == "quoted" and current is not None:
+            place = current
+        if place is not None:
+            found.setdefault(place, []).append(entry)
+    return found

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict
 
 from caselog.domain.transcript import Inference
@@ -92,32 +90,6 @@ class SessionView(View):
     reassigned_from: Reassignment | None = None
     """Set when the session was moved here from another client (``caselog reassign``);
     ``recorded_at`` is then when it was first recorded there."""
-
-
-class TimelineEntry(View):
-    """One event as replay shows it: its place, its kind, and its own fields.
-
-    A corrected entry shows its current ``text``, and adds ``amended``,
-    ``retracted``, ``original_text`` and ``corrections`` (see ``CorrectionNote``)
-    to its fields. A correction's own entry has the corrected session as ``session``.
-    """
-
-    version: int
-    type: str
-    session: int | None
-    recorded_at: str
-    actor: str
-    fields: dict[str, Any]
-
-    def as_json_line(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "type": self.type,
-            "session": self.session,
-            "recorded_at": self.recorded_at,
-            "actor": self.actor,
-            **self.fields,
-        }
 
 
 class LogEntry(View):

@@ -78,7 +78,7 @@ def test_text_speaker_and_role_can_be_amended_together_and_before_shows_them_as_
     )
     then = _third(alicia, "--recorded-before", done["recorded_at"])
     assert (then["speaker"], then["role"]) == ("Patient", "client")
-    assert "amended" not in then and then["text"].startswith(THIRD)
+    assert then["amended"] is False and then["text"].startswith(THIRD)
 
 
 def test_search_shows_the_amended_speaker_and_role_marked_amended(alicia):

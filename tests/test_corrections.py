@@ -98,7 +98,7 @@ def test_recorded_before_the_amendment_shows_what_the_record_said_then(alicia):
     )  # fmt: skip
     then = _entry(_replay(alicia, "--session", "1", "--recorded-before", done["recorded_at"]), 1, 3)
     assert then["text"].startswith(THIRD)
-    assert "amended" not in then
+    assert then["amended"] is False and then["corrections"] == []
     assert (
         "Amended words."
         not in alicia(

@@ -69,7 +69,7 @@ def test_a_three_session_csv_records_every_row_as_an_utterance(tmp_path, cli, db
 def test_a_malformed_timestamp_is_kept_as_written_and_flagged(tmp_path, cli):
     assert cli("ingest", str(_write(tmp_path)), *GIVEN).exit_code == 0
     flags = [e for e in events(cli, "priya") if e["type"] == "QualityFlagRaised"]
-    assert [(f["session"], f["seq"], f["kind"], f["excerpt"]) for f in flags] == [
+    assert [(f["session"], f["seq"], f["flag"], f["excerpt"]) for f in flags] == [
         (3, 1, "malformed_timestamp", "about a minute in")
     ]
     assert [s["quality_flags"] for s in sessions(cli, "priya")] == [0, 0, 1]

@@ -21,6 +21,7 @@ from caselog.domain.reassignment import ReassignRequest, decide_reassignment
 from caselog.domain.recording import Target, record_session
 from caselog.domain.withdrawal import withdrawn
 from caselog.projections.asof import AsOf
+from caselog.projections.entries import UtteranceEntry
 from tests.sessions import parsed
 
 
@@ -117,7 +118,7 @@ def test_a_number_freed_by_a_move_can_be_recorded_again_and_corrected_on_its_own
     fix = CorrectionRequest("amend", session=1, seq=3, text="Amended words.", reason="typo")
     app.record_correction(jo, fix, actor="t")
     record = Records(app).client("jo example")
-    texts = [e.fields["text"] for e in record.history(session=1) if e.type == "UtteranceRecorded"]
+    texts = [e.text for e in record.history(session=1) if isinstance(e, UtteranceEntry)]
     assert texts == ["Hello (other).", "Amended words."]
     assert [(v.homework_id, v.text, v.status) for v in record.homework()] == [
         ("S1.H1", "Read nightly", "assigned")
@@ -131,7 +132,7 @@ def test_a_number_freed_by_a_move_can_be_recorded_again_and_corrected_on_its_own
     assert moved.reassigned_from is not None and moved.reassigned_from.client_id == str(jo)
     # Moving the new session 1 too moves only its own events.
     app.reassign_session(jo, ReassignRequest(1, "Bo Lane", "wrong", 2), actor="t")
-    texts = [e.fields["text"] for e in bo.history(session=2) if e.type == "UtteranceRecorded"]
+    texts = [e.text for e in bo.history(session=2) if isinstance(e, UtteranceEntry)]
     assert texts == ["Hello (other).", "Amended words."]
     assert record.sessions() == [] and record.homework() == []
     assert isinstance(withdrawn(app.client_events(jo))[-1], SessionReassigned)  # kept

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from caselog.adapters.parsing import parse_transcript
 from caselog.adapters.store import open_store
 from caselog.application.records import Records
+from caselog.projections.entries import UtteranceEntry
 
 GIVEN = [
     *("Anaïs", "Niamh", "Zoë", "Łukasz", "Inês", "Søren", "José", "Ólafur", "Chloé"),
@@ -90,9 +91,9 @@ def replayed(text: str, client: str | None = None, session: int | None = None) -
         outcome = app.record_session(parsed, actor="test", client_name=client, session=session)
         record = Records(app).client(outcome.client_name)
         return [
-            (e.fields["role"], e.fields["speaker"], e.fields["text"])
+            (e.role, e.speaker, e.text)
             for e in record.history(session=outcome.session)
-            if e.type == "UtteranceRecorded"
+            if isinstance(e, UtteranceEntry)
         ]
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from caselog.application.records import ClientRecord
 from caselog.domain.errors import SessionNotFound
 from caselog.projections.asof import AsOf
-from caselog.projections.views import HomeworkView, SessionView, SummaryView, TimelineEntry
+from caselog.projections.entries import HomeworkEntry, TimelineEntry
+from caselog.projections.timeline import replayed_with
+from caselog.projections.views import HomeworkView, SessionView, SummaryView
 
 
 @dataclass(frozen=True)
@@ -68,20 +70,11 @@ def gather(record: ClientRecord, session: int | None = None) -> ClientExport:
 
 
 def homework_places(history: list[TimelineEntry]) -> dict[str, int]:
-    """Where each homework item in ``history`` was recorded (see ``ClientExport.placed``).
-
-    The timeline replays a quoted item with the session that quoted it, but its
-    own ``session`` is the quoted one; the session being replayed is the last opened.
-    """
-    places: dict[str, int] = {}
-    current: int | None = None
-    for entry in history:
-        if entry.type == "SessionOpened":
-            current = entry.session
-        if entry.type != "HomeworkAssigned":
-            continue
-        quoted = entry.fields.get("source") == "quoted"
-        place = current if quoted and current is not None else entry.session
-        if place is not None:
-            places[str(entry.fields["homework_id"])] = place
-    return places
+    """Where each homework item in ``history`` was recorded (see ``ClientExport.placed``):
+    the session whose replay shows it."""
+    return {
+        entry.homework_id: session
+        for session, entries in replayed_with(history).items()
+        for entry in entries
+        if isinstance(entry, HomeworkEntry)
+    }

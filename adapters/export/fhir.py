@@ -17,6 +17,12 @@ import uuid
 from typing import Any
 
 from caselog.adapters.export import ClientExport
+from caselog.projections.entries import (
+    AmendmentEntry,
+    HomeworkStatusEntry,
+    RetractionEntry,
+    SessionReceivedEntry,
+)
 from caselog.projections.views import HomeworkView, SessionView
 
 # caselog homework status → FHIR R4 Task.status (the caselog status itself is kept
@@ -44,7 +50,7 @@ _DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 _PROVENANCE_ROLE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 # Events whose actor recorded the session (corrections and status changes come later,
 # by whoever made them: those are on the Tasks' notes and in `caselog log`).
-_NOT_RECORDING = {"EntryAmended", "EntryRetracted", "HomeworkStatusChanged", "SessionReceived"}
+_NOT_RECORDING = (AmendmentEntry, RetractionEntry, HomeworkStatusEntry, SessionReceivedEntry)
 
 
 def bundle(
@@ -264,7 +270,7 @@ def _session_provenance(export: ClientExport, s: SessionView, ids: _Ids) -> dict
     ]
     actors = [s.recorded_by]
     for e in export.history:
-        if e.session == s.number and e.type not in _NOT_RECORDING and e.actor not in actors:
+        if e.session == s.number and not isinstance(e, _NOT_RECORDING) and e.actor not in actors:
             actors.append(e.actor)
     source = {
         "identifier": {"system": SHA256_SYSTEM, "value": s.source.sha256},

@@ -1,20 +1,23 @@
 """A client's record, or one session of it, as a Markdown document a person can read.
 
 Utterances and stage directions are written exactly as recorded — not escaped —
-so the document holds every word of the transcript verbatim; a correction is
-shown as ``replay`` shows it (current text, then who changed it, when and why).
+so the document holds every word of the transcript verbatim. The transcript is
+``replay``'s own walk over the timeline in Markdown markup, so a correction is shown
+as ``replay`` shows it (current text, then who changed it, when and why); the summary
+and homework sections are the summary and homework views, as they read now.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from caselog.adapters.export import ClientExport
+from caselog.adapters.rendering.markup import MARKDOWN
+from caselog.adapters.rendering.transcript import transcript
 from caselog.domain.transcript import NAMED_SECTIONS
-from caselog.projections.corrections import originally
 from caselog.projections.summary import CANONICAL_HEADINGS, heading_words
-from caselog.projections.views import HomeworkView, SessionView, SummaryView, TimelineEntry
+from caselog.projections.timeline import replayed_with
+from caselog.projections.views import HomeworkView, SessionView, SummaryView
 
 
 def markdown(export: ClientExport) -> str:
@@ -59,13 +62,7 @@ def _session(export: ClientExport, s: SessionView, level: int) -> Iterator[str]:
     yield from _session_facts(s)
     yield ""
     yield f"{h}# Transcript"
-    entries = [e for e in export.history if _place(e, s.number, export)]
-    for entry in entries:
-        block = _entry(entry)
-        if block is not None:
-            yield ""
-            yield block
-            yield from _correction_notes(entry.fields)
+    yield from transcript(replayed_with(export.history).get(s.number, []), MARKDOWN)
     summary = export.summaries.get(s.number)
     if summary is not None:
         yield ""
@@ -76,14 +73,6 @@ def _session(export: ClientExport, s: SessionView, level: int) -> Iterator[str]:
         yield f"{h}# Homework"
         yield ""
         yield from (_homework_line(h, s.number) for h in own)
-
-
-def _place(entry: TimelineEntry, number: int, export: ClientExport) -> bool:
-    """Whether ``entry`` is replayed with session ``number`` (a quoted homework item is
-    replayed with the session that quoted it, not the one it names)."""
-    if entry.type == "HomeworkAssigned":
-        return export.placed.get(str(entry.fields["homework_id"])) == number
-    return entry.session == number
 
 
 def _session_facts(s: SessionView) -> Iterator[str]:
@@ -111,46 +100,6 @@ def _session_facts(s: SessionView) -> Iterator[str]:
 
 def _moment(iso: str) -> str:
     return iso[:19].replace("T", " ")
-
-
-def _entry(entry: TimelineEntry) -> str | None:
-    f = entry.fields
-    clock = f"[{f['clock']}] " if f.get("clock") else ""
-    mark = "[retracted] " if f.get("retracted") else ""
-    if entry.type == "UtteranceRecorded":
-        return f"**{clock}{f['speaker']}:** {mark}{f['text']}"
-    if entry.type == "StageDirectionRecorded":
-        return f"{clock}*{mark}{f['text']}*"
-    if entry.type == "QualityFlagRaised":
-        return f"> ⚑ flagged {f['kind']} (entry {f['seq']}): {f['excerpt']}"
-    if entry.type == "HomeworkAssigned" and f["source"] != "summary":
-        return f"> ✎ homework {f['homework_id']} ({f['source']}): {mark}{f['text']}"
-    if entry.type == "PriorSummaryQuoted":
-        return _quoted(f)
-    if entry.type == "SessionEnded":
-        detail = f": {f['detail']}" if f.get("detail") else ""
-        return f"{clock}*— session ended ({f['reason'].replace('_', ' ')}{detail})*"
-    return None  # summary items, status changes, corrections: shown in their own places
-
-
-def _correction_notes(f: dict[str, Any]) -> Iterator[str]:
-    for c in f.get("corrections", ()):
-        done = "amended" if c["type"] == "EntryAmended" else "retracted"
-        yield f"> ✐ {done} {_moment(c['recorded_at'])} by {c['actor']}: {c['reason']}"
-    for said in originally(f):
-        yield ">"
-        yield from (f"> {line}".rstrip() for line in said.split("\n"))
-
-
-def _quoted(f: dict[str, Any]) -> str:
-    about = f" of session {f['about_session']}" if f.get("about_session") else ""
-    if f.get("in_utterance"):
-        items = sum(len(s["items"]) for s in f["sections"])
-        return f"> ↳ entry {f['in_utterance']} quotes the summary{about} ({items} items)"
-    lines = [f"**Opening summary{about}, as quoted by this transcript:**"]
-    for section in f["sections"]:
-        lines += ["", section["heading"], "", *(f"- {i['text']}" for i in section["items"])]
-    return "\n".join(lines)
 
 
 def _summary(view: SummaryView, h: str) -> Iterator[str]:
