@@ -12,7 +12,7 @@ when that entry is in view.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from caselog.domain.corrections import (
@@ -46,39 +46,50 @@ from caselog.domain.events import (
 from caselog.domain.withdrawal import withdrawn
 from caselog.projections.corrections import corrected_fields
 from caselog.projections.entries import (
+    AmendmentEntry,
+    CarryForwardEntry,
+    ErasureEntry,
     HomeworkEntry,
+    HomeworkStatusEntry,
+    QualityFlagEntry,
+    QuotedSummaryEntry,
+    RegistrationEntry,
+    RetractionEntry,
+    SessionEndEntry,
     SessionReceivedEntry,
     SessionStartEntry,
+    StageDirectionEntry,
+    SummaryItemEntry,
     TimelineEntry,
-    parse_entry,
+    UtteranceEntry,
 )
 
 _OWN_FIELDS = {"originator_id", "originator_version", "timestamp", "actor", "session"}
 
-_KIND: dict[type[DomainEvent], str] = {
-    ClientRegistered: "registration",
-    SessionOpened: "session_started",
-    UtteranceRecorded: "utterance",
-    StageDirectionRecorded: "stage_direction",
-    PriorSummaryQuoted: "quoted_summary",
-    SummaryItemNoted: "summary_item",
-    HomeworkAssigned: "homework_assigned",
-    HomeworkStatusChanged: "homework_status",
-    HomeworkCarriedForward: "homework_carried_forward",
-    QualityFlagRaised: "quality_flag",
-    SessionEnded: "session_ended",
-    EntryAmended: "amendment",
-    EntryRetracted: "retraction",
-    SessionReceived: "session_received",
-    ClientErased: "erasure",
+_ENTRY_OF: dict[type[DomainEvent], Callable[[dict[str, Any]], TimelineEntry]] = {
+    ClientRegistered: RegistrationEntry.model_validate,
+    SessionOpened: SessionStartEntry.model_validate,
+    UtteranceRecorded: UtteranceEntry.model_validate,
+    StageDirectionRecorded: StageDirectionEntry.model_validate,
+    PriorSummaryQuoted: QuotedSummaryEntry.model_validate,
+    SummaryItemNoted: SummaryItemEntry.model_validate,
+    HomeworkAssigned: HomeworkEntry.model_validate,
+    HomeworkStatusChanged: HomeworkStatusEntry.model_validate,
+    HomeworkCarriedForward: CarryForwardEntry.model_validate,
+    QualityFlagRaised: QualityFlagEntry.model_validate,
+    SessionEnded: SessionEndEntry.model_validate,
+    EntryAmended: AmendmentEntry.model_validate,
+    EntryRetracted: RetractionEntry.model_validate,
+    SessionReceived: SessionReceivedEntry.model_validate,
+    ClientErased: ErasureEntry.model_validate,
 }
 """The entry each event replays as, looked up along the event class's MRO."""
 
 
-def _kind_of(event: DomainEvent) -> str:
+def _entry_of(event: DomainEvent) -> Callable[[dict[str, Any]], TimelineEntry]:
     for cls in type(event).__mro__:
-        if cls in _KIND:
-            return _KIND[cls]
+        if cls in _ENTRY_OF:
+            return _ENTRY_OF[cls]
     # A new event type must be given its entry, not dropped from replay unseen.
     raise TypeError(f"the timeline has no entry for {type(event).__name__}")
 
@@ -117,13 +128,14 @@ def timeline(events: Iterable[DomainEvent], session: int | None = None) -> list[
             placed[address] = place
         if session is not None and place != session:
             continue
+        build = _entry_of(event)
         fields = _own_fields(event)
         if address is not None and address in fixes:
             now = corrected(
                 fields["text"], fixes[address], fields.get("speaker"), fields.get("role")
             )
             fields.update(corrected_fields(now))
-        entries.append((place, event.originator_version, parse_entry(fields)))
+        entries.append((place, event.originator_version, build(fields)))
     entries.sort(key=lambda e: (e[0], e[1]))
     return [e[2] for e in entries]
 
@@ -136,7 +148,6 @@ def _own_fields(event: DomainEvent) -> dict[str, Any]:
     if isinstance(event, SummaryItemNoted):
         fields["section"] = event.section
     return {
-        "kind": _kind_of(event),
         "type": type(event).__name__,
         "version": event.originator_version,
         "session": event.session if isinstance(event, SessionEvent | Correction) else None,
