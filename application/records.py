@@ -5,7 +5,8 @@
     alicia.sessions(); alicia.history(session=2)
     alicia.recap(for_session=2); alicia.homework(at=AsOf(session=1))
 
-Every method returns view models from ``caselog.projections.views``.
+Every method returns view models from ``caselog.projections.views``; ``history`` returns
+timeline entries, typed by kind (``caselog.projections.entries``).
 """
 
 from __future__ import annotations
