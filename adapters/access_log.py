@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict
 from caselog.adapters.chain import GENESIS, link
 from caselog.adapters.client_ids import canonical
 from caselog.adapters.database import Database, PostgresDatabase, Sql
+from caselog.domain.instants import stamp
 
 ACCESS_LOG_TABLE = (
     "CREATE TABLE IF NOT EXISTS access_log ("
@@ -109,7 +110,7 @@ class AccessLog:
 
     def append(self, *, actor: str, command: str, client_ids: Iterable[UUID | None]) -> list[int]:
         """Append one entry per client (None: the whole store), in one transaction."""
-        at = datetime.now(UTC).isoformat(timespec="microseconds")
+        at = stamp(datetime.now(UTC))
         written: list[int] = []
         with (
             self.db.reported("write the access log"),

@@ -21,6 +21,7 @@ from caselog.cli.context import (
 )
 from caselog.domain.errors import CaselogError, ClientWasErased, StoreError
 from caselog.domain.identity import client_id
+from caselog.domain.instants import shown
 
 
 def _opened(db: str | None) -> Store:
@@ -88,5 +89,5 @@ def access_log_command(
     for r in rows:
         cid = r["client_id"]
         who = r["client"] or ("(store)" if cid is None else "")
-        table.add_row(str(r["seq"]), r["at"][:19], r["actor"], r["command"], who, (cid or "")[:8])
+        table.add_row(str(r["seq"]), shown(r["at"]), r["actor"], r["command"], who, (cid or "")[:8])
     console().print(table)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from caselog.domain.instants import EXAMPLE, parse_instant
 from caselog.projections.asof import AsOf
 
 # Beyond what SQLite's integers hold, a bound means nothing; refuse it as a usage error.
@@ -26,14 +27,20 @@ AtVersion = Annotated[
 ]
 AtDate = Annotated[
     str | None,
-    typer.Option("--at-date", metavar="YYYY-MM-DD", help="Sessions held on or before that day."),
+    typer.Option(
+        "--at-date",
+        metavar="YYYY-MM-DD",
+        help="Sessions held on or before that day; an undated session, and a status change, "
+        "by the UTC day it was recorded.",
+    ),
 ]
 RecordedBefore = Annotated[
     str | None,
     typer.Option(
         "--recorded-before",
         metavar="TIMESTAMP",
-        help="Only what had been recorded before that moment (ISO 8601; local time if no zone).",
+        help=f"Only what had been recorded before that moment: ISO 8601 like {EXAMPLE}, "
+        "read as UTC if it has no offset (as every time caselog prints is).",
     ),
 ]
 
@@ -47,10 +54,13 @@ def as_of(
         raise typer.BadParameter(
             "expected a date like 2025-05-29", param_hint="--at-date"
         ) from None
-    try:
-        moment = dt.datetime.fromisoformat(recorded_before) if recorded_before else None
-    except ValueError:
-        raise typer.BadParameter(
-            "expected an ISO timestamp like 2026-11-22T10:15:00", param_hint="--recorded-before"
-        ) from None
+    moment = instant(recorded_before, "--recorded-before") if recorded_before else None
     return AsOf(session=session, version=version, date=day, recorded_before=moment)
+
+
+def instant(value: str, option: str) -> dt.datetime:
+    """A timestamp option's value, read by caselog's one rule (``caselog.domain.instants``)."""
+    try:
+        return parse_instant(value)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint=option) from None

@@ -11,6 +11,7 @@ from caselog.cli.context import records as open_records
 from caselog.cli.reading import ClientArg
 from caselog.domain.corrections import CorrectionRequest
 from caselog.domain.events import Correction, EntryAmended
+from caselog.domain.instants import stamp
 
 SessionOpt = Annotated[
     int | None,
@@ -157,7 +158,7 @@ def _record(
                 "client": record.name,
                 **event.model_dump(mode="json", exclude=_ID_FIELDS),
                 "version": event.originator_version,
-                "recorded_at": event.timestamp.isoformat(),
+                "recorded_at": stamp(event.timestamp),
             }
         )
         return

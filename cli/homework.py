@@ -24,6 +24,7 @@ from caselog.cli.context import records as open_records
 from caselog.cli.reading import ClientArg
 from caselog.domain.client import RETRACTED
 from caselog.domain.homework import STATUSES
+from caselog.domain.instants import shown, stamp
 from caselog.projections.homework import open_homework
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def homework_command(
         link = f" → {v.carried_to}" if v.carried_to else ""
         link += f" (continues {v.carried_from})" if v.carried_from else ""
         history = "; ".join(
-            f"{h.status} {h.at[:10]} by {h.actor}" + (f": {h.note}" if h.note else "")
+            f"{h.status} {shown(h.at)} by {h.actor}" + (f": {h.note}" if h.note else "")
             for h in v.history
         )
         text = v.text + (f"\n(amended; originally: {v.original_text})" if v.amended else "")
@@ -123,7 +124,7 @@ def homework_set_command(
                 "homework_id": homework_id,
                 "status": status,
                 "version": event.originator_version,
-                "recorded_at": event.timestamp.isoformat(),
+                "recorded_at": stamp(event.timestamp),
                 "actor": event.actor,
             }
         )

@@ -11,6 +11,7 @@ import typer
 from caselog.adapters.crypto import decode_key, new_master_key, rewrap, write_key_file
 from caselog.cli.context import ActorOption, DbOption, JsonOption, friendly, print_json, store
 from caselog.domain.errors import InvalidErasure, StoreError
+from caselog.domain.instants import stamp
 
 
 @friendly
@@ -45,7 +46,7 @@ def erase_command(
         print_json(
             {
                 "client_id": str(record.id),
-                "erased_at": erased.timestamp.isoformat(),
+                "erased_at": stamp(erased.timestamp),
                 "erased_by": erased.actor,
                 "reason": erased.reason,
                 "version": erased.originator_version,

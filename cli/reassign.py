@@ -12,6 +12,7 @@ from caselog.cli.context import ActorOption, DbOption, JsonOption, actor, friend
 from caselog.cli.context import records as open_records
 from caselog.cli.reading import ClientArg
 from caselog.domain.errors import ClientNotFound, ClientWasErased, InvalidReassignment
+from caselog.domain.instants import stamp
 from caselog.domain.reassignment import ReassignRequest
 
 # Beyond what SQLite's integers hold, a session number means nothing: a usage error.
@@ -100,7 +101,7 @@ def _as_json(done: Reassigned) -> dict[str, Any]:
         "reassignment": str(moved.reassignment),
         "actor": moved.actor,
         "reason": moved.reason,
-        "recorded_at": moved.timestamp.isoformat(),
+        "recorded_at": stamp(moved.timestamp),
         "from": {
             "client_id": str(moved.originator_id),
             "client": done.source_name,

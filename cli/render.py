@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from caselog.adapters.rendering.markup import TEXT
 from caselog.adapters.rendering.transcript import session_body
+from caselog.domain.instants import shown
 from caselog.projections.entries import TimelineEntry
 from caselog.projections.timeline import replayed_with
 from caselog.projections.views import SessionView
@@ -38,11 +39,11 @@ def _session_lines(client: str, s: SessionView, entries: list[TimelineEntry]) ->
         yield f"Inferred: {inference.describe()}"
     yield (
         f"Source: {s.source.file} (format {s.source.format}, sha256 {s.source.sha256[:12]}…), "
-        f"recorded {s.recorded_at[:19].replace('T', ' ')} by {s.recorded_by}"
+        f"recorded {shown(s.recorded_at)} by {s.recorded_by}"
     )
     if (moved := s.reassigned_from) is not None:
         yield (
             f"Reassigned: from client {moved.client_id[:8]} session {moved.session}, "
-            f"{moved.at[:19].replace('T', ' ')} by {moved.actor}: {moved.reason}"
+            f"{shown(moved.at)} by {moved.actor}: {moved.reason}"
         )
     yield from session_body(entries, TEXT)

@@ -5,9 +5,11 @@
   named, recorded during) those sessions.
 - ``version``: the aggregate after its V-th event; also bounds the read itself.
 - ``date``: sessions held on or before that day (an undated session counts as held
-  the day it was recorded), and status changes recorded by then. The client's
-  registration is always seen: the client existed whatever the date.
-- ``recorded_before``: only what had been recorded before that moment (audit time).
+  the day, in UTC, it was recorded), and status changes recorded by the end of that
+  UTC day. The client's registration is always seen: the client existed whatever
+  the date.
+- ``recorded_before``: only what had been recorded before that moment (audit time);
+  a naive moment is UTC, as everywhere in caselog (``caselog.domain.instants``).
   Combines with the others.
 
 Corrections (amendments, retractions) and reassignments of a session to another
@@ -29,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from pydantic import BaseModel, ConfigDict
 
 from caselog.domain.events import DomainEvent
+from caselog.domain.instants import utc
 from caselog.domain.spans import Span, extend_spans
 from caselog.domain.withdrawal import withdrawn, withdrawn_spans
 
@@ -49,15 +52,6 @@ class AsOf(BaseModel):
 NOW = AsOf()
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo:
-        return moment
-    try:
-        return moment.astimezone()
-    except (ValueError, OverflowError):  # outside what the OS clock can place: read it as UTC
-        return moment.replace(tzinfo=dt.UTC)
-
-
 def choose(spans: Iterable[Span], at: AsOf) -> list[Span]:
     """The spans (cut to ``at.version``) whose events the query sees.
 
@@ -68,7 +62,7 @@ def choose(spans: Iterable[Span], at: AsOf) -> list[Span]:
     chosen = [s.cut(at.version) if at.version is not None else s for s in spans]
     chosen = [s for s in chosen if at.version is None or s.first <= at.version]
     if at.recorded_before is not None:
-        moment = _aware(at.recorded_before)
+        moment = utc(at.recorded_before)
         chosen = [s for s in chosen if s.recorded_from < moment]
     # Before the selections by session and date: a session moved away is not one of
     # those the record held, whenever it was recorded.
@@ -108,7 +102,7 @@ def _by_date(spans: list[Span], day: dt.date) -> list[Span]:
             return True
         if s.kind == "session" and s.session in held:
             return held[s.session]
-        return s.recorded_from.date() <= day
+        return utc(s.recorded_from).date() <= day
 
     return [s for s in spans if keep(s)]
 
@@ -125,7 +119,7 @@ def prefix_end(spans: Sequence[Span], at: AsOf) -> int | None:
             return None
         expected = s.last + 1
     if at.recorded_before is not None and any(
-        s.recorded_to >= _aware(at.recorded_before) for s in spans
+        s.recorded_to >= utc(at.recorded_before) for s in spans
     ):
         return None
     return expected - 1 if spans else None
@@ -134,7 +128,7 @@ def prefix_end(spans: Sequence[Span], at: AsOf) -> int | None:
 def within(events: Iterable[DomainEvent], spans: Iterable[Span], at: AsOf) -> list[DomainEvent]:
     """The events that fall in the chosen spans and were recorded before ``at``'s moment."""
     wanted = {v for s in spans for v in range(s.first, s.last + 1)}
-    moment = _aware(at.recorded_before) if at.recorded_before is not None else None
+    moment = utc(at.recorded_before) if at.recorded_before is not None else None
     return [
         e
         for e in events

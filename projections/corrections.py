@@ -8,6 +8,7 @@ from typing import Any
 from caselog.domain.client import HomeworkCorrection
 from caselog.domain.corrections import Corrected
 from caselog.domain.events import Correction, EntryAmended
+from caselog.domain.instants import stamp
 from caselog.projections.entries import Correctable, UtteranceEntry
 from caselog.projections.views import CorrectionNote
 
@@ -18,7 +19,7 @@ def note_of(correction: Correction) -> CorrectionNote:
     return CorrectionNote(
         type=type(correction).__name__,
         version=correction.originator_version,
-        recorded_at=correction.timestamp.isoformat(),
+        recorded_at=stamp(correction.timestamp),
         actor=correction.actor,
         reason=correction.reason,
         text=correction.text if isinstance(correction, EntryAmended) else None,
@@ -31,7 +32,7 @@ def homework_note(step: HomeworkCorrection) -> CorrectionNote:
     return CorrectionNote(
         type=_TYPES.get(step.kind, step.kind),
         version=step.version,
-        recorded_at=step.at.isoformat(),
+        recorded_at=stamp(step.at),
         actor=step.actor,
         reason=step.reason,
         text=step.text,

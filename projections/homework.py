@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from caselog.domain.client import RETRACTED, Client, HomeworkState, HomeworkStep, project_client
 from caselog.domain.events import DomainEvent
 from caselog.domain.homework import OPEN
+from caselog.domain.instants import stamp
 from caselog.projections.corrections import homework_note
 from caselog.projections.views import HomeworkChange, HomeworkView
 
@@ -29,7 +30,7 @@ def _change(item: HomeworkState, step: HomeworkStep) -> HomeworkChange:
     note = _ORIGIN.get(item.source, item.source) if step.status == "assigned" else step.note
     return HomeworkChange(
         status=step.status,
-        at=step.at.isoformat(),
+        at=stamp(step.at),
         note=note,
         actor=step.actor,
         session=step.session,

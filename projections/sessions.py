@@ -26,6 +26,7 @@ from caselog.domain.events import (
     SummaryItemNoted,
     UtteranceRecorded,
 )
+from caselog.domain.instants import stamp
 from caselog.projections.views import EndingView, Reassignment, SessionView, Source
 
 
@@ -136,7 +137,7 @@ def _view(s: _Session) -> SessionView:
         source=Source(file=o.source.file, sha256=o.source.sha256, format=o.source.format),
         # A moved session was recorded from its source when first recorded (its copy
         # here keeps the actor).
-        recorded_at=(moved.first_recorded_at if moved else o.timestamp).isoformat(),
+        recorded_at=stamp(moved.first_recorded_at if moved else o.timestamp),
         recorded_by=o.actor,
         amended=sum(not retracted for retracted in s.corrected.values()),
         retracted=sum(s.corrected.values()),
@@ -150,7 +151,7 @@ def reassignment_of(event: SessionReceived) -> Reassignment:
         reassignment=str(event.reassignment),
         client_id=str(event.from_client),
         session=event.from_session,
-        at=event.timestamp.isoformat(),
+        at=stamp(event.timestamp),
         actor=event.actor,
         reason=event.reason,
         homework=dict(event.homework),

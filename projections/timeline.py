@@ -43,6 +43,7 @@ from caselog.domain.events import (
     SummaryItemNoted,
     UtteranceRecorded,
 )
+from caselog.domain.instants import stamp
 from caselog.domain.withdrawal import withdrawn
 from caselog.projections.corrections import corrected_fields
 from caselog.projections.entries import (
@@ -151,7 +152,7 @@ def _own_fields(event: DomainEvent) -> dict[str, Any]:
         "type": type(event).__name__,
         "version": event.originator_version,
         "session": event.session if isinstance(event, SessionEvent | Correction) else None,
-        "recorded_at": event.timestamp.isoformat(),
+        "recorded_at": stamp(event.timestamp),
         "actor": event.actor,
         **fields,
     }

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from caselog.adapters.export import ClientExport
 from caselog.adapters.rendering.markup import MARKDOWN
 from caselog.adapters.rendering.transcript import transcript
+from caselog.domain.instants import shown
 from caselog.domain.transcript import NAMED_SECTIONS
 from caselog.projections.summary import CANONICAL_HEADINGS, heading_words
 from caselog.projections.timeline import replayed_with
@@ -85,21 +86,17 @@ def _session_facts(s: SessionView) -> Iterator[str]:
         yield f"- **Professional:** {s.professional}{title}"
     yield (
         f"- **Source:** `{s.source.file}` (format {s.source.format}, sha256 `{s.source.sha256}`),"
-        f" recorded {_moment(s.recorded_at)} by {s.recorded_by}"
+        f" recorded {shown(s.recorded_at)} by {s.recorded_by}"
     )
     if (moved := s.reassigned_from) is not None:
         yield (
             f"- **Reassigned:** from client `{moved.client_id}` session {moved.session},"
-            f" {_moment(moved.at)} by {moved.actor}: {moved.reason}"
+            f" {shown(moved.at)} by {moved.actor}: {moved.reason}"
         )
     if s.ended is not None:
         at = f" at {s.ended.clock}" if s.ended.clock else ""
         detail = f" — `{s.ended.detail}`" if s.ended.detail else ""
         yield f"- **Ended:** {s.ended.reason.replace('_', ' ')}{at}{detail}"
-
-
-def _moment(iso: str) -> str:
-    return iso[:19].replace("T", " ")
 
 
 def _summary(view: SummaryView, h: str) -> Iterator[str]:
@@ -129,7 +126,7 @@ def _homework_line(h: HomeworkView, placed: int | None = None) -> str:
     if len(h.history) > 1:  # changed since it was assigned: when, by whom, why
         last = h.history[-1]
         note = f": {last.note}" if last.note else ""
-        line += f" ({_moment(last.at)} by {last.actor}{note})"
+        line += f" ({shown(last.at)} by {last.actor}{note})"
     if h.amended and h.original_text is not None:
         line += f"; originally: {h.original_text}"
     return line

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import TypeGuard, assert_never
 
 from caselog.adapters.rendering.markup import Block, Markup
+from caselog.domain.instants import shown
 from caselog.projections.corrections import originally
 from caselog.projections.entries import (
     AmendmentEntry,
@@ -148,5 +149,5 @@ def _marked(entry: Correctable) -> str:
 
 
 def moment(iso: str) -> str:
-    """A recorded time as a person reads it: date and time to the second."""
-    return iso[:19].replace("T", " ")
+    """A recorded time as a person reads it: UTC to the second, with its offset."""
+    return shown(iso)
