@@ -12,21 +12,22 @@ timeline entries, typed by kind (``caselog.projections.entries``).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import difflib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from caselog.application.eventlog import LogFilter, read_log, topics_of
 from caselog.application.service import CaselogApplication
 from caselog.domain.client import Client
 from caselog.domain.errors import (
     AmbiguousClient,
     ClientNotFound,
     ClientWasErased,
-    RecordErased,
     SessionNotFound,
 )
-from caselog.domain.events import Correction, DomainEvent, SessionReassigned, SessionReceived
+from caselog.domain.events import DomainEvent
 from caselog.domain.identity import fold_name, normalise_name
 from caselog.domain.spans import Span, version_runs
 from caselog.domain.withdrawal import withdrawn
@@ -231,38 +232,20 @@ class Records:
                 f"(reason: {erased.reason}); nothing else of this record can be read"
             )
 
-    def log(self, client: ClientRecord | None = None) -> Iterator[LogEntry]:
-        """The raw event log in recording order: position, client, version, type, actor."""
-        names = dict(self.app.registered_clients())
-        start: int | None = None
-        while True:
-            batch = self.app.recorder.select_notifications(
-                start=start, limit=1000, inclusive_of_start=False
-            )
-            for n in batch:
-                if client is not None and n.originator_id != client.id:
-                    continue
-                try:
-                    event = self.app.mapper.to_domain_event(n)
-                except RecordErased:
-                    # Its type and place stay on record; who and when went with the key.
-                    recorded_at = actor = "(erased)"
-                    reason = None
-                else:
-                    assert isinstance(event, DomainEvent)
-                    recorded_at, actor = event.timestamp.isoformat(), event.actor
-                    noted = (Correction, SessionReassigned, SessionReceived)
-                    reason = event.reason if isinstance(event, noted) else None
-                yield LogEntry(
-                    position=n.id,
-                    client_id=str(n.originator_id),
-                    client=names.get(UUID(str(n.originator_id)), "(erased)"),
-                    version=n.originator_version,
-                    type=n.topic.rsplit(":", 1)[-1],
-                    recorded_at=recorded_at,
-                    actor=actor,
-                    reason=reason,
-                )
-            if len(batch) < 1000:
-                return
-            start = batch[-1].id
+    def log(
+        self,
+        client: ClientRecord | None = None,
+        *,
+        types: Sequence[str] = (),
+        since: dt.datetime | None = None,
+        limit: int | None = None,
+    ) -> Iterator[LogEntry]:
+        """The raw event log in recording order, streamed: position, client, version,
+        type, time, actor (see ``caselog.application.eventlog``)."""
+        wanted = LogFilter(client.id if client else None, tuple(types), since, limit)
+        topics_of(types)  # an unknown type is refused now, not at the first read
+        if client is not None:
+            names = {client.id: client.name}
+        else:
+            names = dict(self.app.registered_clients())
+        return read_log(self.app, names, wanted)

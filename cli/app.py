@@ -11,9 +11,10 @@ from caselog.cli.context import Settings
 from caselog.cli.corrections import amend_command, retract_command
 from caselog.cli.homework import homework_command, homework_set_command
 from caselog.cli.ingest import ingest_command
+from caselog.cli.log import log_command
 from caselog.cli.project import project_app, search_command
 from caselog.cli.protect import erase_command, rotate_key_command
-from caselog.cli.reading import clients_command, log_command, replay_command, sessions_command
+from caselog.cli.reading import clients_command, replay_command, sessions_command
 from caselog.cli.reassign import reassign_command
 from caselog.cli.summaries import recap_command, summary_command
 from caselog.cli.transfer import export_command, import_command

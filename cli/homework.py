@@ -82,11 +82,12 @@ def homework_command(
         return
     table = new_table()
     for column in ("id", "session", "status", "homework", "history"):
-        table.add_column(column)
+        # A time in the history is folded on a narrow terminal, never cut with "…".
+        table.add_column(column, overflow="fold" if column == "history" else "ellipsis")
     for v in views:
         link = f" → {v.carried_to}" if v.carried_to else ""
         link += f" (continues {v.carried_from})" if v.carried_from else ""
-        history = "; ".join(
+        history = "\n".join(
             f"{h.status} {shown(h.at)} by {h.actor}" + (f": {h.note}" if h.note else "")
             for h in v.history
         )

@@ -1,4 +1,4 @@
-"""Reading commands: ``clients``, ``sessions``, ``replay``, ``log``."""
+"""Reading commands: ``clients``, ``sessions``, ``replay`` (``log`` is in ``cli/log.py``)."""
 
 from __future__ import annotations
 
@@ -117,32 +117,3 @@ def replay_command(
         print_json_lines(e.as_json_line() for e in entries)
         return
     typer.echo(replay_text(record.name, sessions, entries))
-
-
-@friendly
-def log_command(
-    client: Annotated[str | None, typer.Option(help="Only this client's events.")] = None,
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """The raw event log in recording order: position, client, version, type, time, actor.
-
-    Example:  caselog log --client marcus
-    """
-    store = open_records(db)
-    entries = store.log(store.client(client) if client else None)
-    if client is None:
-        log_access([None])  # every client's entries: a store-wide read
-    if as_json:
-        print_json_lines(entries)
-        return
-    rows = list(entries)
-    reasons = any(e.reason for e in rows)  # a column for corrections' reasons, if any
-    table = new_table()
-    columns = ("position", "client", "version", "type", "recorded at", "actor")
-    for column in (*columns, "reason") if reasons else columns:
-        table.add_column(column, justify="right" if column in ("position", "version") else "left")
-    for e in rows:
-        row = [str(e.position), e.client, str(e.version), e.type, e.recorded_at[:19], e.actor]
-        table.add_row(*row, *([e.reason or ""] if reasons else []))
-    console().print(table)
