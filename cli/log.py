@@ -75,10 +75,17 @@ def log_command(
 
     Times are UTC with their offset (2026-03-02T14:05:09+00:00), as in every command.
 
-    With --json, one JSON object per line (JSON lines), each
-    {"position": int, "client_id": str, "client": str, "version": int, "type": str,
-    "recorded_at": str, "actor": str, "reason": str | null}; recorded_at is ISO 8601 in
-    UTC with microseconds, or "(erased)" (as are actor and client) for an erased client.
+    With --json, one JSON object per line (JSON lines), also streamed:
+
+    \b
+      {"position": 36586, "client_id": "bf5480cb-c3ab-533a-b93c-93d2b29fa684",
+       "client": "Felix Rodriguez", "version": 2, "type": "SessionOpened",
+       "recorded_at": "2026-03-02T14:05:09.236580+00:00", "actor": "dr-lee",
+       "reason": null}
+
+    recorded_at has the microseconds; for an event of an erased client, it and
+    actor are "(erased)", and so is client. reason is set for corrections and
+    reassignments, else null.
 
     Example:  caselog log --client marcus --type HomeworkStatusChanged --since 2026-03-01
     """
