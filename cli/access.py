@@ -21,7 +21,7 @@ from caselog.cli.context import (
 )
 from caselog.domain.errors import CaselogError, ClientWasErased, StoreError
 from caselog.domain.identity import client_id
-from caselog.domain.instants import EXAMPLE, shown
+from caselog.domain.instants import shown
 
 
 def _opened(db: str | None) -> Store:
@@ -85,12 +85,11 @@ def access_log_command(
         return
     table = new_table()
     for column in ("seq", "at", "actor", "command", "client", "id"):
-        # A time is shown whole, never cut: it is meant to be copied (cli/asof.py reads it).
+        # A time is folded on a narrow terminal, never cut with "…": it is meant to be copied.
         table.add_column(
             column,
             justify="right" if column == "seq" else "left",
-            min_width=len(EXAMPLE) if column == "at" else None,
-            no_wrap=column == "at",
+            overflow="fold" if column == "at" else "ellipsis",
         )
     for r in rows:
         cid = r["client_id"]
