@@ -15,6 +15,9 @@ written by bench/corpus.py; its size comes from the environment:
 - ``BENCH_ONLY=before-after``: write only those clients and run only the before/after
   figures, a check of a minute or two:
   ``BENCH_ONLY=before-after BENCH_CLIENTS=20 .venv/bin/python -m bench``.
+- ``BENCH_LOG_CLIENTS`` (default 20, about 38,000 events): the store ``caselog log`` is
+  timed on against sqlite3 (bench/log.py); ``BENCH_ONLY=log`` runs only that, in about
+  a minute: ``BENCH_ONLY=log .venv/bin/python -m bench``.
 
 The table is printed and appended to bench/RESULTS.md; progress goes to stderr.
 """
@@ -34,6 +37,7 @@ from .adversarial import linearity_rows
 from .corpus import ClientFiles, check_corpus, write_corpus
 from .dialogue import client_name
 from .ingest import RawSQLite, build, parse_share, sqlite_rows
+from .log import log_rows
 from .postgres import postgres_rows
 from .processes import memory_rows, startup_rows
 from .protection import protection_rows
@@ -110,6 +114,27 @@ def _before_after_only(clients: int, seed: int, continuations: int) -> None:
     )
 
 
+def _log_only(clients: int, seed: int, continuations: int) -> None:
+    """``BENCH_ONLY=log``: only ``caselog log`` against sqlite3, on a corpus of its own."""
+    started = time.perf_counter()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="caselog-bench-") as tmp:
+        scratch = Path(tmp)
+        progress(f"writing and ingesting {clients} clients")
+        written = write_corpus(scratch / "corpus", clients, seed, continuations)
+        _guarded("Log", rows, lambda: log_rows(list(written), scratch))
+    minutes = (time.perf_counter() - started) / 60
+    publish(
+        rows,
+        f"BENCH_ONLY=log, {clients} clients ({clients * 24:,} transcripts)",
+        [
+            f"Seed {seed}, {continuations} client(s) with a continuation. "
+            f"The run took {minutes:.1f} min.",
+            "Ratios of wall times: below 1, caselog is the faster.",
+        ],
+    )
+
+
 def main() -> None:
     clients = _env("BENCH_CLIENTS", 1000)
     seed = _env("BENCH_SEED", 0)
@@ -118,12 +143,15 @@ def main() -> None:
     only = os.environ.get("BENCH_ONLY", "")
     if clients < 3:
         raise SystemExit("BENCH_CLIENTS must be at least 3")
-    if only not in ("", "before-after"):
-        raise SystemExit(f"BENCH_ONLY={only!r}: the one section that runs alone is before-after")
+    if only not in ("", "before-after", "log"):
+        raise SystemExit(f"BENCH_ONLY={only!r}: the sections that run alone: before-after, log")
     # Stores are encrypted with a key of this run's own, which CLI children inherit.
     os.environ["CASELOG_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
     os.environ["CASELOG_ACTOR"] = "bench"
     os.environ.pop("CASELOG_ENCRYPTION", None)
+    if only == "log":
+        _log_only(_env("BENCH_LOG_CLIENTS", 20), seed, continuations)
+        return
     if only:
         _before_after_only(clients, seed, continuations)
         return
@@ -154,6 +182,8 @@ def main() -> None:
         _guarded("Query growth", query, lambda: query_growth(small, big, client_name(1)))
         _guarded("Continuation", query, lambda: [continuation_growth(small, big, scratch)])
         _guarded("Rebuild", query, lambda: rebuild_rows(big))
+        logged = big.clients[: _env("BENCH_LOG_CLIENTS", 20)]
+        _guarded("Log", query, lambda: log_rows(logged, scratch))
         process: list[Row] = []
         small_dir = _link_clients(small.clients, scratch / "corpus-10")
         _guarded(
