@@ -22,7 +22,9 @@ from caselog.cli.verify import verify_command
 
 app = typer.Typer(
     name="caselog",
-    help="An event-sourced, auditable record store for psychotherapy sessions.",
+    help="An event-sourced, auditable record store for psychotherapy sessions.\n\n"
+    "Times are printed in UTC with their offset (2026-03-02T14:05:09+00:00); a time "
+    "given without an offset is read as UTC.",
     invoke_without_command=True,
     add_completion=True,
     rich_markup_mode=None,

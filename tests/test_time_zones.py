@@ -136,3 +136,26 @@ def test_an_access_log_time_reads_back_as_the_same_instant_under_every_zone(stor
             run(store, zone, "homework", "alicia", "--recorded-before", copied.group(), "--json")
         )
         assert [h["status"] for h in before if h["homework_id"] == "S1.H1"] == ["assigned"]
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        ("sessions", "--recorded-before"),
+        ("replay", "--recorded-before"),
+        ("homework", "--recorded-before"),
+        ("summary", "--recorded-before"),
+        ("recap", "--recorded-before"),
+        ("log", "--since"),
+    ],
+)
+def test_every_timestamp_option_says_a_time_without_an_offset_is_read_as_utc(command, option):
+    from typer.testing import CliRunner
+
+    from caselog.cli.app import app
+
+    shown = " ".join(CliRunner().invoke(app, [command, "--help"]).stdout.split())
+    described = shown[shown.index(f"{option} TIMESTAMP") :].split(" --")[0]
+    assert "read as UTC if it has no offset" in described
+    overview = CliRunner().invoke(app, ["--help"]).stdout
+    assert "a time given without an offset is read as UTC" in " ".join(overview.split())
