@@ -241,11 +241,15 @@ class Records:
         limit: int | None = None,
     ) -> Iterator[LogEntry]:
         """The raw event log in recording order, streamed: position, client, version,
-        type, time, actor (see ``caselog.application.eventlog``)."""
+        type, time, actor (see ``caselog.application.eventlog``).
+
+        Of one client, its read was logged when it was resolved; of every client, the
+        log is a read of the whole store."""
         wanted = LogFilter(client.id if client else None, tuple(types), since, limit)
         topics_of(types)  # an unknown type is refused now, not at the first read
         if client is not None:
             names = {client.id: client.name}
         else:
             names = dict(self.app.registered_clients())
+            self._accessed(None)
         return read_log(self.app, names, wanted)

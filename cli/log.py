@@ -16,7 +16,7 @@ import typer
 
 from caselog.application.eventlog import ERASED, EVENT_TYPES, topics_of
 from caselog.cli.asof import instant
-from caselog.cli.context import DbOption, JsonOption, friendly, log_access, print_json_lines
+from caselog.cli.context import DbOption, JsonOption, friendly, print_json_lines
 from caselog.cli.context import records as open_records
 from caselog.domain.instants import EXAMPLE, shown
 from caselog.projections.views import LogEntry
@@ -92,9 +92,8 @@ def log_command(
     topics_of(types or ())  # an unknown type is refused before anything is read or logged
     moment = instant(since, "--since") if since is not None else None
     store = open_records(db)
-    record = store.client(client) if client else None  # a client resolved is logged as read
-    if record is None:
-        log_access([None])  # every client's entries: a store-wide read
+    record = store.client(client) if client else None
+    # Logged as a read: of the client resolved, or (every client's events) of the store.
     entries = store.log(record, types=types or (), since=moment, limit=limit)
     with _until_stdout_closes():
         if as_json:

@@ -12,7 +12,6 @@ from caselog.cli.context import (
     JsonOption,
     console,
     friendly,
-    log_access,
     new_table,
     print_json,
     print_json_lines,
