@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -151,3 +152,26 @@ def test_closing_the_output_after_five_lines_ends_log_quietly(big, as_json):
     assert child.wait() == 0
     assert errors == ""
     assert all(line.endswith(b"\n") for line in first)
+
+
+def test_the_first_entries_come_from_the_first_page_alone(big):
+    """Streaming: the first rows are read, decoded and given before any later page is."""
+    with open_store(big) as store:
+        recorder = store.app.recorder
+        pages: list[int] = []
+        select = recorder.select_notifications
+
+        def counted(*args: object, **kwargs: object) -> object:
+            page = select(*args, **kwargs)  # type: ignore[arg-type]
+            if not kwargs.get("topics"):  # not the lookups of names and erasures
+                pages.append(len(page))
+            return page
+
+        recorder.select_notifications = counted  # type: ignore[method-assign]
+        entries = store.records.log()
+        first = list(itertools.islice(entries, 5))
+        assert [e.position for e in first] == [1, 2, 3, 4, 5]
+        assert pages == [PAGE]
+        total = 5 + sum(1 for _ in entries)
+        assert total == recorder.max_notification_id() and PAGE < total < 2 * PAGE
+        assert pages == [PAGE, total - PAGE]
