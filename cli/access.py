@@ -75,8 +75,10 @@ def access_log_command(
             names = {}
     opened.log_access([None])
     log = opened.access_log
+    from caselog.cli.receipts import AccessRow
+
     rows = (
-        {**e.model_dump(mode="json"), "client": names.get(e.client_id or "")}
+        AccessRow(**e.model_dump(), client=names.get(e.client_id or ""))
         for e in log.entries(wanted)
     )
     if as_json:
@@ -86,7 +88,7 @@ def access_log_command(
     for column in ("seq", "at", "actor", "command", "client", "id"):
         table.add_column(column, justify="right" if column == "seq" else "left")
     for r in rows:
-        cid = r["client_id"]
-        who = r["client"] or ("(store)" if cid is None else "")
-        table.add_row(str(r["seq"]), r["at"][:19], r["actor"], r["command"], who, (cid or "")[:8])
+        cid = r.client_id
+        who = r.client or ("(store)" if cid is None else "")
+        table.add_row(str(r.seq), r.at[:19], r.actor, r.command, who, (cid or "")[:8])
     console().print(table)

@@ -48,8 +48,6 @@ HomeworkOpt = Annotated[
         "--homework", metavar="ID", help="A homework item, e.g. S1.H2.", show_default=False
     ),
 ]
-_ID_FIELDS = {"originator_id", "originator_version", "timestamp"}
-
 ReasonOpt = Annotated[
     str,
     typer.Option("--reason", help="Why the entry is corrected (kept with the correction)."),
@@ -151,15 +149,9 @@ def _record(
     record = open_records(db).client(client)
     event = record.app.record_correction(record.id, request, actor=actor(actor_name))
     if as_json:
-        print_json(
-            {
-                "type": type(event).__name__,
-                "client": record.name,
-                **event.model_dump(mode="json", exclude=_ID_FIELDS),
-                "version": event.originator_version,
-                "recorded_at": event.timestamp.isoformat(),
-            }
-        )
+        from caselog.cli.receipts import CorrectionRecorded
+
+        print_json(CorrectionRecorded.of(record.name, event))
         return
     done = "amended" if isinstance(event, EntryAmended) else "retracted"
     say(f"{record.name}: {_label(event)} {done} (recorded by {event.actor})")

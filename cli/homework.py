@@ -118,15 +118,9 @@ def homework_set_command(
         record.id, homework_id, status, actor=actor(actor_name), note=note, reviewed_in=session
     )
     if as_json:
-        print_json(
-            {
-                "homework_id": homework_id,
-                "status": status,
-                "version": event.originator_version,
-                "recorded_at": event.timestamp.isoformat(),
-                "actor": event.actor,
-            }
-        )
+        from caselog.cli.receipts import HomeworkStatusSet
+
+        print_json(HomeworkStatusSet.of(record.name, event))
         return
     say(f"{record.name} {homework_id}: {status} (recorded by {event.actor})")
 

@@ -15,10 +15,12 @@ from caselog.cli.context import (
     Settings,
     actor,
     console,
+    dry_run_store,
     friendly,
     new_table,
     print_json,
     store,
+    warn,
 )
 
 if TYPE_CHECKING:
@@ -190,7 +192,7 @@ def ingest_command(
         encoding=encoding,
         date_order="day_first" if day_first else "month_first" if month_first else None,
     )
-    opened = store(db, create=not dry_run, plaintext=plaintext)
+    opened = dry_run_store(db) if dry_run else store(db, create=True, plaintext=plaintext)
     show_progress = len(files) > 1 and not (as_json or Settings.quiet) and sys.stderr.isatty()
     if show_progress:
         from rich.progress import Progress
@@ -201,7 +203,9 @@ def ingest_command(
     else:
         results = list(opened.ingest(files, options))
     if as_json:
-        print_json([r.to_json() for r in results])
+        from caselog.cli.receipts import IngestedFile
+
+        print_json([IngestedFile.of(r) for r in results])
     else:
         _print(results, dry_run)
     if any(r.status == "error" for r in results):
@@ -259,10 +263,9 @@ def _print(results: list[IngestResult], dry_run: bool) -> None:
         if r.error:
             typer.echo(f"error: {r.error}", err=True)
         for other, why in r.near:
-            typer.echo(
-                f"warning: {r.file}: new client '{r.client}' is close to recorded client "
-                f"'{other}' ({why}); if they are one person, see caselog reassign",
-                err=True,
+            warn(
+                f"{r.file}: new client '{r.client}' is close to recorded client "
+                f"'{other}' ({why}); if they are one person, see caselog reassign"
             )
     settled = [r for r in results if r.status != "error"]
     if not settled or Settings.quiet:

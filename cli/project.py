@@ -65,7 +65,9 @@ def rebuild_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     applied = models.rebuild()
     status = models.status()
     if as_json:
-        print_json({"applied": applied, **status.model_dump(mode="json")})
+        from caselog.cli.receipts import Rebuilt
+
+        print_json(Rebuilt(applied=applied, **status.model_dump()))
         return
     _print_status(status, applied)
 
@@ -110,6 +112,7 @@ def follow_command(
     Example:  caselog project follow --until-idle
     """
     from caselog.adapters.follow import Aborted, Follower, stop_on_signals
+    from caselog.cli.receipts import FollowApplied, FollowStarted
 
     models = store(db).read_models("project follow")
     models.only_if_kept = True  # stop, rather than bring back what `project disable` dropped
@@ -117,7 +120,7 @@ def follow_command(
     start = models.position()
     mode = "until idle" if until_idle else follower.mode
     if as_json:
-        print_json_lines([{"event": "start", "position": start, "mode": mode}])
+        print_json_lines([FollowStarted(position=start, mode=mode)])
     else:
         say(f"following {models.db.where} from position {start} ({mode})")
     sys.stdout.flush()
@@ -128,14 +131,18 @@ def follow_command(
         pass  # the batch in hand was rolled back; the position says where we are
     position = models.position()
     if as_json:
-        print_json_lines([{"event": "stop", "position": position, "applied": follower.applied}])
+        print_json_lines([FollowApplied(event="stop", applied=follower.applied, position=position)])
     else:
         say(f"stopped at position {position}")
 
 
 def _progress(progress: Progress, as_json: bool) -> None:
     if as_json:
-        print_json_lines([{"event": "batch", **progress.__dict__}])
+        from caselog.cli.receipts import FollowApplied
+
+        print_json_lines(
+            [FollowApplied(event="batch", applied=progress.applied, position=progress.position)]
+        )
     else:
         say(f"applied {progress.applied} events: position {progress.position}")
     sys.stdout.flush()
@@ -143,7 +150,7 @@ def _progress(progress: Progress, as_json: bool) -> None:
 
 @project_app.command("enable")
 @friendly
-def enable_command(db: DbOption = None) -> None:
+def enable_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Keep the read models (search index, homework and sessions across clients).
 
     On an encrypted store they hold plaintext — utterances, names, homework — so
@@ -154,17 +161,27 @@ def enable_command(db: DbOption = None) -> None:
     Example:  caselog project enable && caselog search "kindness meditation"
     """
     applied = store(db, create=True).enable_read_models()
+    if as_json:
+        from caselog.cli.receipts import ReadModelsSwitched
+
+        print_json(ReadModelsSwitched(kept=True, applied=applied))
+        return
     say(f"read models on: applied {applied} events")
 
 
 @project_app.command("disable")
 @friendly
-def disable_command(db: DbOption = None) -> None:
+def disable_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Drop the read models and stop keeping them; their pages are wiped and reclaimed.
 
     Example:  caselog project disable
     """
     store(db).disable_read_models()
+    if as_json:
+        from caselog.cli.receipts import ReadModelsSwitched
+
+        print_json(ReadModelsSwitched(kept=False, applied=0))
+        return
     say("read models off: dropped, file vacuumed")
 
 

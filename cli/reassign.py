@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from caselog.application.records import Records
-from caselog.application.service import Reassigned
 from caselog.cli.context import ActorOption, DbOption, JsonOption, actor, friendly, print_json, say
 from caselog.cli.context import records as open_records
 from caselog.cli.reading import ClientArg
@@ -70,7 +69,9 @@ def reassign_command(
     request = ReassignRequest(session, _target_name(store, to), reason, as_session)
     done = store.app.reassign_session(source.id, request, actor=actor(actor_name))
     if as_json:
-        print_json(_as_json(done))
+        from caselog.cli.receipts import SessionMoved
+
+        print_json(SessionMoved.of(done))
         return
     moved, received = done.source, done.received
     # The reassignment id is in --json, `log` and `sessions OTHER --json`.
@@ -92,28 +93,3 @@ def _target_name(store: Records, to: str) -> str:
         return " ".join(to.split())
     except ClientWasErased as e:
         raise InvalidReassignment(f"{e}; no session can be moved there") from None
-
-
-def _as_json(done: Reassigned) -> dict[str, Any]:
-    moved, received = done.source, done.received
-    return {
-        "reassignment": str(moved.reassignment),
-        "actor": moved.actor,
-        "reason": moved.reason,
-        "recorded_at": moved.timestamp.isoformat(),
-        "from": {
-            "client_id": str(moved.originator_id),
-            "client": done.source_name,
-            "session": moved.session,
-            "version": moved.originator_version,
-        },
-        "to": {
-            "client_id": str(received.originator_id),
-            "client": done.target_name,
-            "session": received.session,
-            "created": done.created,
-            "events": done.events,
-        },
-        "homework": dict(moved.homework),
-        "reopened": dict(moved.reopened),
-    }

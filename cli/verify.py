@@ -69,14 +69,18 @@ def verify_command(
             )
         )
     if json:
+        from caselog.cli.receipts import VerifyReport
+
         print_json(
-            {
-                **report.model_dump(mode="json"),
-                "access_log_entries": access.entries,
-                "access_log_head": access.head,
-                "breaks": breaks,
-                "ok": not breaks,
-            }
+            VerifyReport(
+                clients=report.clients,
+                events=report.events,
+                digest=report.digest,
+                access_log_entries=access.entries,
+                access_log_head=access.head,
+                breaks=breaks,
+                ok=not breaks,
+            )
         )
     elif digest:
         typer.echo(report.digest)
