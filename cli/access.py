@@ -10,6 +10,7 @@ import typer
 from caselog.adapters.store import Store
 from caselog.application.records import Records
 from caselog.application.service import CaselogApplication
+from caselog.cli.completion import complete_client
 from caselog.cli.context import (
     DbOption,
     JsonOption,
@@ -50,7 +51,10 @@ def access_log_command(
     client: Annotated[
         str | None,
         typer.Option(
-            "--client", metavar="CLIENT", help="Only reads of this client's record (name or id)."
+            "--client",
+            metavar="CLIENT",
+            autocompletion=complete_client,
+            help="Only reads of this client's record (name or id).",
         ),
     ] = None,
     db: DbOption = None,

@@ -50,7 +50,9 @@ HomeworkOpt = Annotated[
 ]
 ReasonOpt = Annotated[
     str,
-    typer.Option("--reason", help="Why the entry is corrected (kept with the correction)."),
+    typer.Option(
+        "--reason", metavar="WHY", help="Why the entry is corrected (kept with the correction)."
+    ),
 ]
 
 
@@ -60,7 +62,9 @@ def amend_command(
     reason: ReasonOpt,
     text: Annotated[
         str | None,
-        typer.Option("--text", help="What the entry should read.", show_default=False),
+        typer.Option(
+            "--text", metavar="TEXT", help="What the entry should read.", show_default=False
+        ),
     ] = None,
     speaker: Annotated[
         str | None,

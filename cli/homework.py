@@ -8,6 +8,11 @@ import typer
 
 from caselog.application.records import ClientRecord
 from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
+from caselog.cli.completion import (
+    complete_client,
+    complete_homework_filter,
+    complete_homework_status,
+)
 from caselog.cli.context import (
     ActorOption,
     DbOption,
@@ -35,13 +40,23 @@ _FILTERS = (*STATUSES, RETRACTED)
 @friendly
 def homework_command(
     client: Annotated[
-        str | None, typer.Argument(help="The client (name, leading part or id prefix).")
+        str | None,
+        typer.Argument(
+            metavar="CLIENT",
+            autocompletion=complete_client,
+            help="The client (name, leading part or id prefix).",
+        ),
     ] = None,
     all_clients: Annotated[
         bool, typer.Option("--all-clients", help="Open homework of every client (read model).")
     ] = False,
     status: Annotated[
-        str | None, typer.Option(help=f"Only this status: {', '.join(_FILTERS)}.")
+        str | None,
+        typer.Option(
+            metavar="STATUS",
+            autocompletion=complete_homework_filter,
+            help=f"Only this status: {', '.join(_FILTERS)}.",
+        ),
     ] = None,
     at_session: AtSession = None,
     at_version: AtVersion = None,
@@ -97,11 +112,21 @@ def homework_command(
 @friendly
 def homework_set_command(
     client: ClientArg,
-    homework_id: Annotated[str, typer.Argument(help="The homework id, e.g. S8.H3.")],
-    status: Annotated[str, typer.Argument(help=f"The new status: {', '.join(STATUSES[1:])}.")],
-    note: Annotated[str | None, typer.Option(help="Why, or what the client reported.")] = None,
+    homework_id: Annotated[str, typer.Argument(metavar="ID", help="The homework id, e.g. S8.H3.")],
+    status: Annotated[
+        str,
+        typer.Argument(
+            metavar="STATUS",
+            autocompletion=complete_homework_status,
+            help=f"The new status: {', '.join(STATUSES[1:])}.",
+        ),
+    ],
+    note: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Why, or what the client reported.")
+    ] = None,
     session: Annotated[
-        int | None, typer.Option(help="The session in which the homework was reviewed.")
+        int | None,
+        typer.Option(metavar="N", help="The session in which the homework was reviewed."),
     ] = None,
     actor_name: ActorOption = None,
     db: DbOption = None,

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from caselog.cli.completion import complete_ingest_format
 from caselog.cli.context import (
     ActorOption,
     DbOption,
     JsonOption,
     Settings,
     actor,
+    bounded,
     console,
     dry_run_store,
     friendly,
@@ -40,12 +42,16 @@ def ingest_command(
     ],
     client: Annotated[
         str | None,
-        typer.Option(help="The client's name, when the file does not say it (or to override it)."),
+        typer.Option(
+            metavar="NAME",
+            help="The client's name, when the file does not say it (or to override it).",
+        ),
     ] = None,
     session: Annotated[
         int | None,
         typer.Option(
-            min=1,
+            metavar="N",
+            callback=bounded(1, 2**62),
             help="The session number, when the file does not say it (one file only; "
             "for a CSV table, its first session's).",
         ),
@@ -54,6 +60,8 @@ def ingest_command(
         str | None,
         typer.Option(
             "--format",
+            metavar="FORMAT",
+            autocompletion=complete_ingest_format,
             help="Force a format: A, B, C, D, vtt, srt, otter or csv "
             "(default: by extension, else detected).",
         ),
@@ -105,8 +113,9 @@ def ingest_command(
     professional: Annotated[
         str | None,
         typer.Option(
+            metavar="NAME",
             help="The professional's name, when the file does not state it (or to override "
-            "what was inferred from the dialogue)."
+            "what was inferred from the dialogue).",
         ),
     ] = None,
     strict: Annotated[

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from caselog.cli.completion import complete_client
 from caselog.cli.context import (
     DbOption,
     JsonOption,
+    bounded,
     console,
     friendly,
     new_table,
@@ -72,14 +74,20 @@ def rebuild_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     _print_status(status, applied)
 
 
+def _interval(seconds: float) -> float:
+    if not 0.01 <= seconds <= 3600:
+        raise typer.BadParameter(f"expected seconds from 0.01 to 3600, not {seconds:g}")
+    return seconds
+
+
 @project_app.command("follow")
 @friendly
 def follow_command(
     interval: Annotated[
         float,
         typer.Option(
-            min=0.01,
-            max=3600,
+            metavar="SECONDS",
+            callback=_interval,
             help="SQLite: seconds between polls while idle. (PostgreSQL is woken by "
             "LISTEN/NOTIFY instead.)",
         ),
@@ -187,11 +195,19 @@ def disable_command(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @friendly
 def search_command(
-    text: Annotated[str, typer.Argument(help='Words to find; "quote" a phrase.')],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help='Words to find; "quote" a phrase.')],
     client: Annotated[
-        str | None, typer.Option("--client", help="Only this client's utterances.")
+        str | None,
+        typer.Option(
+            "--client",
+            metavar="CLIENT",
+            autocompletion=complete_client,
+            help="Only this client's utterances.",
+        ),
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many hits.")] = 20,
+    limit: Annotated[
+        int, typer.Option(metavar="N", callback=bounded(1, 10_000), help="At most this many hits.")
+    ] = 20,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

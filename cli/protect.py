@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from caselog.cli.completion import complete_client
 from caselog.cli.context import (
     ActorOption,
     DbOption,
@@ -23,10 +24,20 @@ from caselog.domain.errors import InvalidErasure, StoreError
 
 @friendly
 def erase_command(
-    client: Annotated[str, typer.Argument(help="The client (full name or id prefix).")],
+    client: Annotated[
+        str,
+        typer.Argument(
+            metavar="CLIENT",
+            autocompletion=complete_client,
+            help="The client (full name or id prefix).",
+        ),
+    ],
     reason: Annotated[
         str,
-        typer.Option(help="Why, for the audit trail (e.g. a request number); no personal data."),
+        typer.Option(
+            metavar="WHY",
+            help="Why, for the audit trail (e.g. a request number); no personal data.",
+        ),
     ],
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
     actor_name: ActorOption = None,

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
+from caselog.cli.completion import complete_client
 from caselog.cli.context import (
     DbOption,
     JsonOption,
@@ -24,7 +25,9 @@ from caselog.domain.errors import SessionNotFound
 ClientArg = Annotated[
     str,
     typer.Argument(
-        help="The client: name as written (any case), a unique leading part, or an id prefix."
+        metavar="CLIENT",
+        autocompletion=complete_client,
+        help="The client: name as written (any case), a unique leading part, or an id prefix.",
     ),
 ]
 
@@ -91,7 +94,9 @@ def sessions_command(
 @friendly
 def replay_command(
     client: ClientArg,
-    session: Annotated[int | None, typer.Option(help="Only this session.")] = None,
+    session: Annotated[
+        int | None, typer.Option(metavar="N", help="Only this session.", show_default=False)
+    ] = None,
     at_session: AtSession = None,
     at_version: AtVersion = None,
     at_date: AtDate = None,

@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from caselog.application.records import Records
-from caselog.cli.context import ActorOption, DbOption, JsonOption, actor, friendly, print_json, say
+from caselog.cli.completion import complete_client
+from caselog.cli.context import (
+    ActorOption,
+    DbOption,
+    JsonOption,
+    actor,
+    bounded,
+    friendly,
+    print_json,
+    say,
+)
 from caselog.cli.context import records as open_records
 from caselog.cli.reading import ClientArg
 from caselog.domain.errors import ClientNotFound, ClientWasErased, InvalidReassignment
@@ -21,28 +31,33 @@ _MAX = 2**62
 def reassign_command(
     client: ClientArg,
     session: Annotated[
-        int, typer.Option("--session", metavar="N", min=1, max=_MAX, help="The session to move.")
+        int,
+        typer.Option(
+            "--session", metavar="N", callback=bounded(1, _MAX), help="The session to move."
+        ),
     ],
     to: Annotated[
         str,
         typer.Option(
             "--to",
             metavar="OTHER",
+            autocompletion=complete_client,
             help="The client it belongs to: a recorded client (name, leading part or id "
             "prefix), or the full name of one not recorded yet, who is then registered.",
         ),
     ],
     reason: Annotated[
         str,
-        typer.Option("--reason", help="Why it is moved (kept with the move on both clients)."),
+        typer.Option(
+            "--reason", metavar="WHY", help="Why it is moved (kept with the move on both clients)."
+        ),
     ] = "",
     as_session: Annotated[
         int | None,
         typer.Option(
             "--as-session",
             metavar="M",
-            min=1,
-            max=_MAX,
+            callback=bounded(1, _MAX),
             help="The number it takes under OTHER. Default: the same number.",
             show_default=False,
         ),

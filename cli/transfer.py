@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import orjson
 import typer
 
+from caselog.cli.completion import complete_client, complete_export_format
 from caselog.cli.context import (
     DbOption,
     JsonOption,
@@ -43,6 +44,7 @@ def export_command(
         str | None,
         typer.Argument(
             metavar="CLIENT",
+            autocompletion=complete_client,
             help="Only this client (name, leading part or id prefix). Required for "
             "markdown and fhir.",
         ),
@@ -52,6 +54,7 @@ def export_command(
         typer.Option(
             "--format",
             metavar="FORMAT",
+            autocompletion=complete_export_format,
             help="jsonl: the record exactly as stored, for `caselog import`. markdown: a "
             "readable document of a client's sessions. fhir: a FHIR R4 Bundle (JSON) of "
             "a client's sessions and homework.",
@@ -59,7 +62,9 @@ def export_command(
     ] = "jsonl",
     session: Annotated[
         int | None,
-        typer.Option("--session", help="markdown, fhir: only this session.", show_default=False),
+        typer.Option(
+            "--session", metavar="N", help="markdown, fhir: only this session.", show_default=False
+        ),
     ] = None,
     include_name: Annotated[
         bool,
