@@ -14,6 +14,7 @@ from caselog.cli.completion import complete_client
 from caselog.cli.context import (
     DbOption,
     JsonOption,
+    add_columns,
     console,
     friendly,
     new_table,
@@ -89,8 +90,8 @@ def access_log_command(
         print_json_lines(rows)
         return
     table = new_table()
-    for column in ("seq", "at", "actor", "command", "client", "id"):
-        table.add_column(column, justify="right" if column == "seq" else "left")
+    columns = ("seq", "at", "actor", "command", "client", "id")
+    add_columns(table, columns, keys=("seq", "at", "client", "id"), right=("seq",))
     for r in rows:
         cid = r.client_id
         who = r.client or ("(store)" if cid is None else "")

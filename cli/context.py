@@ -124,6 +124,18 @@ def new_table(title: str | None = None) -> Table:
     return Table(title=title)
 
 
+def add_columns(
+    table: Table, columns: Iterable[str], *, keys: Iterable[str] = (), right: Iterable[str] = ()
+) -> None:
+    """Add the columns; ``keys`` (a client's name, a session, a status) are never wrapped,
+    so on a narrow terminal or through a pipe (80 columns) the free text wraps instead."""
+    keys, right = set(keys), set(right)
+    for column in columns:
+        table.add_column(
+            column, justify="right" if column in right else "left", no_wrap=column in keys
+        )
+
+
 def say(message: str) -> None:
     """Say what a command did; ``--quiet`` keeps it to itself (errors are always told)."""
     if not Settings.quiet:

@@ -18,6 +18,7 @@ from caselog.cli.context import (
     DbOption,
     JsonOption,
     actor,
+    add_columns,
     console,
     friendly,
     new_table,
@@ -95,8 +96,8 @@ def homework_command(
         typer.echo(f"{record.name}: no {which} recorded" + ("" if at.is_now else " as of then"))
         return
     table = new_table()
-    for column in ("id", "session", "status", "homework", "history"):
-        table.add_column(column)
+    columns = ("id", "session", "status", "homework", "history")
+    add_columns(table, columns, keys=("id", "session", "status"))
     for v in views:
         link = f" → {v.carried_to}" if v.carried_to else ""
         link += f" (continues {v.carried_from})" if v.carried_from else ""
@@ -179,8 +180,8 @@ def _print_open_everywhere(db: str | None, as_json: bool) -> None:
         print_json(rows)
         return
     table = new_table()
-    for column in ("client", "id", "session", "status", "homework"):
-        table.add_column(column)
+    columns = ("client", "id", "session", "status", "homework")
+    add_columns(table, columns, keys=("client", "id", "session", "status"))
     for r in rows:
         table.add_row(r.client, r.homework_id, str(r.session), r.status, r.text)
     console().print(table)

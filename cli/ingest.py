@@ -15,6 +15,7 @@ from caselog.cli.context import (
     JsonOption,
     Settings,
     actor,
+    add_columns,
     bounded,
     console,
     dry_run_store,
@@ -283,8 +284,9 @@ def _print(results: list[IngestResult], dry_run: bool) -> None:
     if len(settled) > FILE_ROWS:
         _sum_up(table, results, dry_run)
     else:
-        for column in ("file", "status", "client", "session", "events"):
-            table.add_column(column, justify="right" if column in ("session", "events") else "left")
+        columns = ("file", "status", "client", "session", "events")
+        keys = ("status", "client", "session", "events")
+        add_columns(table, columns, keys=keys, right=("session", "events"))
         for r in settled:
             table.add_row(
                 r.file, _status(r, dry_run), _client(r), str(r.session or ""), str(r.events)
@@ -317,8 +319,8 @@ def _print_inferred(results: list[IngestResult]) -> None:
 
 def _sum_up(table: Table, results: list[IngestResult], dry_run: bool) -> None:
     """One row per status: a person reads that; --json lists every file."""
-    for column in ("status", "files", "clients", "sessions", "events"):
-        table.add_column(column, justify="left" if column == "status" else "right")
+    columns = ("status", "files", "clients", "sessions", "events")
+    add_columns(table, columns, keys=columns, right=columns[1:])
     table.caption = "caselog ingest --json lists every file"
     for status in ("recorded", "unchanged", "error"):
         rows = [r for r in results if r.status == status]

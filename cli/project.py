@@ -12,6 +12,7 @@ from caselog.cli.completion import complete_client
 from caselog.cli.context import (
     DbOption,
     JsonOption,
+    add_columns,
     bounded,
     console,
     friendly,
@@ -34,8 +35,8 @@ project_app = typer.Typer(
 
 def _print_status(status: ProjectionStatus, applied: int | None = None) -> None:
     table = new_table()
-    for column in ("read model", "position", "head", "lag"):
-        table.add_column(column, justify="left" if column == "read model" else "right")
+    columns = ("read model", "position", "head", "lag")
+    add_columns(table, columns, keys=columns, right=columns[1:])
     table.add_row(status.name, str(status.position), str(status.head), str(status.lag))
     console().print(table)
     if applied is not None:
@@ -229,8 +230,8 @@ def search_command(
     from rich.text import Text
 
     table = new_table()
-    for column in ("client", "session", "#", "speaker", "snippet"):
-        table.add_column(column, justify="right" if column in ("session", "#") else "left")
+    columns = ("client", "session", "#", "speaker", "snippet")
+    add_columns(table, columns, keys=columns[:4], right=("session", "#"))
     for h in hits:
         # Text, not a markup string: the [match] marks must print as written; one line per hit.
         snippet = Text(" ".join(h.snippet.split()))

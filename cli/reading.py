@@ -11,6 +11,7 @@ from caselog.cli.completion import complete_client
 from caselog.cli.context import (
     DbOption,
     JsonOption,
+    add_columns,
     console,
     friendly,
     log_access,
@@ -44,8 +45,8 @@ def clients_command(db: DbOption = None, as_json: JsonOption = False) -> None:
         print_json(views)
         return
     table = new_table()
-    for column in ("client", "id", "descriptor", "sessions", "events"):
-        table.add_column(column, justify="right" if column == "events" else "left")
+    columns = ("client", "id", "descriptor", "sessions", "events")
+    add_columns(table, columns, keys=("client", "id", "events"), right=("events",))
     for v in views:
         sessions = ", ".join(map(str, v.sessions))
         table.add_row(v.name, v.client_id[:8], v.descriptor or "", sessions, str(v.events))
@@ -72,8 +73,8 @@ def sessions_command(
         print_json(views)
         return
     table = new_table()
-    for column in ("#", "date", "professional", "utterances", "flags", "ended", "source"):
-        table.add_column(column)
+    columns = ("#", "date", "professional", "utterances", "flags", "ended", "source")
+    add_columns(table, columns, keys=("#", "date"))
     for s in views:
         of = f"/{s.planned_total}" if s.planned_total else ""
         ended = s.ended.reason.replace("_", " ") if s.ended else "—"
