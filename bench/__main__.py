@@ -14,7 +14,9 @@ written by bench/corpus.py; its size comes from the environment:
   changes);
 - ``BENCH_ONLY=before-after``: write only those clients and run only the before/after
   figures, a check of a minute or two:
-  ``BENCH_ONLY=before-after BENCH_CLIENTS=20 .venv/bin/python -m bench``.
+  ``BENCH_ONLY=before-after BENCH_CLIENTS=20 .venv/bin/python -m bench``;
+- ``BENCH_ONLY=startup``: only the reading commands' start-up against a bare Python
+  start (bench/startup.py), on a store of 3 clients; ``BENCH_STARTUP_ROUNDS`` (default 11).
 
 The table is printed and appended to bench/RESULTS.md; progress goes to stderr.
 """
@@ -40,6 +42,7 @@ from .protection import protection_rows
 from .queries import as_of_queries, continuation_growth, query_growth
 from .rebuild import rebuild_rows
 from .report import Row, publish, unavailable
+from .startup import bare_start_rows
 from .timing import progress
 from .versions import BEFORE, before_after_rows
 
@@ -110,6 +113,30 @@ def _before_after_only(clients: int, seed: int, continuations: int) -> None:
     )
 
 
+def _startup_only(seed: int, continuations: int) -> None:
+    """``BENCH_ONLY=startup``: the start-up figures, on a small store of their own."""
+    rounds = _env("BENCH_STARTUP_ROUNDS", 11)
+    started = time.perf_counter()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="caselog-bench-") as tmp:
+        scratch = Path(tmp)
+        progress("writing and ingesting 3 clients")
+        corpus = write_corpus(scratch / "corpus", 3, seed, continuations)
+        small = build(str(scratch / "small.db"), corpus, "the 3-client store")
+        _guarded("CLI start-up", rows, lambda: bare_start_rows(small, rounds))
+        small.store.close()
+    minutes = (time.perf_counter() - started) / 60
+    publish(
+        rows,
+        "BENCH_ONLY=startup, 3 clients",
+        [
+            f"Seed {seed}; {rounds} rounds. The run took {minutes:.1f} min.",
+            "Multiples of a bare `python -c pass`: at most 7, a reading command starts "
+            "fast enough.",
+        ],
+    )
+
+
 def main() -> None:
     clients = _env("BENCH_CLIENTS", 1000)
     seed = _env("BENCH_SEED", 0)
@@ -118,12 +145,17 @@ def main() -> None:
     only = os.environ.get("BENCH_ONLY", "")
     if clients < 3:
         raise SystemExit("BENCH_CLIENTS must be at least 3")
-    if only not in ("", "before-after"):
-        raise SystemExit(f"BENCH_ONLY={only!r}: the one section that runs alone is before-after")
+    if only not in ("", "before-after", "startup"):
+        raise SystemExit(
+            f"BENCH_ONLY={only!r}: the sections that run alone are before-after and startup"
+        )
     # Stores are encrypted with a key of this run's own, which CLI children inherit.
     os.environ["CASELOG_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
     os.environ["CASELOG_ACTOR"] = "bench"
     os.environ.pop("CASELOG_ENCRYPTION", None)
+    if only == "startup":
+        _startup_only(seed, continuations)
+        return
     if only:
         _before_after_only(clients, seed, continuations)
         return
@@ -160,6 +192,7 @@ def main() -> None:
             "Memory", process, lambda: memory_rows([(small, small_dir), (big, corpus)], scratch)
         )
         _guarded("CLI start-up", process, lambda: startup_rows([small, big]))
+        _guarded("CLI start-up, reading commands", process, lambda: bare_start_rows(small))
         _guarded("As-of reads", process, as_of_queries)
         _guarded("Encryption and chain", process, protection_rows)
         _guarded("Adversarial lines", process, linearity_rows)
