@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
@@ -104,7 +103,4 @@ app.add_typer(
 
 
 def main() -> None:
-    # The command line loads no pydantic plugin; looking for them would read the entry
-    # points of every installed package on each start (see tests/test_startup_imports.py).
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
