@@ -13,9 +13,24 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from caselog.adapters.access_log import AccessEntry
 from caselog.adapters.readmodels import OpenHomeworkRow, ProjectionStatus, SearchHit
-from caselog.adapters.verify import Verification
+from caselog.cli.receipts import (
+    AccessRow,
+    ClientErasure,
+    CorrectionRecorded,
+    DocumentWritten,
+    ExportWritten,
+    FollowApplied,
+    FollowStarted,
+    HomeworkStatusSet,
+    Imported,
+    IngestedFile,
+    KeyRotated,
+    ReadModelsSwitched,
+    Rebuilt,
+    SessionMoved,
+    VerifyReport,
+)
 from caselog.projections.entries import TimelineEntry
 from caselog.projections.views import (
     ClientView,
@@ -29,6 +44,7 @@ from caselog.projections.views import (
 # (command, how it prints, the type it prints). "array": one JSON array; "object": one object;
 # "lines": one object per line.
 SHAPES: tuple[tuple[str, str, Any], ...] = (
+    ("ingest PATH --json", "array", list[IngestedFile]),
     ("clients --json", "array", list[ClientView]),
     ("sessions CLIENT --json", "array", list[SessionView]),
     ("replay CLIENT --json", "lines", TimelineEntry),
@@ -37,19 +53,29 @@ SHAPES: tuple[tuple[str, str, Any], ...] = (
     ("recap CLIENT --json", "object", RecapView),
     ("homework CLIENT --json", "array", list[HomeworkView]),
     ("homework --all-clients --json", "array", list[OpenHomeworkRow]),
+    ("homework-set CLIENT ID STATUS --json", "object", HomeworkStatusSet),
+    ("amend CLIENT … --json, retract CLIENT … --json", "object", CorrectionRecorded),
+    ("reassign CLIENT --session N --to OTHER --json", "object", SessionMoved),
     ("search TEXT --json", "array", list[SearchHit]),
     ("project status --json", "object", ProjectionStatus),
-    ("access-log --json", "lines", AccessEntry),
-    ("verify --json", "object", Verification),
+    ("project rebuild --json", "object", Rebuilt),
+    ("project follow --json", "lines", FollowStarted | FollowApplied),
+    ("project enable --json, project disable --json", "object", ReadModelsSwitched),
+    ("access-log --json", "lines", AccessRow),
+    ("verify --json", "object", VerifyReport),
+    ("export --output FILE --json", "object", ExportWritten),
+    ("export CLIENT --format markdown|fhir --output FILE --json", "object", DocumentWritten),
+    ("import FILE --json", "object", Imported),
+    ("erase CLIENT --reason WHY --yes --json", "object", ClientErasure),
+    ("rotate-key --json", "object", KeyRotated),
 )
 
 NOTES = {
     "replay CLIENT --json": "Each line is one timeline entry: `kind` says which of the schemas "
     "below it is (`utterance`, `summary_item`, …), `type` names the event as `log` does.",
-    "access-log --json": "Each line also has `client`: the client's name when the store can be "
-    "read, else null.",
-    "verify --json": "The printed object also has `access_log_entries` and `access_log_head`, "
-    "and `breaks` includes the access log's.",
+    "verify --json": "`breaks` includes the access log's.",
+    "project follow --json": "The first line is the start; then one line per batch applied "
+    '(`"event": "batch"`) and a last one when it stops (`"event": "stop"`).',
 }
 
 PREAMBLE = """\
