@@ -2,7 +2,8 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DB ?= caselog.db
+# The demo's own store, never DB from the environment (a shell may name a real one there).
+DEMO_DB := caselog.db
 
 .PHONY: demo test lint typecheck bench docs clean install dev
 
@@ -22,13 +23,13 @@ install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
 demo: $(VENV)/.installed
-	@rm -f $(DB) $(DB)-wal $(DB)-shm $(DB).key
-	$(BIN)/caselog --db $(DB) ingest samples/
-	$(BIN)/caselog --db $(DB) clients
-	$(BIN)/caselog --db $(DB) sessions alicia
-	$(BIN)/caselog --db $(DB) replay alex --session 5
-	$(BIN)/caselog --db $(DB) recap marcus
-	$(BIN)/caselog --db $(DB) verify
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).key
+	$(BIN)/caselog --db $(DEMO_DB) ingest samples/
+	$(BIN)/caselog --db $(DEMO_DB) clients
+	$(BIN)/caselog --db $(DEMO_DB) sessions alicia
+	$(BIN)/caselog --db $(DEMO_DB) replay alex --session 5
+	$(BIN)/caselog --db $(DEMO_DB) recap marcus
+	$(BIN)/caselog --db $(DEMO_DB) verify
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q

@@ -91,7 +91,7 @@ def entry_fields(at: bytes, actor: bytes, command: bytes, client_id: bytes | Non
 
 
 class AccessEntry(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     seq: int
     at: str

@@ -126,6 +126,9 @@ class Database(ABC):
         for kind, name in sorted(objects):
             conn.execute(f'DROP {kind} IF EXISTS "{name}"{self._and_dependents}')
 
+    def check_can_create(self) -> None:  # noqa: B027 - only a file needs a place to be made
+        """Raise ``StoreError`` if ``create`` could not make the store where it is named."""
+
     def fail(self, doing: str, error: Exception) -> StoreError:
         return StoreError(f"{self.where}: cannot {doing} ({first_line(error)})")
 
@@ -212,11 +215,19 @@ class SQLiteDatabase(Database):
             raise StoreError(f"{self.path} is a directory, not a caselog store")
         return self.path.exists()
 
+    def check_can_create(self) -> None:
+        # A mistyped --db must not leave a new directory tree behind it.
+        if not self.path.parent.is_dir():
+            raise StoreError(
+                f"{self.path}: the directory {self.path.parent} does not exist; "
+                "create it first or give another --db"
+            )
+
     def create(self) -> None:
         """Create the file readable by its owner only (SQLite's -wal and -shm follow)."""
         if self.exists():
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.check_can_create()
         with suppress(FileExistsError):  # another process created it first
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 

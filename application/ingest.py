@@ -47,13 +47,6 @@ class IngestResult:
     near: tuple[tuple[str, str], ...] = ()
     """A new client's recorded near names (name, why): perhaps the same person."""
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            **{k: v for k, v in self.__dict__.items() if k not in ("inferred", "near")},
-            "inferred": [i.model_dump(mode="json") for i in self.inferred],
-            "similar_clients": [{"name": n, "why": why} for n, why in self.near],
-        }
-
 
 @dataclass(frozen=True)
 class RecordOptions:

@@ -18,6 +18,8 @@ written by bench/corpus.py; its size comes from the environment:
 - ``BENCH_LOG_CLIENTS`` (default 20, about 38,000 events): the store ``caselog log`` is
   timed on against sqlite3 (bench/log.py); ``BENCH_ONLY=log`` runs only that, in about
   a minute: ``BENCH_ONLY=log .venv/bin/python -m bench``.
+- ``BENCH_ONLY=startup``: only the reading commands' start-up against a bare Python
+  start (bench/startup.py), on a store of 3 clients; ``BENCH_STARTUP_ROUNDS`` (default 11).
 
 The table is printed and appended to bench/RESULTS.md; progress goes to stderr.
 """
@@ -44,6 +46,7 @@ from .protection import protection_rows
 from .queries import as_of_queries, continuation_growth, query_growth
 from .rebuild import rebuild_rows
 from .report import Row, publish, unavailable
+from .startup import bare_start_rows
 from .timing import progress
 from .versions import BEFORE, before_after_rows
 
@@ -114,6 +117,30 @@ def _before_after_only(clients: int, seed: int, continuations: int) -> None:
     )
 
 
+def _startup_only(seed: int, continuations: int) -> None:
+    """``BENCH_ONLY=startup``: the start-up figures, on a small store of their own."""
+    rounds = _env("BENCH_STARTUP_ROUNDS", 11)
+    started = time.perf_counter()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="caselog-bench-") as tmp:
+        scratch = Path(tmp)
+        progress("writing and ingesting 3 clients")
+        corpus = write_corpus(scratch / "corpus", 3, seed, continuations)
+        small = build(str(scratch / "small.db"), corpus, "the 3-client store")
+        _guarded("CLI start-up", rows, lambda: bare_start_rows(small, rounds))
+        small.store.close()
+    minutes = (time.perf_counter() - started) / 60
+    publish(
+        rows,
+        "BENCH_ONLY=startup, 3 clients",
+        [
+            f"Seed {seed}; {rounds} rounds. The run took {minutes:.1f} min.",
+            "Multiples of a bare `python -c pass`: at most 7, a reading command starts "
+            "fast enough.",
+        ],
+    )
+
+
 def _log_only(clients: int, seed: int, continuations: int) -> None:
     """``BENCH_ONLY=log``: only ``caselog log`` against sqlite3, on a corpus of its own."""
     started = time.perf_counter()
@@ -143,12 +170,17 @@ def main() -> None:
     only = os.environ.get("BENCH_ONLY", "")
     if clients < 3:
         raise SystemExit("BENCH_CLIENTS must be at least 3")
-    if only not in ("", "before-after", "log"):
-        raise SystemExit(f"BENCH_ONLY={only!r}: the sections that run alone: before-after, log")
+    if only not in ("", "before-after", "log", "startup"):
+        raise SystemExit(
+            f"BENCH_ONLY={only!r}: the sections that run alone: before-after, log, startup"
+        )
     # Stores are encrypted with a key of this run's own, which CLI children inherit.
     os.environ["CASELOG_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
     os.environ["CASELOG_ACTOR"] = "bench"
     os.environ.pop("CASELOG_ENCRYPTION", None)
+    if only == "startup":
+        _startup_only(seed, continuations)
+        return
     if only == "log":
         _log_only(_env("BENCH_LOG_CLIENTS", 20), seed, continuations)
         return
@@ -190,6 +222,7 @@ def main() -> None:
             "Memory", process, lambda: memory_rows([(small, small_dir), (big, corpus)], scratch)
         )
         _guarded("CLI start-up", process, lambda: startup_rows([small, big]))
+        _guarded("CLI start-up, reading commands", process, lambda: bare_start_rows(small))
         _guarded("As-of reads", process, as_of_queries)
         _guarded("Encryption and chain", process, protection_rows)
         _guarded("Adversarial lines", process, linearity_rows)

@@ -12,7 +12,6 @@ Attributes load on first use, so ``import caselog`` stays cheap for the command 
 
 from __future__ import annotations
 
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,5 +26,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(store, name)
     if name == "__version__":
+        from importlib import metadata
+
         return metadata.version("caselog")
     raise AttributeError(f"module 'caselog' has no attribute {name!r}")

@@ -10,9 +10,11 @@ import typer
 from caselog.adapters.store import Store
 from caselog.application.records import Records
 from caselog.application.service import CaselogApplication
+from caselog.cli.completion import complete_client
 from caselog.cli.context import (
     DbOption,
     JsonOption,
+    add_columns,
     console,
     friendly,
     new_table,
@@ -51,7 +53,10 @@ def access_log_command(
     client: Annotated[
         str | None,
         typer.Option(
-            "--client", metavar="CLIENT", help="Only reads of this client's record (name or id)."
+            "--client",
+            metavar="CLIENT",
+            autocompletion=complete_client,
+            help="Only reads of this client's record (name or id).",
         ),
     ] = None,
     db: DbOption = None,
@@ -76,23 +81,20 @@ def access_log_command(
             names = {}
     opened.log_access([None])
     log = opened.access_log
+    from caselog.cli.receipts import AccessRow
+
     rows = (
-        {**e.model_dump(mode="json"), "client": names.get(e.client_id or "")}
+        AccessRow(**e.model_dump(), client=names.get(e.client_id or ""))
         for e in log.entries(wanted)
     )
     if as_json:
         print_json_lines(rows)
         return
     table = new_table()
-    for column in ("seq", "at", "actor", "command", "client", "id"):
-        # A time is folded on a narrow terminal, never cut with "…": it is meant to be copied.
-        table.add_column(
-            column,
-            justify="right" if column == "seq" else "left",
-            overflow="fold" if column == "at" else "ellipsis",
-        )
+    columns = ("seq", "at", "actor", "command", "client", "id")
+    add_columns(table, columns, keys=("seq", "at", "client", "id"), right=("seq",))
     for r in rows:
-        cid = r["client_id"]
-        who = r["client"] or ("(store)" if cid is None else "")
-        table.add_row(str(r["seq"]), shown(r["at"]), r["actor"], r["command"], who, (cid or "")[:8])
+        cid = r.client_id
+        who = r.client or ("(store)" if cid is None else "")
+        table.add_row(str(r.seq), shown(r.at), r.actor, r.command, who, (cid or "")[:8])
     console().print(table)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from caselog.cli.access import access_log_command
-from caselog.cli.context import Settings
+from caselog.cli.context import ActorOption, DbOption, QuietOption, SchemaOption, Settings
 from caselog.cli.corrections import amend_command, retract_command
 from caselog.cli.homework import homework_command, homework_set_command
 from caselog.cli.ingest import ingest_command
@@ -20,48 +20,43 @@ from caselog.cli.summaries import recap_command, summary_command
 from caselog.cli.transfer import export_command, import_command
 from caselog.cli.verify import verify_command
 
+EXIT_CODES = """Exit status: 0 done; 1 an error (a bad file, a refused change, a
+broken chain: one line on stderr says what); 2 a usage error (an unknown command or
+option, a bad value, or no command at all: the help is printed on stderr)."""
+
 app = typer.Typer(
     name="caselog",
     help="An event-sourced, auditable record store for psychotherapy sessions.\n\n"
     "Times are printed in UTC with their offset (2026-03-02T14:05:09+00:00); a time "
     "given without an offset is read as UTC.",
+    epilog=EXIT_CODES,
     invoke_without_command=True,
+    no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
+def _version(shown: bool) -> None:
+    if shown:
+        from importlib import metadata
+
+        typer.echo(f"caselog {metadata.version('caselog')}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    db: Annotated[
-        str | None,
-        typer.Option(
-            "--db",
-            metavar="URL",
-            help="Store: a SQLite path, sqlite:///path or postgresql://user@host:port/db"
-            "[?schema=name]. Default: $CASELOG_DB, else ./caselog.db.",
-            show_default=False,
-        ),
-    ] = None,
-    schema: Annotated[
-        str | None,
-        typer.Option(
-            "--schema",
-            metavar="NAME",
-            help="PostgreSQL schema holding the store, so several stores share one database "
-            "(same as ?schema=NAME). Default: $CASELOG_SCHEMA, else public.",
-            show_default=False,
-        ),
-    ] = None,
-    quiet: Annotated[
+    db: DbOption = None,
+    schema: SchemaOption = None,
+    quiet: QuietOption = False,
+    actor_name: ActorOption = None,
+    version: Annotated[
         bool,
         typer.Option(
-            "--quiet",
-            "-q",
-            help="Print only what was asked for: no confirmations of what a command did, "
-            "no ingest table or progress. Errors and warnings are still printed.",
+            "--version", is_eager=True, callback=_version, help="Print the version and exit."
         ),
     ] = False,
 ) -> None:
@@ -70,13 +65,18 @@ def main_options(
     Example:  caselog --db clinic.db ingest transcripts/ && caselog recap alicia
 
     PostgreSQL:  caselog --db postgresql://me@db.example:5432/records --schema clinic_a clients
+
+    --db, --schema, -q and --actor may also follow the command's name.
     """
     Settings.db = db
     Settings.schema = schema
     Settings.quiet = quiet
+    Settings.actor = actor_name
     Settings.command = ctx.invoked_subcommand  # for the access log
     if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+        # Options but no command: the same usage error as no arguments at all.
+        typer.echo(ctx.get_help(), err=True)
+        raise typer.Exit(2)
 
 
 app.command("ingest")(ingest_command)

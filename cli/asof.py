@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from caselog.cli.context import bounded
 from caselog.domain.instants import EXAMPLE, parse_instant
 from caselog.projections.asof import AsOf
 
@@ -16,13 +17,19 @@ _MAX = 2**62
 AtSession = Annotated[
     int | None,
     typer.Option(
-        "--at-session", min=0, max=_MAX, help="As the record stood once session N was recorded."
+        "--at-session",
+        metavar="N",
+        callback=bounded(0, _MAX),
+        help="As the record stood once session N was recorded.",
     ),
 ]
 AtVersion = Annotated[
     int | None,
     typer.Option(
-        "--at-version", min=0, max=_MAX, help="As the client's record stood after event V."
+        "--at-version",
+        metavar="V",
+        callback=bounded(0, _MAX),
+        help="As the client's record stood after event V.",
     ),
 ]
 AtDate = Annotated[

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
+import shutil
 import sys
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 from uuid import UUID
 
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from caselog.adapters.provisional import NewStore
     from caselog.adapters.readmodels import ReadModels
 
 P = ParamSpec("P")
@@ -40,16 +45,56 @@ DbOption = Annotated[
         show_default=False,
     ),
 ]
+SchemaOption = Annotated[
+    str | None,
+    typer.Option(
+        "--schema",
+        metavar="NAME",
+        help="PostgreSQL schema holding the store, so several stores share one database "
+        "(same as ?schema=NAME). Default: $CASELOG_SCHEMA, else public.",
+        show_default=False,
+    ),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print only what was asked for: no confirmations of what a command did, "
+        "no ingest table or progress. Errors and warnings are still printed.",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 ActorOption = Annotated[
     str | None,
     typer.Option(
         "--actor",
         metavar="NAME",
-        help="Who is recording. Default: $CASELOG_ACTOR, else the OS user.",
+        help="Who is reading or recording, for the record and the access log. "
+        "Default: $CASELOG_ACTOR, else the OS user.",
         show_default=False,
     ),
 ]
+
+# Options every command takes, before its name or after it: (parameter, type, default).
+_COMMON: tuple[tuple[str, Any, Any], ...] = (
+    ("db", DbOption, None),
+    ("schema", SchemaOption, None),
+    ("quiet", QuietOption, False),
+    ("actor_name", ActorOption, None),
+)
+
+
+def bounded(low: int, high: int) -> Callable[[int | None], int | None]:
+    """A check of a whole-number option, refused as a usage error outside [low, high]
+    (typer's own min/max would print the range in the help, past any metavar)."""
+
+    def check(value: int | None) -> int | None:
+        if value is not None and not low <= value <= high:
+            raise typer.BadParameter(f"expected a number from {low} to {high}, not {value}")
+        return value
+
+    return check
 
 
 class Settings:
@@ -79,10 +124,32 @@ def new_table(title: str | None = None) -> Table:
     return Table(title=title)
 
 
+def add_columns(
+    table: Table, columns: Iterable[str], *, keys: Iterable[str] = (), right: Iterable[str] = ()
+) -> None:
+    """Add the columns; ``keys`` (a client's name, a session, a status) are never wrapped,
+    so on a narrow terminal or through a pipe (80 columns) the free text wraps instead."""
+    keys, right = set(keys), set(right)
+    for column in columns:
+        table.add_column(
+            column,
+            justify="right" if column in right else "left",
+            no_wrap=column in keys,
+            # Free text wraps; a long word (a time, an id) is folded, never cut with "…":
+            # it is meant to be copied.
+            overflow="ellipsis" if column in keys else "fold",
+        )
+
+
 def say(message: str) -> None:
     """Say what a command did; ``--quiet`` keeps it to itself (errors are always told)."""
     if not Settings.quiet:
         typer.echo(message)
+
+
+def warn(message: str) -> None:
+    """A warning: on stderr, and told even under ``--quiet``."""
+    typer.echo(f"warning: {message}", err=True)
 
 
 def db_url(given: str | None) -> str:
@@ -91,20 +158,39 @@ def db_url(given: str | None) -> str:
 
 
 def actor(given: str | None) -> str:
-    return given or default_actor()
+    return given or Settings.actor or default_actor()
 
 
 class Invocation:
     """What one run of a command keeps: the store it opened, once, closed when the
-    command ends."""
+    command ends, and what it made, taken back if the command fails."""
 
     def __init__(self) -> None:
         self.store: Store | None = None
+        self.created: NewStore | None = None
+        self.scratch: Path | None = None
 
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
             self.store = None
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+    def settle(self, succeeded: bool) -> None:
+        """After the store is closed: a store this command created and left empty is
+        removed when the command failed; a kept one's new key file is announced."""
+        created, self.created = self.created, None
+        if created is None:
+            return
+        if not succeeded and created.take_back():
+            return
+        if (key_file := created.made_key_file()) is not None:
+            warn(
+                f"{key_file} holds the master key of the new store: back it up now; "
+                "without it the record cannot be read"
+            )
 
 
 _INVOCATION: ContextVar[Invocation | None] = ContextVar("caselog_invocation", default=None)
@@ -130,6 +216,10 @@ def store(
     """
     invocation = this_invocation()
     if invocation.store is None:
+        if create:
+            from caselog.adapters.provisional import before_creating
+
+            invocation.created = before_creating(db_url(db))
         invocation.store = open_store(
             db_url(db),
             actor=actor(Settings.actor),
@@ -138,6 +228,31 @@ def store(
             plaintext=plaintext,
             unlock=unlock,
         )
+    return invocation.store
+
+
+def dry_run_store(db: str | None) -> Store:
+    """The store to try an ingest against: the one at ``--db``, or, where there is none
+    yet, an empty scratch store that is removed afterwards (a dry run makes nothing)."""
+    from caselog.adapters.database import database
+
+    url = db_url(db)
+    named = database(url)
+    try:
+        if named.exists():
+            return store(db)
+        named.check_can_create()
+    finally:
+        named.close()
+    invocation = this_invocation()
+    invocation.scratch = Path(tempfile.mkdtemp(prefix="caselog-dry-run-"))
+    invocation.store = open_store(
+        str(invocation.scratch / "dry-run.db"),
+        actor=actor(Settings.actor),
+        command=Settings.command or "caselog",
+        create=True,
+        plaintext=True,
+    )
     return invocation.store
 
 
@@ -156,42 +271,87 @@ def read_models(db: str | None, purpose: str) -> ReadModels:
     return store(db).read_models(purpose)
 
 
+def _take_common_options(kwargs: dict[str, Any], own: Iterable[str]) -> None:
+    """Options given after the command's name win over the same ones given before it;
+    those the command does not declare itself are taken out of its arguments."""
+    taken = set(own)
+    given = {n: kwargs[n] if n in taken else kwargs.pop(n, None) for n, _, _ in _COMMON}
+    if isinstance(given["db"], str):
+        Settings.db = given["db"]
+    if isinstance(given["schema"], str):
+        Settings.schema = given["schema"]
+    if given["quiet"] is True:
+        Settings.quiet = True
+    if isinstance(given["actor_name"], str):
+        Settings.actor = given["actor_name"]
+
+
+def _with_common_options(run: Callable[..., Any], command: Callable[..., Any]) -> list[str]:
+    """Give ``run`` the command's signature plus the common options it lacks (typer reads
+    the signature); the names of the command's own parameters."""
+    signature = inspect.signature(command, eval_str=True)
+    own = list(signature.parameters)
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+        for name, kind, default in _COMMON
+        if name not in signature.parameters
+    ]
+    parameters = [*signature.parameters.values(), *extra]
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    return own
+
+
 def friendly(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn caselog's own errors into one line on stderr and exit status 1."""
+    """Turn caselog's own errors into one line on stderr and exit status 1, and give the
+    command the options every command takes (--db, --schema, -q, --actor)."""
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        given = kwargs.get("actor_name")
-        Settings.actor = given if isinstance(given, str) else None
+        _take_common_options(kwargs, own)
         invocation = Invocation()
         token = _INVOCATION.set(invocation)
+        succeeded = False
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            succeeded = True
+            return result
         except ClientWasErased as e:
+            succeeded = True
             typer.echo(str(e))
             raise typer.Exit(0) from None
         except CaselogError as e:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(1) from None
+        except typer.Exit as e:
+            succeeded = e.exit_code == 0
+            raise
         finally:
             _INVOCATION.reset(token)
             invocation.close()
+            invocation.settle(succeeded)
 
+    own = _with_common_options(run, command)
     return run
 
 
-def _plain(value: Any) -> Any:
+def _dumped(value: BaseModel | Sequence[BaseModel]) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
-    raise TypeError
+    return [v.model_dump(mode="json") for v in value]
 
 
-def print_json(value: Any) -> None:
-    sys.stdout.write(orjson.dumps(value, default=_plain, option=orjson.OPT_INDENT_2).decode())
+def print_json(value: BaseModel | Sequence[BaseModel]) -> None:
+    """A view model (or a list of them) as indented JSON: the same models the text is
+    printed from, so the two cannot drift apart."""
+    sys.stdout.write(orjson.dumps(_dumped(value), option=orjson.OPT_INDENT_2).decode())
     sys.stdout.write("\n")
 
 
-def print_json_lines(values: Iterable[Any]) -> None:
+def print_json_lines(values: Iterable[BaseModel | dict[str, Any]]) -> None:
+    """One JSON object a line. A dict is replay's line: a timeline entry's own flattened
+    shape (``TimelineEntry.as_json_line``)."""
     for value in values:
-        sys.stdout.write(orjson.dumps(value, default=_plain).decode())
+        line = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+        sys.stdout.write(orjson.dumps(line).decode())
         sys.stdout.write("\n")

@@ -11,7 +11,6 @@ from caselog.cli.context import records as open_records
 from caselog.cli.reading import ClientArg
 from caselog.domain.corrections import CorrectionRequest
 from caselog.domain.events import Correction, EntryAmended
-from caselog.domain.instants import stamp
 
 SessionOpt = Annotated[
     int | None,
@@ -49,11 +48,11 @@ HomeworkOpt = Annotated[
         "--homework", metavar="ID", help="A homework item, e.g. S1.H2.", show_default=False
     ),
 ]
-_ID_FIELDS = {"originator_id", "originator_version", "timestamp"}
-
 ReasonOpt = Annotated[
     str,
-    typer.Option("--reason", help="Why the entry is corrected (kept with the correction)."),
+    typer.Option(
+        "--reason", metavar="WHY", help="Why the entry is corrected (kept with the correction)."
+    ),
 ]
 
 
@@ -63,7 +62,9 @@ def amend_command(
     reason: ReasonOpt,
     text: Annotated[
         str | None,
-        typer.Option("--text", help="What the entry should read.", show_default=False),
+        typer.Option(
+            "--text", metavar="TEXT", help="What the entry should read.", show_default=False
+        ),
     ] = None,
     speaker: Annotated[
         str | None,
@@ -152,15 +153,9 @@ def _record(
     record = open_records(db).client(client)
     event = record.app.record_correction(record.id, request, actor=actor(actor_name))
     if as_json:
-        print_json(
-            {
-                "type": type(event).__name__,
-                "client": record.name,
-                **event.model_dump(mode="json", exclude=_ID_FIELDS),
-                "version": event.originator_version,
-                "recorded_at": stamp(event.timestamp),
-            }
-        )
+        from caselog.cli.receipts import CorrectionRecorded
+
+        print_json(CorrectionRecorded.of(record.name, event))
         return
     done = "amended" if isinstance(event, EntryAmended) else "retracted"
     say(f"{record.name}: {_label(event)} {done} (recorded by {event.actor})")

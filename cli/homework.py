@@ -8,11 +8,17 @@ import typer
 
 from caselog.application.records import ClientRecord
 from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
+from caselog.cli.completion import (
+    complete_client,
+    complete_homework_filter,
+    complete_homework_status,
+)
 from caselog.cli.context import (
     ActorOption,
     DbOption,
     JsonOption,
     actor,
+    add_columns,
     console,
     friendly,
     new_table,
@@ -24,7 +30,7 @@ from caselog.cli.context import records as open_records
 from caselog.cli.reading import ClientArg
 from caselog.domain.client import RETRACTED
 from caselog.domain.homework import STATUSES
-from caselog.domain.instants import shown, stamp
+from caselog.domain.instants import shown
 from caselog.projections.homework import open_homework
 
 if TYPE_CHECKING:
@@ -36,13 +42,23 @@ _FILTERS = (*STATUSES, RETRACTED)
 @friendly
 def homework_command(
     client: Annotated[
-        str | None, typer.Argument(help="The client (name, leading part or id prefix).")
+        str | None,
+        typer.Argument(
+            metavar="CLIENT",
+            autocompletion=complete_client,
+            help="The client (name, leading part or id prefix).",
+        ),
     ] = None,
     all_clients: Annotated[
         bool, typer.Option("--all-clients", help="Open homework of every client (read model).")
     ] = False,
     status: Annotated[
-        str | None, typer.Option(help=f"Only this status: {', '.join(_FILTERS)}.")
+        str | None,
+        typer.Option(
+            metavar="STATUS",
+            autocompletion=complete_homework_filter,
+            help=f"Only this status: {', '.join(_FILTERS)}.",
+        ),
     ] = None,
     at_session: AtSession = None,
     at_version: AtVersion = None,
@@ -81,9 +97,8 @@ def homework_command(
         typer.echo(f"{record.name}: no {which} recorded" + ("" if at.is_now else " as of then"))
         return
     table = new_table()
-    for column in ("id", "session", "status", "homework", "history"):
-        # A time in the history is folded on a narrow terminal, never cut with "…".
-        table.add_column(column, overflow="fold" if column == "history" else "ellipsis")
+    columns = ("id", "session", "status", "homework", "history")
+    add_columns(table, columns, keys=("id", "session", "status"))
     for v in views:
         link = f" → {v.carried_to}" if v.carried_to else ""
         link += f" (continues {v.carried_from})" if v.carried_from else ""
@@ -99,11 +114,21 @@ def homework_command(
 @friendly
 def homework_set_command(
     client: ClientArg,
-    homework_id: Annotated[str, typer.Argument(help="The homework id, e.g. S8.H3.")],
-    status: Annotated[str, typer.Argument(help=f"The new status: {', '.join(STATUSES[1:])}.")],
-    note: Annotated[str | None, typer.Option(help="Why, or what the client reported.")] = None,
+    homework_id: Annotated[str, typer.Argument(metavar="ID", help="The homework id, e.g. S8.H3.")],
+    status: Annotated[
+        str,
+        typer.Argument(
+            metavar="STATUS",
+            autocompletion=complete_homework_status,
+            help=f"The new status: {', '.join(STATUSES[1:])}.",
+        ),
+    ],
+    note: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Why, or what the client reported.")
+    ] = None,
     session: Annotated[
-        int | None, typer.Option(help="The session in which the homework was reviewed.")
+        int | None,
+        typer.Option(metavar="N", help="The session in which the homework was reviewed."),
     ] = None,
     actor_name: ActorOption = None,
     db: DbOption = None,
@@ -120,15 +145,9 @@ def homework_set_command(
         record.id, homework_id, status, actor=actor(actor_name), note=note, reviewed_in=session
     )
     if as_json:
-        print_json(
-            {
-                "homework_id": homework_id,
-                "status": status,
-                "version": event.originator_version,
-                "recorded_at": stamp(event.timestamp),
-                "actor": event.actor,
-            }
-        )
+        from caselog.cli.receipts import HomeworkStatusSet
+
+        print_json(HomeworkStatusSet.of(record.name, event))
         return
     say(f"{record.name} {homework_id}: {status} (recorded by {event.actor})")
 
@@ -162,8 +181,8 @@ def _print_open_everywhere(db: str | None, as_json: bool) -> None:
         print_json(rows)
         return
     table = new_table()
-    for column in ("client", "id", "session", "status", "homework"):
-        table.add_column(column)
+    columns = ("client", "id", "session", "status", "homework")
+    add_columns(table, columns, keys=("client", "id", "session", "status"))
     for r in rows:
         table.add_row(r.client, r.homework_id, str(r.session), r.status, r.text)
     console().print(table)

@@ -8,17 +8,22 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from caselog.cli.completion import complete_ingest_format
 from caselog.cli.context import (
     ActorOption,
     DbOption,
     JsonOption,
     Settings,
     actor,
+    add_columns,
+    bounded,
     console,
+    dry_run_store,
     friendly,
     new_table,
     print_json,
     store,
+    warn,
 )
 
 if TYPE_CHECKING:
@@ -38,12 +43,16 @@ def ingest_command(
     ],
     client: Annotated[
         str | None,
-        typer.Option(help="The client's name, when the file does not say it (or to override it)."),
+        typer.Option(
+            metavar="NAME",
+            help="The client's name, when the file does not say it (or to override it).",
+        ),
     ] = None,
     session: Annotated[
         int | None,
         typer.Option(
-            min=1,
+            metavar="N",
+            callback=bounded(1, 2**62),
             help="The session number, when the file does not say it (one file only; "
             "for a CSV table, its first session's).",
         ),
@@ -52,6 +61,8 @@ def ingest_command(
         str | None,
         typer.Option(
             "--format",
+            metavar="FORMAT",
+            autocompletion=complete_ingest_format,
             help="Force a format: A, B, C, D, vtt, srt, otter or csv "
             "(default: by extension, else detected).",
         ),
@@ -103,8 +114,9 @@ def ingest_command(
     professional: Annotated[
         str | None,
         typer.Option(
+            metavar="NAME",
             help="The professional's name, when the file does not state it (or to override "
-            "what was inferred from the dialogue)."
+            "what was inferred from the dialogue).",
         ),
     ] = None,
     strict: Annotated[
@@ -190,7 +202,7 @@ def ingest_command(
         encoding=encoding,
         date_order="day_first" if day_first else "month_first" if month_first else None,
     )
-    opened = store(db, create=not dry_run, plaintext=plaintext)
+    opened = dry_run_store(db) if dry_run else store(db, create=True, plaintext=plaintext)
     show_progress = len(files) > 1 and not (as_json or Settings.quiet) and sys.stderr.isatty()
     if show_progress:
         from rich.progress import Progress
@@ -201,7 +213,9 @@ def ingest_command(
     else:
         results = list(opened.ingest(files, options))
     if as_json:
-        print_json([r.to_json() for r in results])
+        from caselog.cli.receipts import IngestedFile
+
+        print_json([IngestedFile.of(r) for r in results])
     else:
         _print(results, dry_run)
     if any(r.status == "error" for r in results):
@@ -259,10 +273,9 @@ def _print(results: list[IngestResult], dry_run: bool) -> None:
         if r.error:
             typer.echo(f"error: {r.error}", err=True)
         for other, why in r.near:
-            typer.echo(
-                f"warning: {r.file}: new client '{r.client}' is close to recorded client "
-                f"'{other}' ({why}); if they are one person, see caselog reassign",
-                err=True,
+            warn(
+                f"{r.file}: new client '{r.client}' is close to recorded client "
+                f"'{other}' ({why}); if they are one person, see caselog reassign"
             )
     settled = [r for r in results if r.status != "error"]
     if not settled or Settings.quiet:
@@ -271,8 +284,9 @@ def _print(results: list[IngestResult], dry_run: bool) -> None:
     if len(settled) > FILE_ROWS:
         _sum_up(table, results, dry_run)
     else:
-        for column in ("file", "status", "client", "session", "events"):
-            table.add_column(column, justify="right" if column in ("session", "events") else "left")
+        columns = ("file", "status", "client", "session", "events")
+        keys = ("status", "client", "session", "events")
+        add_columns(table, columns, keys=keys, right=("session", "events"))
         for r in settled:
             table.add_row(
                 r.file, _status(r, dry_run), _client(r), str(r.session or ""), str(r.events)
@@ -305,8 +319,8 @@ def _print_inferred(results: list[IngestResult]) -> None:
 
 def _sum_up(table: Table, results: list[IngestResult], dry_run: bool) -> None:
     """One row per status: a person reads that; --json lists every file."""
-    for column in ("status", "files", "clients", "sessions", "events"):
-        table.add_column(column, justify="left" if column == "status" else "right")
+    columns = ("status", "files", "clients", "sessions", "events")
+    add_columns(table, columns, keys=columns, right=columns[1:])
     table.caption = "caselog ingest --json lists every file"
     for status in ("recorded", "unchanged", "error"):
         rows = [r for r in results if r.status == status]

@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from caselog.cli.completion import complete_client
 from caselog.cli.context import (
     DbOption,
     JsonOption,
+    add_columns,
+    bounded,
     console,
     friendly,
     new_table,
@@ -32,8 +35,8 @@ project_app = typer.Typer(
 
 def _print_status(status: ProjectionStatus, applied: int | None = None) -> None:
     table = new_table()
-    for column in ("read model", "position", "head", "lag"):
-        table.add_column(column, justify="left" if column == "read model" else "right")
+    columns = ("read model", "position", "head", "lag")
+    add_columns(table, columns, keys=columns, right=columns[1:])
     table.add_row(status.name, str(status.position), str(status.head), str(status.lag))
     console().print(table)
     if applied is not None:
@@ -65,9 +68,17 @@ def rebuild_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     applied = models.rebuild()
     status = models.status()
     if as_json:
-        print_json({"applied": applied, **status.model_dump(mode="json")})
+        from caselog.cli.receipts import Rebuilt
+
+        print_json(Rebuilt(applied=applied, **status.model_dump()))
         return
     _print_status(status, applied)
+
+
+def _interval(seconds: float) -> float:
+    if not 0.01 <= seconds <= 3600:
+        raise typer.BadParameter(f"expected seconds from 0.01 to 3600, not {seconds:g}")
+    return seconds
 
 
 @project_app.command("follow")
@@ -76,8 +87,8 @@ def follow_command(
     interval: Annotated[
         float,
         typer.Option(
-            min=0.01,
-            max=3600,
+            metavar="SECONDS",
+            callback=_interval,
             help="SQLite: seconds between polls while idle. (PostgreSQL is woken by "
             "LISTEN/NOTIFY instead.)",
         ),
@@ -110,6 +121,7 @@ def follow_command(
     Example:  caselog project follow --until-idle
     """
     from caselog.adapters.follow import Aborted, Follower, stop_on_signals
+    from caselog.cli.receipts import FollowApplied, FollowStarted
 
     models = store(db).read_models("project follow")
     models.only_if_kept = True  # stop, rather than bring back what `project disable` dropped
@@ -117,7 +129,7 @@ def follow_command(
     start = models.position()
     mode = "until idle" if until_idle else follower.mode
     if as_json:
-        print_json_lines([{"event": "start", "position": start, "mode": mode}])
+        print_json_lines([FollowStarted(position=start, mode=mode)])
     else:
         say(f"following {models.db.where} from position {start} ({mode})")
     sys.stdout.flush()
@@ -128,14 +140,18 @@ def follow_command(
         pass  # the batch in hand was rolled back; the position says where we are
     position = models.position()
     if as_json:
-        print_json_lines([{"event": "stop", "position": position, "applied": follower.applied}])
+        print_json_lines([FollowApplied(event="stop", applied=follower.applied, position=position)])
     else:
         say(f"stopped at position {position}")
 
 
 def _progress(progress: Progress, as_json: bool) -> None:
     if as_json:
-        print_json_lines([{"event": "batch", **progress.__dict__}])
+        from caselog.cli.receipts import FollowApplied
+
+        print_json_lines(
+            [FollowApplied(event="batch", applied=progress.applied, position=progress.position)]
+        )
     else:
         say(f"applied {progress.applied} events: position {progress.position}")
     sys.stdout.flush()
@@ -143,7 +159,7 @@ def _progress(progress: Progress, as_json: bool) -> None:
 
 @project_app.command("enable")
 @friendly
-def enable_command(db: DbOption = None) -> None:
+def enable_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Keep the read models (search index, homework and sessions across clients).
 
     On an encrypted store they hold plaintext — utterances, names, homework — so
@@ -154,27 +170,45 @@ def enable_command(db: DbOption = None) -> None:
     Example:  caselog project enable && caselog search "kindness meditation"
     """
     applied = store(db, create=True).enable_read_models()
+    if as_json:
+        from caselog.cli.receipts import ReadModelsSwitched
+
+        print_json(ReadModelsSwitched(kept=True, applied=applied))
+        return
     say(f"read models on: applied {applied} events")
 
 
 @project_app.command("disable")
 @friendly
-def disable_command(db: DbOption = None) -> None:
+def disable_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Drop the read models and stop keeping them; their pages are wiped and reclaimed.
 
     Example:  caselog project disable
     """
     store(db).disable_read_models()
+    if as_json:
+        from caselog.cli.receipts import ReadModelsSwitched
+
+        print_json(ReadModelsSwitched(kept=False, applied=0))
+        return
     say("read models off: dropped, file vacuumed")
 
 
 @friendly
 def search_command(
-    text: Annotated[str, typer.Argument(help='Words to find; "quote" a phrase.')],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help='Words to find; "quote" a phrase.')],
     client: Annotated[
-        str | None, typer.Option("--client", help="Only this client's utterances.")
+        str | None,
+        typer.Option(
+            "--client",
+            metavar="CLIENT",
+            autocompletion=complete_client,
+            help="Only this client's utterances.",
+        ),
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many hits.")] = 20,
+    limit: Annotated[
+        int, typer.Option(metavar="N", callback=bounded(1, 10_000), help="At most this many hits.")
+    ] = 20,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -196,8 +230,8 @@ def search_command(
     from rich.text import Text
 
     table = new_table()
-    for column in ("client", "session", "#", "speaker", "snippet"):
-        table.add_column(column, justify="right" if column in ("session", "#") else "left")
+    columns = ("client", "session", "#", "speaker", "snippet")
+    add_columns(table, columns, keys=columns[:4], right=("session", "#"))
     for h in hits:
         # Text, not a markup string: the [match] marks must print as written; one line per hit.
         snippet = Text(" ".join(h.snippet.split()))

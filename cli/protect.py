@@ -8,18 +8,36 @@ from typing import Annotated
 
 import typer
 
-from caselog.adapters.crypto import decode_key, new_master_key, rewrap, write_key_file
-from caselog.cli.context import ActorOption, DbOption, JsonOption, friendly, print_json, store
+from caselog.cli.completion import complete_client
+from caselog.cli.context import (
+    ActorOption,
+    DbOption,
+    JsonOption,
+    friendly,
+    print_json,
+    say,
+    store,
+    warn,
+)
 from caselog.domain.errors import InvalidErasure, StoreError
-from caselog.domain.instants import stamp
 
 
 @friendly
 def erase_command(
-    client: Annotated[str, typer.Argument(help="The client (full name or id prefix).")],
+    client: Annotated[
+        str,
+        typer.Argument(
+            metavar="CLIENT",
+            autocompletion=complete_client,
+            help="The client (full name or id prefix).",
+        ),
+    ],
     reason: Annotated[
         str,
-        typer.Option(help="Why, for the audit trail (e.g. a request number); no personal data."),
+        typer.Option(
+            metavar="WHY",
+            help="Why, for the audit trail (e.g. a request number); no personal data.",
+        ),
     ],
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
     actor_name: ActorOption = None,
@@ -43,17 +61,11 @@ def erase_command(
     record = opened.records.client(client)
     erased = erase_client(opened.app, opened.settings, record.id, actor=opened.actor, reason=reason)
     if as_json:
-        print_json(
-            {
-                "client_id": str(record.id),
-                "erased_at": stamp(erased.timestamp),
-                "erased_by": erased.actor,
-                "reason": erased.reason,
-                "version": erased.originator_version,
-            }
-        )
+        from caselog.cli.receipts import ClientErasure
+
+        print_json(ClientErasure.of(str(record.id), record.name, erased))
         return
-    typer.echo(
+    say(
         f"erased {record.name} ({record.id}): data key destroyed, derived copies purged; "
         f"recorded as version {erased.originator_version} by {erased.actor}"
     )
@@ -62,6 +74,7 @@ def erase_command(
 @friendly
 def rotate_key_command(
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Wrap every client's data key under a new master key, without rewriting events.
 
@@ -71,6 +84,8 @@ def rotate_key_command(
 
     Example:  caselog --db clinic.db rotate-key
     """
+    from caselog.adapters.crypto import decode_key, new_master_key, rewrap, write_key_file
+
     settings = store(db).settings
     if settings.master_key is None:
         raise StoreError(f"{settings.where} is a plaintext store: there is no key to rotate")
@@ -85,11 +100,19 @@ def rotate_key_command(
         # The new key is safe on disk before any data key is wrapped with it.
         write_key_file(_pending(settings.key_file), new)
     count = rewrap(settings.db, settings.master_key, new)
+    if not from_env:
+        _pending(settings.key_file).replace(settings.key_file)
+    if as_json:
+        from caselog.cli.receipts import KeyRotated
+
+        key_file = None if from_env else str(settings.key_file)
+        print_json(KeyRotated(rewrapped=count, key_file=key_file))
+    else:
+        say(f"re-wrapped {count} data keys")
     if from_env:
-        typer.echo(f"re-wrapped {count} data keys; now set CASELOG_KEY to the new key")
-        return
-    _pending(settings.key_file).replace(settings.key_file)
-    typer.echo(f"re-wrapped {count} data keys; {settings.key_file} holds the new key — back it up")
+        warn("now set CASELOG_KEY to the new key (the one in $CASELOG_NEW_KEY)")
+    else:
+        warn(f"{settings.key_file} holds the new master key: back it up now")
 
 
 def _pending(key_file: Path) -> Path:

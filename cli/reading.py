@@ -7,9 +7,11 @@ from typing import Annotated
 import typer
 
 from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
+from caselog.cli.completion import complete_client
 from caselog.cli.context import (
     DbOption,
     JsonOption,
+    add_columns,
     console,
     friendly,
     new_table,
@@ -23,7 +25,9 @@ from caselog.domain.errors import SessionNotFound
 ClientArg = Annotated[
     str,
     typer.Argument(
-        help="The client: name as written (any case), a unique leading part, or an id prefix."
+        metavar="CLIENT",
+        autocompletion=complete_client,
+        help="The client: name as written (any case), a unique leading part, or an id prefix.",
     ),
 ]
 
@@ -40,8 +44,8 @@ def clients_command(db: DbOption = None, as_json: JsonOption = False) -> None:
         print_json(views)
         return
     table = new_table()
-    for column in ("client", "id", "descriptor", "sessions", "events"):
-        table.add_column(column, justify="right" if column == "events" else "left")
+    columns = ("client", "id", "descriptor", "sessions", "events")
+    add_columns(table, columns, keys=("client", "id", "events"), right=("events",))
     for v in views:
         sessions = ", ".join(map(str, v.sessions))
         table.add_row(v.name, v.client_id[:8], v.descriptor or "", sessions, str(v.events))
@@ -68,8 +72,8 @@ def sessions_command(
         print_json(views)
         return
     table = new_table()
-    for column in ("#", "date", "professional", "utterances", "flags", "ended", "source"):
-        table.add_column(column)
+    columns = ("#", "date", "professional", "utterances", "flags", "ended", "source")
+    add_columns(table, columns, keys=("#", "date"))
     for s in views:
         of = f"/{s.planned_total}" if s.planned_total else ""
         ended = s.ended.reason.replace("_", " ") if s.ended else "—"
@@ -90,7 +94,9 @@ def sessions_command(
 @friendly
 def replay_command(
     client: ClientArg,
-    session: Annotated[int | None, typer.Option(help="Only this session.")] = None,
+    session: Annotated[
+        int | None, typer.Option(metavar="N", help="Only this session.", show_default=False)
+    ] = None,
     at_session: AtSession = None,
     at_version: AtVersion = None,
     at_date: AtDate = None,

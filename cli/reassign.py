@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from caselog.application.records import Records
-from caselog.application.service import Reassigned
-from caselog.cli.context import ActorOption, DbOption, JsonOption, actor, friendly, print_json, say
+from caselog.cli.completion import complete_client
+from caselog.cli.context import (
+    ActorOption,
+    DbOption,
+    JsonOption,
+    actor,
+    bounded,
+    friendly,
+    print_json,
+    say,
+)
 from caselog.cli.context import records as open_records
 from caselog.cli.reading import ClientArg
 from caselog.domain.errors import ClientNotFound, ClientWasErased, InvalidReassignment
-from caselog.domain.instants import stamp
 from caselog.domain.reassignment import ReassignRequest
 
 # Beyond what SQLite's integers hold, a session number means nothing: a usage error.
@@ -23,28 +31,33 @@ _MAX = 2**62
 def reassign_command(
     client: ClientArg,
     session: Annotated[
-        int, typer.Option("--session", metavar="N", min=1, max=_MAX, help="The session to move.")
+        int,
+        typer.Option(
+            "--session", metavar="N", callback=bounded(1, _MAX), help="The session to move."
+        ),
     ],
     to: Annotated[
         str,
         typer.Option(
             "--to",
             metavar="OTHER",
+            autocompletion=complete_client,
             help="The client it belongs to: a recorded client (name, leading part or id "
             "prefix), or the full name of one not recorded yet, who is then registered.",
         ),
     ],
     reason: Annotated[
         str,
-        typer.Option("--reason", help="Why it is moved (kept with the move on both clients)."),
+        typer.Option(
+            "--reason", metavar="WHY", help="Why it is moved (kept with the move on both clients)."
+        ),
     ] = "",
     as_session: Annotated[
         int | None,
         typer.Option(
             "--as-session",
             metavar="M",
-            min=1,
-            max=_MAX,
+            callback=bounded(1, _MAX),
             help="The number it takes under OTHER. Default: the same number.",
             show_default=False,
         ),
@@ -71,7 +84,9 @@ def reassign_command(
     request = ReassignRequest(session, _target_name(store, to), reason, as_session)
     done = store.app.reassign_session(source.id, request, actor=actor(actor_name))
     if as_json:
-        print_json(_as_json(done))
+        from caselog.cli.receipts import SessionMoved
+
+        print_json(SessionMoved.of(done))
         return
     moved, received = done.source, done.received
     # The reassignment id is in --json, `log` and `sessions OTHER --json`.
@@ -93,28 +108,3 @@ def _target_name(store: Records, to: str) -> str:
         return " ".join(to.split())
     except ClientWasErased as e:
         raise InvalidReassignment(f"{e}; no session can be moved there") from None
-
-
-def _as_json(done: Reassigned) -> dict[str, Any]:
-    moved, received = done.source, done.received
-    return {
-        "reassignment": str(moved.reassignment),
-        "actor": moved.actor,
-        "reason": moved.reason,
-        "recorded_at": stamp(moved.timestamp),
-        "from": {
-            "client_id": str(moved.originator_id),
-            "client": done.source_name,
-            "session": moved.session,
-            "version": moved.originator_version,
-        },
-        "to": {
-            "client_id": str(received.originator_id),
-            "client": done.target_name,
-            "session": received.session,
-            "created": done.created,
-            "events": done.events,
-        },
-        "homework": dict(moved.homework),
-        "reopened": dict(moved.reopened),
-    }

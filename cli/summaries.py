@@ -16,7 +16,9 @@ from caselog.projections.summary import summary_text
 @friendly
 def summary_command(
     client: ClientArg,
-    session: Annotated[int, typer.Option("--session", help="The session to summarise.")],
+    session: Annotated[
+        int, typer.Option("--session", metavar="N", help="The session to summarise.")
+    ],
     at_session: AtSession = None,
     at_version: AtVersion = None,
     at_date: AtDate = None,
@@ -44,7 +46,9 @@ def recap_command(
     client: ClientArg,
     for_session: Annotated[
         int | None,
-        typer.Option(help="The session about to start. Default: the one after the latest."),
+        typer.Option(
+            metavar="N", help="The session about to start. Default: the one after the latest."
+        ),
     ] = None,
     at_session: AtSession = None,
     at_version: AtVersion = None,

@@ -15,7 +15,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import orjson
 import typer
 
-from caselog.cli.context import DbOption, JsonOption, db_url, friendly, print_json, store
+from caselog.cli.completion import complete_client, complete_export_format
+from caselog.cli.context import (
+    DbOption,
+    JsonOption,
+    db_url,
+    friendly,
+    print_json,
+    say,
+    store,
+    warn,
+)
 from caselog.cli.context import records as open_records
 from caselog.domain.errors import StoreError
 
@@ -34,6 +44,7 @@ def export_command(
         str | None,
         typer.Argument(
             metavar="CLIENT",
+            autocompletion=complete_client,
             help="Only this client (name, leading part or id prefix). Required for "
             "markdown and fhir.",
         ),
@@ -43,6 +54,7 @@ def export_command(
         typer.Option(
             "--format",
             metavar="FORMAT",
+            autocompletion=complete_export_format,
             help="jsonl: the record exactly as stored, for `caselog import`. markdown: a "
             "readable document of a client's sessions. fhir: a FHIR R4 Bundle (JSON) of "
             "a client's sessions and homework.",
@@ -50,7 +62,9 @@ def export_command(
     ] = "jsonl",
     session: Annotated[
         int | None,
-        typer.Option("--session", help="markdown, fhir: only this session.", show_default=False),
+        typer.Option(
+            "--session", metavar="N", help="markdown, fhir: only this session.", show_default=False
+        ),
     ] = None,
     include_name: Annotated[
         bool,
@@ -129,19 +143,21 @@ def export_command(
     _written(output, lambda f: f.write(data))
     sessions = len(export.sessions)
     if as_json:
+        from caselog.cli.receipts import DocumentWritten
+
         print_json(
-            {
-                "file": str(output),
-                "format": format,
-                "clients": 1,
-                "sessions": sessions,
-                "events": len(export.history),
-            }
+            DocumentWritten(
+                file=str(output),
+                format=format,
+                clients=1,
+                sessions=sessions,
+                events=len(export.history),
+            )
         )
         return
     plural = "" if sessions == 1 else "s"
     what = f"session {session}" if session is not None else f"{sessions} session{plural}"
-    typer.echo(f"exported {what} of {export.name} as {format} to {output}")
+    say(f"exported {what} of {export.name} as {format} to {output}")
 
 
 def _refuse_misplaced(
@@ -214,9 +230,11 @@ def _written(output: Path, write: Callable[[BinaryIO], T]) -> T:
 
 def _report(done: Exported, output: Path, as_json: bool) -> None:
     if as_json:
-        print_json({"file": str(output), "clients": len(done.clients), "events": done.events})
+        from caselog.cli.receipts import ExportWritten
+
+        print_json(ExportWritten(file=str(output), clients=len(done.clients), events=done.events))
         return
-    typer.echo(f"exported {done.events} events of {len(done.clients)} clients to {output}")
+    say(f"exported {done.events} events of {len(done.clients)} clients to {output}")
 
 
 @friendly
@@ -247,17 +265,19 @@ def import_command(
 
     done = import_jsonl(file, db_url(db), key_file)
     if as_json:
+        from caselog.cli.receipts import Imported
+
         print_json(
-            {
-                "file": str(file),
-                "db": done.where,
-                "clients": done.clients,
-                "events": done.events,
-                "encrypted": done.encrypted,
-                "key_file": str(done.key_file) if done.key_file else None,
-            }
+            Imported(
+                file=str(file),
+                db=done.where,
+                clients=done.clients,
+                events=done.events,
+                encrypted=done.encrypted,
+                key_file=str(done.key_file) if done.key_file else None,
+            )
         )
-        return
-    typer.echo(f"imported {done.events} events of {done.clients} clients into {done.where}")
+    else:
+        say(f"imported {done.events} events of {done.clients} clients into {done.where}")
     if done.key_file is not None:
-        typer.echo(f"{done.key_file} holds its key — back it up")
+        warn(f"{done.key_file} holds the master key of the new store: back it up now")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from caselog.cli.completion import complete_client
 from caselog.cli.context import DbOption, JsonOption, friendly, print_json, say, store
 from caselog.domain.errors import StoreError
 
@@ -26,7 +27,12 @@ def _opened(db: str | None) -> Store:
 def verify_command(
     client: Annotated[
         str | None,
-        typer.Option("--client", metavar="CLIENT", help="Verify one client (name or id)."),
+        typer.Option(
+            "--client",
+            metavar="CLIENT",
+            autocompletion=complete_client,
+            help="Verify one client (name or id).",
+        ),
     ] = None,
     digest: Annotated[
         bool, typer.Option("--digest", help="Print the store-wide head digest, to anchor.")
@@ -69,14 +75,18 @@ def verify_command(
             )
         )
     if json:
+        from caselog.cli.receipts import VerifyReport
+
         print_json(
-            {
-                **report.model_dump(mode="json"),
-                "access_log_entries": access.entries,
-                "access_log_head": access.head,
-                "breaks": breaks,
-                "ok": not breaks,
-            }
+            VerifyReport(
+                clients=report.clients,
+                events=report.events,
+                digest=report.digest,
+                access_log_entries=access.entries,
+                access_log_head=access.head,
+                breaks=breaks,
+                ok=not breaks,
+            )
         )
     elif digest:
         typer.echo(report.digest)

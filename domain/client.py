@@ -42,7 +42,7 @@ from caselog.domain.transcript import SourceRef
 
 
 class State(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class RecordedSession(State):

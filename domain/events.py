@@ -34,7 +34,7 @@ HomeworkSource = Literal["summary", "dialogue", "quoted", "manual"]
 class Persisted(BaseModel):
     """What the store keeps of anything: whose, which version, when, in which class version."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     class_version: ClassVar[int] = 1
     # Everything is encrypted at rest on an encrypted store, except what must stay

@@ -34,7 +34,7 @@ SpanKind = Literal["client", "session", "status", "correction", "reassignment"]
 
 
 class Span(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: SpanKind
     first: int

@@ -31,7 +31,7 @@ mark no end of session, so their last words are taken as its end, not as a cut."
 
 
 class Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class SourceRef(Value):

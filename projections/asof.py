@@ -37,7 +37,7 @@ from caselog.domain.withdrawal import withdrawn, withdrawn_spans
 
 
 class AsOf(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     session: int | None = None
     version: int | None = None

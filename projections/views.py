@@ -11,7 +11,7 @@ from caselog.domain.transcript import Inference
 
 
 class View(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class ClientView(View):

@@ -166,6 +166,14 @@ def cli(db: str) -> Cli:
 
 
 def event_count(db: str) -> int:
+    """Events in the store at ``db``; 0 where there is none (a failed first ingest leaves
+    no store behind)."""
+    where = raw(db)
+    try:
+        if not where.exists():
+            return 0
+    finally:
+        where.close()
     app = open_store(db).app
     return app.recorder.max_notification_id() or 0
 

@@ -27,9 +27,10 @@ def test_every_command_has_help_with_an_example(command):
     assert f"caselog {command}" in result.stdout
 
 
-def test_caselog_without_arguments_shows_the_command_overview():
+def test_caselog_without_arguments_shows_the_command_overview_as_a_usage_error():
     result = CliRunner().invoke(app, [])
-    assert "ingest" in result.stdout and "replay" in result.stdout
+    assert result.exit_code == 2
+    assert "ingest" in result.stderr and "replay" in result.stderr
 
 
 def test_the_readme_shows_the_two_setup_commands():

@@ -145,7 +145,8 @@ def test_rotating_the_key_rewraps_data_keys_without_rewriting_events(cli):
     wrapped = _wrapped(cli.db)
     result = cli("rotate-key")
     assert result.exit_code == 0, result.output
-    assert str(_key_file(cli.db)) in result.stdout and "re-wrapped 3 data keys" in result.stdout
+    assert "re-wrapped 3 data keys" in result.stdout
+    assert result.stderr.startswith("warning: ") and str(_key_file(cli.db)) in result.stderr
     assert _key_file(cli.db).read_text() != old_key
     assert stat.S_IMODE(_key_file(cli.db).stat().st_mode) == 0o600
     assert _stored(cli.db) == events

@@ -88,3 +88,60 @@ def test_ingesting_utf8_and_utf16_files_does_not_import_the_encoding_detector(tm
     assert run.returncode == 0, run.stderr
     assert "caselog.adapters.parsing" in modules
     assert _loaded(modules, ("charset_normalizer",)) == []
+
+
+_MODELS = """
+import json, sys
+sys.argv = ["caselog", *sys.argv[1:]]
+from caselog.cli.app import main
+try:
+    main()
+except SystemExit:
+    pass
+from pydantic import BaseModel
+from pydantic.plugin import _loader
+
+def models(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from models(sub)
+
+built = sorted(
+    {m.__qualname__ for m in models(BaseModel)
+     if m.__module__.startswith("caselog.") and m.__pydantic_complete__}
+)
+json.dump({"built": built, "plugins_scanned": _loader._plugins is not None}, sys.stderr)
+"""
+
+
+def _models_after(*args: str) -> dict[str, object]:
+    run = subprocess.run(
+        [sys.executable, "-c", _MODELS, *args], capture_output=True, text=True, timeout=120
+    )
+    return json.loads(run.stderr.strip().splitlines()[-1])
+
+
+def test_importing_caselog_reads_no_package_metadata(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-c", "import sys, caselog; print('importlib.metadata' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.stdout.strip() == "False", run.stderr
+
+
+def test_a_reading_command_builds_only_the_models_it_uses(tmp_path):
+    db = str(tmp_path / "store.db")
+    assert Cli(db)("ingest", "--plaintext", str(seed("004"))).exit_code == 0
+    seen = _models_after("--db", db, "recap", "marcus")
+    built = set(seen["built"])  # type: ignore[arg-type]
+    assert "RecapView" in built  # the one it printed
+    # The parser's models and the other commands' views wait for their commands.
+    assert not built & {"ParsedSession", "Utterance", "SearchHit", "LogEntry", "Sidecar"}
+
+
+def test_the_command_line_does_not_scan_installed_packages_for_pydantic_plugins(tmp_path):
+    db = str(tmp_path / "store.db")
+    assert Cli(db)("ingest", "--plaintext", str(seed("004"))).exit_code == 0
+    assert _models_after("--db", db, "clients")["plugins_scanned"] is False
