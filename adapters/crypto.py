@@ -22,6 +22,7 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import Cipher
 
 from caselog.adapters.database import Database
+from caselog.adapters.settings_seal import reseal_in
 from caselog.adapters.summary_index import forget_all
 from caselog.domain.errors import RecordErased, StoreError
 
@@ -161,8 +162,9 @@ def shred(db: Database, client: UUID, when: str) -> None:
         )
 
 
-def rewrap(db: Database, old: bytes, new: bytes) -> int:
-    """Re-wrap every data key under a new master key, in one transaction; returns the count."""
+def rewrap(db: Database, old: bytes, new: bytes, integrity: bytes | None) -> int:
+    """Re-wrap every data key under a new master key, in one transaction, and seal the
+    settings under it (``integrity``: the store's integrity key); returns the count."""
     with db.transaction(lock="keys") as conn:
         rows = conn.execute(
             "SELECT client_id, wrapped FROM caselog_keys WHERE wrapped IS NOT NULL"
@@ -174,6 +176,7 @@ def rewrap(db: Database, old: bytes, new: bytes) -> int:
         conn.execute(
             "UPDATE caselog_meta SET value=? WHERE key='key_check'", (key_check(new).hex(),)
         )
+        reseal_in(conn, new, integrity)
         # The summary index is keyed by the master key too.
         forget_all(conn, db)
     return len(rows)

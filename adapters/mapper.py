@@ -7,13 +7,14 @@ Older stored states are upcast before validation (see ``caselog.domain.events``)
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Protocol, cast
 from uuid import UUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Cipher, Mapper, StoredEvent, Transcoder
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import get_topic
 
 from caselog.adapters.client_ids import to_uuid
 from caselog.domain.errors import StoreError
@@ -51,6 +52,50 @@ def _decrypt(cipher: Cipher, client: UUID, data: bytes) -> bytes:
             f"a stored event of client {client} cannot be decrypted: it is damaged; "
             "run `caselog verify`"
         ) from None
+
+
+class UnknownTopic(StoreError):
+    """A stored event names a class that is not one of caselog's events or snapshots."""
+
+
+@functools.cache
+def known_topics() -> dict[str, type[Persisted]]:
+    """caselog's own event and snapshot classes by topic: the only classes a stored
+    topic may name. Resolving any other ``module:attribute`` would import that module."""
+    import caselog.domain.client  # noqa: F401 - defines ClientSnapshot
+
+    found: dict[str, type[Persisted]] = {}
+    pending: list[type[Persisted]] = [Persisted]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith("caselog.domain."):
+            found[get_topic(cls)] = cls
+    return found
+
+
+_ALLOWED: dict[str, type[Persisted]] = {}
+
+
+def allow_event_class(cls: type[Persisted]) -> None:
+    """Let stored topics name ``cls`` too, an event class defined outside caselog.domain
+    (by a program that embeds caselog, or a test): the allow-list grows only by code."""
+    _ALLOWED[get_topic(cls)] = cls
+
+
+def is_known_topic(topic: str) -> bool:
+    return topic in known_topics() or topic in _ALLOWED
+
+
+def event_class(topic: str, client: object, version: int) -> type[Persisted]:
+    """The class ``topic`` names, if it is one of caselog's (``known_topics``)."""
+    cls = known_topics().get(topic) or _ALLOWED.get(topic)
+    if cls is None:
+        raise UnknownTopic(
+            f"client {client} version {version} has the topic {topic[:80]!r}, which is not "
+            "one of caselog's events: the store was altered; run `caselog verify`"
+        )
+    return cls
 
 
 class OrjsonTranscoder(Transcoder):
@@ -91,7 +136,9 @@ class PydanticMapper(Mapper[Any]):
         The values are the JSON ones: a date is its ISO string, a nested model a dict.
         """
         data = stored_event.state
-        cls = cast(type[Persisted], resolve_topic(stored_event.topic))
+        cls = event_class(
+            stored_event.topic, stored_event.originator_id, stored_event.originator_version
+        )
         if self.cipher and not cls.kept_in_clear:
             data = _decrypt(self.cipher, to_uuid(stored_event.originator_id), data)
         if self.compressor:

@@ -21,13 +21,12 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
-from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel, ConfigDict
 
 from caselog.adapters import readmodels_search as search
 from caselog.adapters import readmodels_sql as sql
 from caselog.adapters.database import Database, Sql
-from caselog.adapters.mapper import PydanticMapper
+from caselog.adapters.mapper import PydanticMapper, event_class
 from caselog.adapters.readmodels_batch import Changes
 from caselog.application.service import CaselogApplication
 from caselog.domain.errors import RecordErased, StoreError
@@ -183,7 +182,8 @@ class ReadModels:
         changes = Changes()
         mapper = self.mapper
         for notification in todo:
-            if sql.ignored(resolve_topic(notification.topic)):
+            n = notification
+            if sql.ignored(event_class(n.topic, n.originator_id, n.originator_version)):
                 continue
             try:
                 cls, state = mapper.to_state(notification)

@@ -36,6 +36,13 @@ from caselog.adapters.crypto import (
 from caselog.adapters.database import Database, PostgresDatabase, Sql, database
 from caselog.adapters.mapper import OrjsonTranscoder, PydanticMapper
 from caselog.adapters.recorder import ChainedSQLiteRecorder, wire
+from caselog.adapters.settings_seal import (
+    SettingsTampered,
+    check,
+    reseal_in,
+    seals,
+    unsealed,
+)
 from caselog.adapters.summary_index import SummaryIndex, index_key
 from caselog.application.records import Records
 from caselog.application.service import CaselogApplication
@@ -110,30 +117,82 @@ def _master_key(db: Database, meta: dict[str, str], creating: bool) -> bytes:
     return key
 
 
-def _settings(db: Database, plaintext: bool, unlock: bool) -> StoreSettings:
+def _held(conn: Sql, db: Database) -> str | None:
+    """What the store holds (events, data keys, access-log entries), or None."""
+    tables = db.tables(conn)
+    held = []
+    for table, what in (
+        ("stored_events", "events"),
+        ("caselog_keys", "data keys"),
+        ("access_log", "access-log entries"),
+    ):
+        if table in tables:
+            (count,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+            if count:
+                held.append(f"{count} {what}")
+    return ", ".join(held) or None
+
+
+def _new_settings(conn: Sql, db: Database, plaintext: bool) -> dict[str, str]:
+    off = plaintext or os.environ.get("CASELOG_ENCRYPTION", "").lower() == "off"
+    integrity = _integrity_key()
+    meta = {
+        "namespace": str(uuid.uuid4()),
+        "encryption": "off" if off else "aes-gcm",
+        "integrity": "hmac-sha256" if integrity else "sha256",
+    }
+    if integrity:
+        meta["integrity_check"] = _integrity_check(integrity)
+    master = None if off else _master_key(db, {}, creating=True)
+    if master is not None:
+        meta["key_check"] = key_check(master).hex()
+    meta.update(seals(meta, master, integrity))
+    conn.executemany(
+        "INSERT INTO caselog_meta VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+        list(meta.items()),
+    )
+    return _meta(conn, db)  # another process may have created it first
+
+
+def _refuse_downgrade(db: Database, meta: dict[str, str], has_keys: bool) -> None:
+    """A store that claims less protection than the keys around it show it has."""
+    if meta.get("integrity") != "hmac-sha256" and _integrity_key() is not None:
+        raise SettingsTampered(
+            f"{db.where}: its settings say its chain is not keyed, but $CASELOG_INTEGRITY_KEY "
+            "is set: they may have been changed to escape the key; unset it only if this "
+            "store was made without one"
+        )
+    if meta.get("encryption", "off") == "off" and (has_keys or db.default_key_file().exists()):
+        found = "data keys" if has_keys else f"its key file {db.default_key_file()}"
+        raise SettingsTampered(
+            f"{db.where}: its settings say it is not encrypted, but it has {found}: "
+            "they were changed; the store is not opened"
+        )
+
+
+def _settings(
+    db: Database, plaintext: bool, unlock: bool, create: bool, trust_unsealed: bool = False
+) -> StoreSettings:
     with db.transaction(lock="meta") as conn:
         meta = _meta(conn, db)
         if "namespace" not in meta:
-            off = plaintext or os.environ.get("CASELOG_ENCRYPTION", "").lower() == "off"
-            integrity = _integrity_key()
-            meta = {
-                "namespace": str(uuid.uuid4()),
-                "encryption": "off" if off else "aes-gcm",
-                "integrity": "hmac-sha256" if integrity else "sha256",
-            }
-            if integrity:
-                meta["integrity_check"] = _integrity_check(integrity)
-            if not off:
-                meta["key_check"] = key_check(_master_key(db, {}, creating=True)).hex()
-            conn.executemany(
-                "INSERT INTO caselog_meta VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                list(meta.items()),
-            )
-            meta = _meta(conn, db)  # another process may have created it first
+            held = _held(conn, db)
+            if held:
+                raise SettingsTampered(
+                    f"{db.where} holds {held} but its settings are missing: they were "
+                    "deleted; restore them from a backup (new ones would split the record)"
+                )
+            if not create:
+                raise StoreError(
+                    f"no caselog store at {db.where}: ingest transcripts first, or pass --db"
+                )
+            meta = _new_settings(conn, db, plaintext)
         elif plaintext and meta.get("encryption", "off") != "off":
             raise StoreError(
                 f"{db.where} is already encrypted; --plaintext applies only to new stores"
             )
+        (keys,) = conn.execute("SELECT COUNT(*) FROM caselog_keys").fetchone()
+    _refuse_downgrade(db, meta, keys > 0)
     encrypted = meta.get("encryption", "off") != "off"
     keyed = meta.get("integrity") == "hmac-sha256"
     integrity_key = _integrity_key() if keyed else None
@@ -141,23 +200,39 @@ def _settings(db: Database, plaintext: bool, unlock: bool) -> StoreSettings:
         raise StoreError(f"{db.where}: its chain is keyed; set $CASELOG_INTEGRITY_KEY")
     if integrity_key and _integrity_check(integrity_key) != meta.get("integrity_check"):
         raise StoreError(f"{db.where}: wrong integrity key")
+    # A new store made its key above; an existing one must find its own, never a new one.
+    master = _master_key(db, meta, creating=False) if encrypted and unlock else None
+    if not (trust_unsealed and unsealed(meta)):
+        check(meta, db.where, master, integrity_key)
     return StoreSettings(
         db=db,
         namespace=uuid.UUID(meta["namespace"]),
         encrypted=encrypted,
-        # A new store made its key above; an existing one must find its own, never a new one.
-        master_key=_master_key(db, meta, creating=False) if encrypted and unlock else None,
+        master_key=master,
         integrity_key=integrity_key,
         read_models=meta.get("readmodels", "off" if encrypted else "on") == "on",
     )
 
 
+def reseal(settings: StoreSettings) -> None:
+    """Seal the store's settings as they now stand, under its keys."""
+    with settings.db.transaction(lock="meta") as conn:
+        reseal_in(conn, settings.master_key, settings.integrity_key)
+
+
 def store_settings(
-    url: str, *, create: bool = False, plaintext: bool = False, unlock: bool = True
+    url: str,
+    *,
+    create: bool = False,
+    plaintext: bool = False,
+    unlock: bool = True,
+    trust_unsealed: bool = False,
 ) -> StoreSettings:
-    """Read (or, with ``create``, make) the store at ``url`` and check its keys.
+    """Read (or, with ``create``, make) the store at ``url`` and check its keys and the
+    seals over its settings.
 
     ``unlock=False`` skips the master key: enough to verify the chain, not to read.
+    ``trust_unsealed`` opens a store that carries no seal at all (``verify --seal-settings``).
     """
     db = database(url)
     if not db.exists():
@@ -168,7 +243,7 @@ def store_settings(
         db.create()
     try:
         with db.reported("open as a caselog store"):
-            return _settings(db, plaintext, unlock)
+            return _settings(db, plaintext, unlock, create, trust_unsealed)
     except OSError as e:
         raise db.fail("open as a caselog store", e) from None
 
@@ -181,6 +256,7 @@ def set_read_models(settings: StoreSettings, on: bool) -> None:
             "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
             ("on" if on else "off",),
         )
+        reseal_in(conn, settings.master_key, settings.integrity_key)
 
 
 def store_env(settings: StoreSettings) -> dict[str, str]:
@@ -231,6 +307,7 @@ def open_store(
     create: bool = False,
     plaintext: bool = False,
     unlock: bool = True,
+    trust_unsealed: bool = False,
 ) -> Store:
     """Open the store at ``url``; with ``create``, make it if it does not exist yet.
 
@@ -239,7 +316,9 @@ def open_store(
     user), with ``command`` saying through what. ``unlock=False`` opens it without its
     master key: enough to verify chains and read the access log, not to read a record.
     """
-    settings = store_settings(url, create=create, plaintext=plaintext, unlock=unlock)
+    settings = store_settings(
+        url, create=create, plaintext=plaintext, unlock=unlock, trust_unsealed=trust_unsealed
+    )
     try:
         app = application(settings) if unlock or not settings.encrypted else None
     except BaseException:
@@ -435,18 +514,7 @@ def records_held(db: Database) -> str | None:
     if db.kind == "sqlite" and not db.exists():
         return None  # asking SQLite would create the file
     with db.autocommit() as conn:
-        tables = db.tables(conn)
-        held = []
-        for table, what in (
-            ("stored_events", "events"),
-            ("caselog_keys", "data keys"),
-            ("access_log", "access-log entries"),
-        ):
-            if table in tables:
-                (count,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
-                if count:
-                    held.append(f"{count} {what}")
-    return ", ".join(held) or None
+        return _held(conn, db)
 
 
 def create_store(url: str, meta: dict[str, str]) -> StoreSettings:

@@ -25,6 +25,7 @@ from caselog.adapters.access_log import (
 from caselog.adapters.chain import GENESIS, event_fields, link
 from caselog.adapters.client_ids import canonical, to_hex
 from caselog.adapters.database import Database, Sql
+from caselog.adapters.settings_seal import identity_digest
 
 
 class Break(BaseModel):
@@ -120,9 +121,12 @@ def _is_hex_uuid(cid: str) -> bool:
         return False
 
 
-def digest_of(heads: dict[str, tuple[int, bytes]]) -> str:
-    """One store-wide digest over every client's last version and link."""
+def digest_of(heads: dict[str, tuple[int, bytes]], settings: str) -> str:
+    """One store-wide digest over every client's last version and link, and the settings
+    that never change (``settings``: their ``identity_digest``), so that an anchored
+    digest also catches a store switched to no encryption or to an unkeyed chain."""
     lines = sorted(f"{cid}:{version}:{chained.hex()}" for cid, (version, chained) in heads.items())
+    lines.append(f"settings:{settings}")
     return "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
@@ -157,7 +161,9 @@ def verify_events(db: Database, key: bytes | None, client: UUID | None = None) -
             events += count
             if tip is not None:
                 heads[cid] = tip
-    return Verification(clients=len(heads), events=events, digest=digest_of(heads), breaks=breaks)
+        settings = identity_digest(dict(conn.execute("SELECT key, value FROM caselog_meta")))
+    digest = digest_of(heads, settings)
+    return Verification(clients=len(heads), events=events, digest=digest, breaks=breaks)
 
 
 # --- the access log -------------------------------------------------------------------

@@ -207,7 +207,12 @@ def this_invocation() -> Invocation:
 
 
 def store(
-    db: str | None, *, create: bool = False, plaintext: bool = False, unlock: bool = True
+    db: str | None,
+    *,
+    create: bool = False,
+    plaintext: bool = False,
+    unlock: bool = True,
+    trust_unsealed: bool = False,
 ) -> Store:
     """The store this invocation works on, opened once and closed when the command ends.
 
@@ -227,6 +232,7 @@ def store(
             create=create,
             plaintext=plaintext,
             unlock=unlock,
+            trust_unsealed=trust_unsealed,
         )
     return invocation.store
 

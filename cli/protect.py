@@ -99,7 +99,7 @@ def rotate_key_command(
         new = new_master_key()
         # The new key is safe on disk before any data key is wrapped with it.
         write_key_file(_pending(settings.key_file), new)
-    count = rewrap(settings.db, settings.master_key, new)
+    count = rewrap(settings.db, settings.master_key, new, settings.integrity_key)
     if not from_env:
         _pending(settings.key_file).replace(settings.key_file)
     if as_json:

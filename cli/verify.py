@@ -15,12 +15,17 @@ if TYPE_CHECKING:
     from caselog.adapters.verify import Break
 
 
-def _opened(db: str | None) -> Store:
-    """Unlocked when the key is at hand (clients can then be named by part of their name)."""
+def _opened(db: str | None, trust_unsealed: bool) -> Store:
+    """Unlocked when the key is at hand (clients can then be named by part of their name);
+    never opened past settings that fail their seal."""
+    from caselog.adapters.settings_seal import SettingsTampered
+
     try:
-        return store(db)
+        return store(db, trust_unsealed=trust_unsealed)
+    except SettingsTampered:
+        raise
     except StoreError:
-        return store(db, unlock=False)
+        return store(db, unlock=False, trust_unsealed=trust_unsealed)
 
 
 @friendly
@@ -45,6 +50,14 @@ def verify_command(
             help="Compare with a digest taken earlier; catches a removed tail.",
         ),
     ] = None,
+    seal_settings: Annotated[
+        bool,
+        typer.Option(
+            "--seal-settings",
+            help="For a store made before sealed settings: if it verifies intact, seal its "
+            "settings under the keys at hand.",
+        ),
+    ] = False,
     json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -58,7 +71,7 @@ def verify_command(
     """
     from caselog.adapters.verify import Break, verify_access_log, verify_events
 
-    opened = _opened(db)
+    opened = _opened(db, seal_settings)
     settings = opened.settings
     one = opened.client_id(client) if client else None
     report = verify_events(settings.db, settings.integrity_key, one)
@@ -92,6 +105,8 @@ def verify_command(
         typer.echo(report.digest)
     else:
         _print(report.clients, report.events, access.entries, breaks)
+    if seal_settings and not breaks:
+        _seal(opened)
     if breaks:
         if digest and not json:
             _print(report.clients, report.events, access.entries, breaks, err=True)
@@ -112,3 +127,16 @@ def _print(
     if not breaks:
         say(f"intact: {events} events of {clients} clients, every chain link verified")
         say(f"access log intact: {accesses} entries, every chain link verified")
+
+
+def _seal(opened: Store) -> None:
+    from caselog.adapters.store import reseal
+
+    settings = opened.settings
+    if settings.encrypted and settings.master_key is None:
+        raise StoreError(
+            f"{settings.where} is encrypted: sealing its settings needs its master key "
+            "($CASELOG_KEY or its key file)"
+        )
+    reseal(settings)
+    say("settings sealed under the store's keys")

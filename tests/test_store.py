@@ -9,6 +9,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
+from caselog.adapters.mapper import allow_event_class
 from caselog.adapters.store import open_store
 from caselog.domain.client import project_client
 from caselog.domain.errors import ConcurrentChange, SessionConflict, StoreError
@@ -26,6 +27,9 @@ class RenamedField(DomainEvent):
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["text"] = state.pop("words")
+
+
+allow_event_class(RenamedField)
 
 
 def test_events_round_trip_through_the_mapper_unchanged(app):

@@ -27,6 +27,7 @@ from caselog.adapters.backup.format import (
 )
 from caselog.adapters.crypto import decode_key, is_master_key, write_key_file
 from caselog.adapters.database import Database, database, driver_errors, first_line
+from caselog.adapters.mapper import is_known_topic
 from caselog.adapters.recorder import Chained, Restoring
 from caselog.adapters.store import Store, create_store, open_store, records_held
 from caselog.application.service import CaselogApplication
@@ -148,6 +149,10 @@ def _restore(app: CaselogApplication, f: BinaryIO, name: str, header: ExportHead
                 if exported.client_id not in clients:
                     raise Malformed(
                         f"client {exported.client_id} is not among the clients the header lists"
+                    )
+                if not is_known_topic(exported.topic):
+                    raise Malformed(
+                        f"the topic {exported.topic[:80]!r} is not one of caselog's events"
                     )
             except Malformed as e:
                 raise StoreError(f"{name}:{lineno}: {e}; nothing was imported") from None
