@@ -46,6 +46,8 @@ def purge(db: Database, client: UUID) -> None:
         )
         upgrade(conn, db)  # rows of an older schema would not match the client's hex id
         tables = db.tables(conn)
+        if "snapshot_links" in tables:
+            conn.execute("DELETE FROM snapshot_links WHERE originator_id=?", (client.hex,))
         for table in TABLES:
             if table in tables:
                 conn.execute(f"DELETE FROM {table} WHERE client_id=?", (client.hex,))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -18,7 +19,7 @@ from psycopg.sql import SQL, Identifier
 
 from caselog.adapters.chain import GENESIS
 from caselog.adapters.client_ids import to_uuid
-from caselog.adapters.recorder import Chained, Restoring, heads_of
+from caselog.adapters.recorder import Chained, Restoring, heads_of, snapshot_rows
 
 POSTGRES_CHAIN_TABLES = [
     "CREATE TABLE IF NOT EXISTS {schema}.event_chain ("
@@ -26,7 +27,12 @@ POSTGRES_CHAIN_TABLES = [
     "PRIMARY KEY (originator_id, originator_version))",
     "CREATE TABLE IF NOT EXISTS {schema}.chain_heads ("
     "originator_id TEXT PRIMARY KEY, originator_version BIGINT NOT NULL, link BYTEA NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {schema}.snapshot_links ("
+    "originator_id TEXT, originator_version BIGINT, link BYTEA NOT NULL, "
+    "PRIMARY KEY (originator_id, originator_version))",
 ]
+# caselog's tables, named with their schema in statements run on the library's connections.
+_OWN_TABLES = re.compile(r"\b(event_chain|chain_heads|snapshot_links)\b")
 
 
 class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
@@ -53,6 +59,10 @@ class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
             "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
             "RETURNING notification_id"
         ).format(schema=schema, table=Identifier(self.events_table_name))
+        self._upsert_snapshot_links = SQL(
+            "INSERT INTO {schema}.snapshot_links VALUES (%s,%s,%s) ON CONFLICT "
+            "(originator_id, originator_version) DO UPDATE SET link=excluded.link"
+        ).format(schema=schema)
         self._upsert_heads = SQL(
             "INSERT INTO {schema}.chain_heads VALUES (%s,%s,%s) ON CONFLICT (originator_id) "
             "DO UPDATE SET originator_version=excluded.originator_version, link=excluded.link"
@@ -96,6 +106,16 @@ class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
             # The snapshot in the events' transaction: one commit per recorded session.
             if snapshots and isinstance(self.snapshot_recorder, PostgresAggregateRecorder):
                 self.snapshot_recorder._insert_stored_events(c, snapshots)
+                c.executemany(
+                    self._upsert_snapshot_links,
+                    snapshot_rows(snapshots, rows, self.chain_key, link_before),
+                )
+
+    def query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        qualified = _OWN_TABLES.sub(rf'"{self.datastore.schema}".\1', statement)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(qualified.replace("?", "%s"), params)
+            return [tuple(row.values()) for row in curs.fetchall()]
 
     @contextmanager
     def restoring(self) -> Iterator[Restoring]:

@@ -14,12 +14,24 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
+from uuid import UUID
 
-from eventsourcing.persistence import AggregateRecorder, ApplicationRecorder, StoredEvent
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    ApplicationRecorder,
+    EventStore,
+    StoredEvent,
+)
 from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteApplicationRecorder, SQLiteCursor
 
 from caselog.adapters.chain import GENESIS, EventChain
 from caselog.adapters.client_ids import to_hex
+from caselog.adapters.read_checks import (
+    SNAPSHOT_LINKS_TABLE,
+    check_events,
+    snapshot_link,
+    sound_snapshots,
+)
 
 CHAIN_TABLES = [
     "CREATE TABLE IF NOT EXISTS event_chain ("
@@ -27,6 +39,7 @@ CHAIN_TABLES = [
     "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS chain_heads ("
     "originator_id TEXT PRIMARY KEY, originator_version INTEGER NOT NULL, link BLOB NOT NULL)",
+    SNAPSHOT_LINKS_TABLE + " WITHOUT ROWID",
 ]
 
 
@@ -56,14 +69,66 @@ def heads_of(rows: list[tuple[str, int, bytes]]) -> list[tuple[str, int, bytes]]
     return [(cid, version, chained) for cid, (version, chained) in heads.items()]
 
 
+def snapshot_rows(
+    snapshots: Sequence[StoredEvent],
+    rows: list[tuple[str, int, bytes]],
+    key: bytes | None,
+    read_link: Callable[[str, int], bytes],
+) -> list[tuple[str, int, bytes]]:
+    """Each snapshot's link, from the link of the event it was taken at (``rows``: the
+    links being written with it)."""
+    written = {(cid, version): chained for cid, version, chained in rows}
+    made = []
+    for s in snapshots:
+        cid, version = to_hex(s.originator_id), s.originator_version
+        at = written.get((cid, version)) or read_link(cid, version)
+        made.append((cid, version, snapshot_link(at, s, key)))
+    return made
+
+
 def wire(
-    recorder: ApplicationRecorder, key: bytes | None, snapshots: AggregateRecorder | None
+    recorder: ApplicationRecorder, key: bytes | None, snapshots: EventStore[Any] | None
 ) -> None:
     """Give a chained recorder the store's integrity key (None: plain SHA-256 links)
-    and the snapshot recorder whose table it writes in the events' transaction."""
+    and the snapshot recorder whose table it writes in the events' transaction; the
+    snapshot store then reads through the recorder's check (``CheckedSnapshots``)."""
     if isinstance(recorder, Chained):
         recorder.chain_key = key
-        recorder.snapshot_recorder = snapshots
+        if snapshots is not None:
+            recorder.snapshot_recorder = snapshots.recorder
+            snapshots.recorder = CheckedSnapshots(snapshots.recorder, recorder)
+
+
+class CheckedSnapshots(AggregateRecorder):
+    """A snapshot recorder whose reads leave out any snapshot that fails its link."""
+
+    def __init__(self, recorder: AggregateRecorder, chained: Chained) -> None:
+        self.recorder = recorder
+        self.chained = chained
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # caselog writes snapshots with their events (``insert_events(…, snapshots=…)``),
+        # where their links are made; one written alone has none, and is never read.
+        return self.recorder.insert_events(stored_events, **kwargs)
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        found = self.recorder.select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        if not found:
+            return found
+        return sound_snapshots(self.chained.query, found, self.chained.chain_key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.recorder, name)
 
 
 @dataclass(frozen=True)
@@ -91,6 +156,8 @@ class Chained:
 
     chain_key: bytes | None = None
     snapshot_recorder: AggregateRecorder | None = None
+    verify_reads: bool = True
+    """Check the links of the events each read returns (off only to measure the cost)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -111,6 +178,30 @@ class Chained:
         while len(self._written) > WRITTEN_LINKS:
             del self._written[next(iter(self._written))]
         return cast(Sequence[int] | None, ids)
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        found = cast(
+            Sequence[StoredEvent],
+            super().select_events(  # type: ignore[misc]
+                originator_id, gt=gt, lte=lte, desc=desc, limit=limit
+            ),
+        )
+        if found and self.verify_reads:
+            to_the_end = lte is None and (limit is None or desc)
+            check_events(self.query, found, self.chain_key, to_the_end=to_the_end)
+        return found
+
+    def query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        """Rows of a statement over caselog's tables (``?`` placeholders)."""
+        raise NotImplementedError
 
     def chain(
         self, stored_events: Sequence[StoredEvent], read_link: Callable[[str, int], bytes]
@@ -182,7 +273,16 @@ class ChainedSQLiteRecorder(Chained, SQLiteApplicationRecorder):
         )
         if snapshots and isinstance(self.snapshot_recorder, SQLiteAggregateRecorder):
             self.snapshot_recorder._insert_events(c, snapshots)
+            c.executemany(
+                "INSERT OR REPLACE INTO snapshot_links VALUES (?,?,?)",
+                snapshot_rows(snapshots, rows, self.chain_key, link_before),
+            )
         return rowids
+
+    def query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return list(c.fetchall())
 
     def _insert_batch(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> list[int]:
         """Insert with one statement; the notification ids are the rowids given.

@@ -292,7 +292,7 @@ def application(settings: StoreSettings) -> CaselogApplication:
             app = CaselogApplication(store_env(settings), settings.namespace, cipher=cipher)
     except (OSError, PersistenceError) as e:
         raise settings.db.fail("open as a caselog store", e) from None
-    wire(app.recorder, settings.integrity_key, app.snapshots.recorder if app.snapshots else None)
+    wire(app.recorder, settings.integrity_key, app.snapshots)
     if settings.master_key is not None or not settings.encrypted:
         secret = settings.master_key or settings.namespace.bytes
         app.summary_candidates = SummaryIndex(app, settings.db, index_key(secret)).candidates

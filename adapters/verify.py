@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
 from pydantic import BaseModel, ConfigDict
 
 from caselog.adapters.access_log import (
@@ -25,6 +26,7 @@ from caselog.adapters.access_log import (
 from caselog.adapters.chain import GENESIS, event_fields, link
 from caselog.adapters.client_ids import canonical, to_hex
 from caselog.adapters.database import Database, Sql
+from caselog.adapters.read_checks import snapshot_link
 from caselog.adapters.settings_seal import identity_digest
 
 
@@ -32,7 +34,7 @@ class Break(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     log: str
-    """``events`` or ``access_log``."""
+    """``events``, ``snapshots`` or ``access_log``."""
     client_id: str | None
     version: int | None
     problem: str
@@ -111,7 +113,49 @@ def _client_breaks(
     elif head[0] > last and not any(v > last for v in links):
         broken(head[0], f"the record ends at version {last}, but its head says {head[0]}")
     tip = (last, previous) if rows else None
+    found.extend(_snapshot_breaks(conn, db, cid, key, links))
     return found, tip, len(rows)
+
+
+def _snapshot_breaks(
+    conn: Sql, db: Database, cid: str, key: bytes | None, links: dict[int, bytes]
+) -> list[Break]:
+    """Snapshots that fail their link: a snapshot without one (made before snapshots were
+    linked) is never read, so it is no break; one whose link fails was altered or moved."""
+    if "snapshot_links" not in db.tables(conn) or not (db.kind == "sqlite" or _is_hex_uuid(cid)):
+        return []
+    linked = {
+        version: as_bytes(chained)
+        for version, chained in conn.execute(
+            "SELECT originator_version, link FROM snapshot_links WHERE originator_id=?", (cid,)
+        ).fetchall()
+    }
+    found = []
+    for version, topic, state in conn.execute(
+        "SELECT originator_version, topic, state FROM stored_snapshots WHERE originator_id=?",
+        (db.event_id(cid),),
+    ).fetchall():
+        stored = linked.get(version)
+        if stored is None:
+            continue
+        row = StoredEvent(
+            originator_id=cid,
+            originator_version=version,
+            topic=as_text(topic),
+            state=as_bytes(state),
+        )
+        at = links.get(version)
+        if at is None or snapshot_link(at, row, key) != stored:
+            found.append(
+                Break(
+                    log="snapshots",
+                    client_id=canonical(cid),
+                    version=version,
+                    problem="snapshot does not match its link: altered or copied from another "
+                    "version (it is not used; the client is replayed from its events)",
+                )
+            )
+    return found
 
 
 def _is_hex_uuid(cid: str) -> bool:

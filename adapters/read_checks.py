@@ -1,0 +1,115 @@
+"""Verified reads: the events and the snapshot a command reads are checked against the
+chain before anything is made of them.
+
+``verify`` recomputes every chain; these checks recompute only the links of what one
+read returned, from the stored link before it, so that a reading command never serves
+an altered record between two runs of ``verify``. A snapshot is bound to its client and
+version by a link of its own (``snapshot_links``): the link of the event it was taken
+at, extended over the snapshot's row. A snapshot that fails it is a cache gone bad: it
+is discarded and the client replayed from its events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+
+from caselog.adapters.chain import GENESIS, EventChain, link
+from caselog.adapters.client_ids import to_hex
+from caselog.domain.errors import StoreError
+
+SNAPSHOT_LINKS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS snapshot_links ("
+    "originator_id TEXT, originator_version INTEGER, link BLOB NOT NULL, "
+    "PRIMARY KEY (originator_id, originator_version))"
+)
+
+Query = Callable[[str, Sequence[Any]], list[Any]]
+"""Runs a statement (``?`` placeholders, caselog's table names) and returns its rows."""
+
+
+class TamperedRecord(StoreError):
+    """What a command read does not match the record's chain: it refuses to serve it."""
+
+
+def _uuid(cid: str) -> str:
+    return str(UUID(hex=cid))
+
+
+def snapshot_link(event_link: bytes, snapshot: StoredEvent, key: bytes | None) -> bytes:
+    """A snapshot's link: the link of the event it was taken at, extended over its row."""
+    fields = [
+        b"snapshot",
+        snapshot.topic.encode(),
+        to_hex(snapshot.originator_id).encode(),
+        str(snapshot.originator_version).encode(),
+        snapshot.state,
+    ]
+    return link(event_link, fields, key)
+
+
+def check_events(
+    query: Query, events: Sequence[StoredEvent], key: bytes | None, *, to_the_end: bool
+) -> None:
+    """Refuse events read for one client unless each matches its stored chain link,
+    none is missing between them, and (``to_the_end``) none is missing after them."""
+    ordered = sorted(events, key=lambda e: e.originator_version)
+    cid = to_hex(ordered[0].originator_id)
+    first, last = ordered[0].originator_version, ordered[-1].originator_version
+    links = {
+        int(row[0]): bytes(row[1])
+        for row in query(
+            "SELECT originator_version, link FROM event_chain "
+            "WHERE originator_id=? AND originator_version>=? AND originator_version<=?",
+            (cid, first - 1, last),
+        )
+    }
+    previous = GENESIS if first == 1 else links.get(first - 1)
+    if previous is None:
+        _refuse(cid, first - 1, "has no chain link")
+    chain = EventChain(cid, previous, key)
+    expected = first
+    for event in ordered:
+        version = event.originator_version
+        if version != expected:
+            _refuse(cid, expected, "is missing")
+        if chain.extend(event.topic, version, event.state) != links.get(version):
+            _refuse(cid, version, "does not match its chain link")
+        expected = version + 1
+    if to_the_end:
+        heads = query("SELECT originator_version FROM chain_heads WHERE originator_id=?", (cid,))
+        head = int(heads[0][0]) if heads else None
+        if head != last:
+            _refuse(cid, last + 1 if head is None or head > last else head, "is missing")
+
+
+def _refuse(cid: str, version: int, problem: str) -> NoReturn:
+    raise TamperedRecord(
+        f"client {_uuid(cid)} version {version} {problem}: the record was altered; "
+        "nothing was read from it (run `caselog verify`)"
+    )
+
+
+def sound_snapshots(
+    query: Query, snapshots: Sequence[StoredEvent], key: bytes | None
+) -> list[StoredEvent]:
+    """The snapshots whose link holds; any other is left out, so the client is replayed."""
+    return [s for s in snapshots if snapshot_holds(query, s, key)]
+
+
+def snapshot_holds(query: Query, snapshot: StoredEvent, key: bytes | None) -> bool:
+    cid, version = to_hex(snapshot.originator_id), snapshot.originator_version
+    rows = query(
+        "SELECT c.link AS at_event, s.link AS at_snapshot FROM event_chain c "
+        "JOIN snapshot_links s "
+        "ON s.originator_id=c.originator_id AND s.originator_version=c.originator_version "
+        "WHERE c.originator_id=? AND c.originator_version=?",
+        (cid, version),
+    )
+    if not rows:
+        return False
+    event_link, stored = bytes(rows[0][0]), bytes(rows[0][1])
+    return snapshot_link(event_link, snapshot, key) == stored
