@@ -24,7 +24,7 @@ from eventsourcing.persistence import Cipher
 from caselog.adapters.database import Database
 from caselog.adapters.settings_seal import reseal_in
 from caselog.adapters.summary_index import forget_all
-from caselog.domain.errors import RecordErased, StoreError
+from caselog.domain.errors import ClientUnreadable, RecordErased, StoreError
 
 KEY_BYTES = 32
 KEYS_TABLE = (
@@ -139,11 +139,15 @@ class ClientKeys(Cipher):
                 )
                 row = conn.execute(select, (client.hex,)).fetchone()
         if row is None:
-            raise RecordErased(client, None)
+            # An erasure leaves a tombstone; a missing row was removed behind caselog's back.
+            raise ClientUnreadable(client, "it has no data key (its key row was deleted)")
         wrapped, erased_at = row
         if wrapped is None:
             raise RecordErased(client, erased_at)
-        return aes_key_unwrap(self.master, bytes(wrapped))
+        try:
+            return aes_key_unwrap(self.master, bytes(wrapped))
+        except (InvalidUnwrap, ValueError):
+            raise ClientUnreadable(client, "its data key is damaged") from None
 
     def forget(self, client: UUID) -> None:
         self._ciphers.pop(client, None)

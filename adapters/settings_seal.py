@@ -103,3 +103,70 @@ def reseal_in(conn: Sql, master: bytes | None, integrity: bytes | None) -> None:
     conn.executemany(
         "INSERT INTO caselog_meta VALUES (?, ?)", list(seals(meta, master, integrity).items())
     )
+
+
+# --- an export's data keys and erasure tombstones -------------------------------------------
+
+
+KeyRow = tuple[str, "bytes | None", "str | None"]
+"""A data key as exported: client id (hex), wrapped key (None once erased), when erased."""
+
+
+def _keys_message(keys: list[KeyRow]) -> bytes:
+    return b"".join(
+        _field(client) + _bytes(wrapped) + _field(erased_at or "")
+        for client, wrapped, erased_at in sorted(keys, key=lambda k: k[0])
+    )
+
+
+def _bytes(value: bytes | None) -> bytes:
+    # None and empty differ: a tombstone is not an empty key.
+    if value is None:
+        return b"\x00"
+    return b"\x01" + len(value).to_bytes(8, "big") + value
+
+
+def _keys_seal(keys: list[KeyRow], secret: bytes) -> str:
+    key = hmac.digest(_seal_key(secret), b"export keys", "sha256")
+    return hmac.digest(key, _keys_message(keys), "sha256").hex()
+
+
+def seal_keys(keys: list[KeyRow], master: bytes | None, integrity: bytes | None) -> dict[str, str]:
+    """An export's seals over its wrapped keys and tombstones (the events' own chain
+    does not cover them), under each key at hand."""
+    made = {}
+    if master is not None:
+        made["master"] = _keys_seal(keys, master)
+    if integrity is not None:
+        made["integrity"] = _keys_seal(keys, integrity)
+    return made
+
+
+def check_keys(
+    name: str,
+    keys: list[KeyRow],
+    sealed: dict[str, str],
+    master: bytes | None,
+    integrity: bytes | None,
+) -> None:
+    """Refuse an export whose keys or tombstones fail a seal under a key at hand, or
+    carry none that can be checked (an export made with neither key cannot be trusted
+    with them)."""
+    if not keys:
+        return
+    checked = False
+    for which, secret in (("master", master), ("integrity", integrity)):
+        given = sealed.get(which)
+        if secret is None or given is None:
+            continue
+        if not hmac.compare_digest(given, _keys_seal(keys, secret)):
+            raise StoreError(
+                f"{name}:1: its data keys or erasure records fail their seal under the "
+                f"{which} key: the export was altered; nothing was imported"
+            )
+        checked = True
+    if not checked:
+        raise StoreError(
+            f"{name}:1: its data keys and erasure records carry no seal under a key at hand: "
+            "export again with the store's master key available; nothing was imported"
+        )

@@ -86,9 +86,13 @@ def _meta(conn: Sql, db: Database) -> dict[str, str]:
     return dict(conn.execute("SELECT key, value FROM caselog_meta").fetchall())
 
 
-def _integrity_key() -> bytes | None:
+def env_integrity_key() -> bytes | None:
+    """$CASELOG_INTEGRITY_KEY, the key of a keyed chain, if it is set."""
     text = os.environ.get("CASELOG_INTEGRITY_KEY")
     return text.encode() if text else None
+
+
+_integrity_key = env_integrity_key
 
 
 def _integrity_check(key: bytes) -> str:

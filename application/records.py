@@ -24,6 +24,7 @@ from caselog.domain.client import Client
 from caselog.domain.errors import (
     AmbiguousClient,
     ClientNotFound,
+    ClientUnreadable,
     ClientWasErased,
     SessionNotFound,
 )
@@ -176,6 +177,10 @@ class Records:
             )
         self._accessed(None)
         return sorted(views, key=lambda v: normalise_name(v.name))
+
+    def unreadable(self) -> list[ClientUnreadable]:
+        """The clients a listing left out because their data key is damaged or missing."""
+        return list(self.app.unreadable.values())
 
     def client(self, query: str) -> ClientRecord:
         """A client by name (case and accents aside), unique leading part of it, or id prefix."""

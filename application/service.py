@@ -26,6 +26,7 @@ from caselog.domain.corrections import CorrectionRequest, decide_correction
 from caselog.domain.errors import (
     CaselogError,
     ClientNotFound,
+    ClientUnreadable,
     ConcurrentChange,
     InvalidErasure,
     InvalidReassignment,
@@ -99,6 +100,8 @@ class CaselogApplication(Application[UUID]):
         # every recorded summary is read.
         self.summary_candidates: SummaryCandidates | None = None
         self._names: list[str] | None = None
+        self.unreadable: dict[UUID, ClientUnreadable] = {}
+        """Clients left out of ``registered_clients`` because their data key is damaged."""
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Only the settings given, never the process environment: eventsourcing would
@@ -134,9 +137,15 @@ class CaselogApplication(Application[UUID]):
         """(id, name) of every client, in order of registration."""
         erased = set(self.erasures())
         for notification in self.notifications(ClientRegistered):
-            if UUID(str(notification.originator_id)) in erased:
+            cid = UUID(str(notification.originator_id))
+            if cid in erased:
                 continue  # its name is unreadable now, by design
-            event = cast(ClientRegistered, self.mapper.to_domain_event(notification))
+            try:
+                event = cast(ClientRegistered, self.mapper.to_domain_event(notification))
+            except ClientUnreadable as e:
+                # Damage to one client's key stays with that client: the others are listed.
+                self.unreadable[cid] = e
+                continue
             yield event.originator_id, event.name
 
     def notifications(self, *types: type[DomainEvent]) -> Iterator[Notification]:

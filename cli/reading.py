@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,9 @@ from caselog.cli.context import (
 from caselog.cli.context import records as open_records
 from caselog.cli.render import replay_text
 from caselog.domain.errors import SessionNotFound
+
+if TYPE_CHECKING:
+    from caselog.application.records import Records
 
 ClientArg = Annotated[
     str,
@@ -42,6 +45,7 @@ def clients_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     views = store.clients()  # logged as a store-wide read
     if as_json:
         print_json(views)
+        _report_unreadable(store)
         return
     table = new_table()
     columns = ("client", "id", "descriptor", "sessions", "events")
@@ -50,6 +54,16 @@ def clients_command(db: DbOption = None, as_json: JsonOption = False) -> None:
         sessions = ", ".join(map(str, v.sessions))
         table.add_row(v.name, v.client_id[:8], v.descriptor or "", sessions, str(v.events))
     console().print(table)
+    _report_unreadable(store)
+
+
+def _report_unreadable(store: Records) -> None:
+    """One line per client left out of a listing (a damaged data key), then exit 1."""
+    problems = store.unreadable()
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)
 
 
 @friendly

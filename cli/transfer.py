@@ -31,6 +31,7 @@ from caselog.domain.errors import StoreError
 
 if TYPE_CHECKING:
     from caselog.adapters.backup.dump import Exported
+    from caselog.adapters.store import Store
 
 T = TypeVar("T")
 
@@ -195,7 +196,7 @@ def _export_jsonl(client: str | None, output: Path | None, db: str | None, as_js
     one = None
     if client is not None:
         one = open_records(db).client(client).id  # resolving it logs the access
-    opened = store(db, unlock=client is not None)
+    opened = _opened(db, client is not None)
     settings = opened.settings
 
     def logged(clients: list[UUID]) -> None:
@@ -207,6 +208,21 @@ def _export_jsonl(client: str | None, output: Path | None, db: str | None, as_js
         return
     done = _written(output, lambda f: export_jsonl(settings, f, one, logged))
     _report(done, output, as_json)
+
+
+def _opened(db: str | None, unlock: bool) -> Store:
+    """With the master key when it is at hand (it seals the exported data keys), else
+    without it, unless a client must be read."""
+    from caselog.adapters.settings_seal import SettingsTampered
+
+    try:
+        return store(db)
+    except SettingsTampered:
+        raise
+    except StoreError:
+        if unlock:
+            raise
+        return store(db, unlock=False)
 
 
 def _written(output: Path, write: Callable[[BinaryIO], T]) -> T:

@@ -80,6 +80,17 @@ class StoreError(CaselogError):
     """The store could not be opened or read."""
 
 
+class ClientUnreadable(CaselogError):
+    """The client's data key is damaged or missing (not erased: no tombstone says so)."""
+
+    def __init__(self, client_id: UUID, problem: str) -> None:
+        self.client_id = client_id
+        super().__init__(
+            f"client {client_id}: {problem}; its record cannot be read (restore the store's "
+            "caselog_keys from a backup); other clients are not affected"
+        )
+
+
 class RecordErased(CaselogError):
     """The client's record was erased: its data key is destroyed, its events unreadable."""
 

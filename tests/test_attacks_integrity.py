@@ -8,12 +8,13 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from caselog.adapters.chain import GENESIS, event_fields, link
-from caselog.adapters.store import open_store
-from tests.conftest import FIXTURES, Cli, raw
+from caselog.adapters.store import open_store, records_held
+from tests.conftest import FIXTURES, Cli, raw, sibling
 from tests.transcripts import write_transcript
 
 INTEGRITY_KEY = "the auditors' integrity key"
@@ -263,6 +264,62 @@ def test_deleted_settings_are_refused_never_made_again(seeded):
     for command in (["clients"], ["verify"], ["ingest", str(FIXTURES)]):
         _one_line_error(seeded(*command), "settings are missing")
     assert _meta(seeded.db) == {}
+
+
+# --- 6. bad key rows --------------------------------------------------------------------
+
+
+def _damage_key(db: str, cid: str) -> None:
+    ((wrapped,),) = _sql(db, "SELECT wrapped FROM caselog_keys WHERE client_id=?", cid)
+    damaged = bytes([wrapped[0] ^ 1]) + bytes(wrapped)[1:]
+    _sql(db, "UPDATE caselog_keys SET wrapped=? WHERE client_id=?", damaged, cid)
+
+
+def test_a_damaged_data_key_stays_with_its_client_as_one_line(seeded):
+    cid = _cid(seeded, "Marcus Thompson")
+    _damage_key(seeded.db, cid)
+    listing = seeded("clients", "--json")
+    assert listing.exit_code == 1
+    assert sorted(c["name"] for c in json.loads(listing.stdout)) == ["Alex", "Alicia Rodriguez"]
+    assert listing.stderr.count("\n") == 1 and "data key is damaged" in listing.stderr
+    assert str(UUID(hex=cid)) in listing.stderr and "Traceback" not in listing.output
+    assert seeded("sessions", "alicia").exit_code == 0
+    _one_line_error(seeded("sessions", "Marcus Thompson"), str(UUID(hex=cid)), "damaged")
+
+
+def test_a_deleted_key_row_is_not_taken_for_an_erasure_of_any_client(seeded):
+    cid = _cid(seeded, "Marcus Thompson")
+    _sql(seeded.db, "DELETE FROM caselog_keys WHERE client_id=?", cid)
+    for other in ("Alex", "alicia"):
+        result = seeded("sessions", other)
+        assert result.exit_code == 0 and "erased" not in result.output, result.output
+    result = seeded("sessions", "Marcus Thompson")
+    _one_line_error(result, str(UUID(hex=cid)), "has no data key")
+    assert "erased" not in result.output
+
+
+@pytest.mark.parametrize("alteration", ["swapped keys", "forged tombstone", "stripped seal"])
+def test_an_export_with_altered_keys_or_tombstones_is_refused_by_import(
+    seeded, tmp_path: Path, alteration: str
+):
+    export = tmp_path / "clinic.jsonl"
+    assert seeded("export", "--output", str(export)).exit_code == 0
+    lines = export.read_bytes().splitlines()
+    header = json.loads(lines[0])
+    keys = header["keys"]
+    if alteration == "swapped keys":
+        keys[0]["wrapped"], keys[1]["wrapped"] = keys[1]["wrapped"], keys[0]["wrapped"]
+    elif alteration == "forged tombstone":
+        keys[0]["wrapped"], keys[0]["erased_at"] = None, "2026-01-01T00:00:00+00:00"
+    else:
+        del header["keys_seal"]
+    lines[0] = json.dumps(header).encode()
+    export.write_bytes(b"\n".join(lines) + b"\n")
+    target = Cli(sibling(seeded.db, "restored"))
+    key_file = raw(seeded.db).default_key_file()
+    result = target("import", str(export), "--key-file", str(key_file))
+    _one_line_error(result, f"{export}:1:", "seal")
+    assert records_held(raw(target.db)) is None
 
 
 # --- 7. topics ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from caselog.adapters.backup.format import (
 )
 from caselog.adapters.client_ids import to_hex
 from caselog.adapters.database import Database, Sql, database
+from caselog.adapters.settings_seal import seal_keys
 from caselog.adapters.store import StoreSettings
 from caselog.domain.errors import StoreError
 
@@ -55,6 +56,8 @@ def export_jsonl(
             if reader.kind == "postgresql":
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             header = _header(conn, reader, client)
+            sealed = seal_keys(header.key_rows(), settings.master_key, settings.integrity_key)
+            header = header.model_copy(update={"keys_seal": sealed})
             if on_clients is not None:
                 on_clients(header.clients)
             out.write(header_line(header))

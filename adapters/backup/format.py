@@ -99,6 +99,12 @@ class ExportHeader(Line):
     events: int = Field(ge=0)
     heads: list[ExportedHead]
     keys: list[ExportedKey]
+    keys_seal: dict[str, str] = Field(default_factory=dict)
+    """HMACs over ``keys`` under the master key and the integrity key, as the exporter
+    held them (``caselog.adapters.settings_seal``): the events' chain does not cover them."""
+
+    def key_rows(self) -> list[tuple[str, bytes | None, str | None]]:
+        return [(k.client_id.hex, k.wrapped, k.erased_at) for k in self.keys]
 
     @model_validator(mode="after")
     def _checks_present(self) -> ExportHeader:

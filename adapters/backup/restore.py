@@ -29,6 +29,7 @@ from caselog.adapters.crypto import decode_key, is_master_key, write_key_file
 from caselog.adapters.database import Database, database, driver_errors, first_line
 from caselog.adapters.mapper import is_known_topic
 from caselog.adapters.recorder import Chained, Restoring
+from caselog.adapters.settings_seal import check_keys
 from caselog.adapters.store import Store, create_store, open_store, records_held
 from caselog.application.service import CaselogApplication
 from caselog.domain.errors import StoreError
@@ -78,7 +79,8 @@ def import_jsonl(source: Path, url: str, key_file: Path | None = None) -> Import
         wrote_key = False
         opened: Store | None = None
         try:
-            create_store(url, header.store_settings())
+            restored = create_store(url, header.store_settings())
+            check_keys(name, header.key_rows(), header.keys_seal, key, restored.integrity_key)
             if copy_key and key is not None:
                 target_key.parent.mkdir(parents=True, exist_ok=True)
                 write_key_file(target_key, key)
