@@ -75,26 +75,42 @@ def write_key_file(path: Path, key: bytes) -> None:
     fresh.replace(path)
 
 
+BOUND = b"\x02"
+"""The first byte of a ciphertext bound to its place (associated data); one without it
+is from before binding (nonce, tag, ciphertext) and is read as it was written."""
+
+
 class DataKeyCipher(AESCipher):
-    """eventsourcing's ``AESCipher`` (same bytes: nonce, tag, ciphertext), with the
-    AES key schedule made once per client instead of once per event — at ingest
-    rates it cost more than the encryption itself."""
+    """eventsourcing's ``AESCipher`` (nonce, tag, ciphertext), with the AES key schedule
+    made once per client instead of once per event — at ingest rates it cost more than
+    the encryption itself — and the ciphertext bound to its place by associated data."""
 
     def __init__(self, key: bytes) -> None:
         AESCipher.check_key_size(len(key))
         self.key = key
         self._aead = AESGCM(key)
 
-    def encrypt(self, plaintext: bytes) -> bytes:
+    def encrypt(self, plaintext: bytes, associated: bytes | None = None) -> bytes:
         nonce = os.urandom(12)
-        sealed = self._aead.encrypt(nonce, plaintext, None)
-        return nonce + sealed[-16:] + sealed[:-16]
+        sealed = self._aead.encrypt(nonce, plaintext, associated)
+        sealed = nonce + sealed[-16:] + sealed[:-16]
+        return sealed if associated is None else BOUND + sealed
 
-    def decrypt(self, ciphertext: bytes) -> bytes:
+    def decrypt(self, ciphertext: bytes, associated: bytes | None = None) -> bytes:
+        if associated is not None and ciphertext[:1] == BOUND:
+            try:
+                return self._open(ciphertext[1:], associated)
+            except ValueError:
+                pass  # one written before binding may start with the same byte
+        return self._open(ciphertext, None)
+
+    def _open(self, ciphertext: bytes, associated: bytes | None) -> bytes:
         if len(ciphertext) < 28:
             raise ValueError("Damaged cipher text: too short for its nonce and tag")
         try:
-            return self._aead.decrypt(ciphertext[:12], ciphertext[28:] + ciphertext[12:28], None)
+            return self._aead.decrypt(
+                ciphertext[:12], ciphertext[28:] + ciphertext[12:28], associated
+            )
         except InvalidTag:
             raise ValueError("Invalid cipher tag") from None
 
@@ -113,11 +129,13 @@ class ClientKeys(Cipher):
     def decrypt(self, ciphertext: bytes) -> bytes:
         raise TypeError("caselog decrypts per client: use decrypt_for")
 
-    def encrypt_for(self, client: UUID, plaintext: bytes) -> bytes:
-        return self._cipher(client, create=True).encrypt(plaintext)
+    def encrypt_for(self, client: UUID, plaintext: bytes, associated: bytes | None = None) -> bytes:
+        return self._cipher(client, create=True).encrypt(plaintext, associated)
 
-    def decrypt_for(self, client: UUID, ciphertext: bytes) -> bytes:
-        return self._cipher(client, create=False).decrypt(ciphertext)
+    def decrypt_for(
+        self, client: UUID, ciphertext: bytes, associated: bytes | None = None
+    ) -> bytes:
+        return self._cipher(client, create=False).decrypt(ciphertext, associated)
 
     def _cipher(self, client: UUID, *, create: bool) -> DataKeyCipher:
         cipher = self._ciphers.get(client)

@@ -26,8 +26,12 @@ _ID_FIELDS = {"originator_id", "originator_version"}
 class ClientCipher(Protocol):
     """A cipher that keeps one key per client (see ``caselog.adapters.crypto``)."""
 
-    def encrypt_for(self, client: UUID, plaintext: bytes) -> bytes: ...
-    def decrypt_for(self, client: UUID, ciphertext: bytes) -> bytes: ...
+    def encrypt_for(
+        self, client: UUID, plaintext: bytes, associated: bytes | None = None
+    ) -> bytes: ...
+    def decrypt_for(
+        self, client: UUID, ciphertext: bytes, associated: bytes | None = None
+    ) -> bytes: ...
 
 
 def _per_client(cipher: Cipher) -> ClientCipher | None:
@@ -36,16 +40,22 @@ def _per_client(cipher: Cipher) -> ClientCipher | None:
     return cipher if hasattr(cipher, "encrypt_for") else None  # type: ignore[return-value]
 
 
-def _encrypt(cipher: Cipher, client: UUID, data: bytes) -> bytes:
+def _place(client: UUID, version: int, topic: str) -> bytes:
+    """The associated data binding an event's ciphertext to its client, version and
+    type: moved anywhere else, it does not decrypt."""
+    return client.bytes + version.to_bytes(8, "big") + topic.encode()
+
+
+def _encrypt(cipher: Cipher, client: UUID, version: int, topic: str, data: bytes) -> bytes:
     if keys := _per_client(cipher):
-        return keys.encrypt_for(client, data)
+        return keys.encrypt_for(client, data, _place(client, version, topic))
     return cipher.encrypt(data)
 
 
-def _decrypt(cipher: Cipher, client: UUID, data: bytes) -> bytes:
+def _decrypt(cipher: Cipher, client: UUID, version: int, topic: str, data: bytes) -> bytes:
     try:
         if keys := _per_client(cipher):
-            return keys.decrypt_for(client, data)
+            return keys.decrypt_for(client, data, _place(client, version, topic))
         return cipher.decrypt(data)
     except ValueError:
         raise StoreError(
@@ -115,12 +125,15 @@ class PydanticMapper(Mapper[Any]):
         stored = self.transcoder.encode(state)
         if self.compressor:
             stored = self.compressor.compress(stored)
+        topic = get_topic(type(event))
         if self.cipher and not event.kept_in_clear:
-            stored = _encrypt(self.cipher, event.originator_id, stored)
+            stored = _encrypt(
+                self.cipher, event.originator_id, event.originator_version, topic, stored
+            )
         return StoredEvent(
             originator_id=event.originator_id,
             originator_version=event.originator_version,
-            topic=get_topic(type(event)),
+            topic=topic,
             state=stored,
         )
 
@@ -140,7 +153,13 @@ class PydanticMapper(Mapper[Any]):
             stored_event.topic, stored_event.originator_id, stored_event.originator_version
         )
         if self.cipher and not cls.kept_in_clear:
-            data = _decrypt(self.cipher, to_uuid(stored_event.originator_id), data)
+            data = _decrypt(
+                self.cipher,
+                to_uuid(stored_event.originator_id),
+                stored_event.originator_version,
+                stored_event.topic,
+                data,
+            )
         if self.compressor:
             data = self.compressor.decompress(data)
         state: dict[str, Any] = self.transcoder.decode(data)
