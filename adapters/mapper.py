@@ -40,7 +40,7 @@ def _per_client(cipher: Cipher) -> ClientCipher | None:
     return cipher if hasattr(cipher, "encrypt_for") else None  # type: ignore[return-value]
 
 
-def _place(client: UUID, version: int, topic: str) -> bytes:
+def place(client: UUID, version: int, topic: str) -> bytes:
     """The associated data binding an event's ciphertext to its client, version and
     type: moved anywhere else, it does not decrypt."""
     return client.bytes + version.to_bytes(8, "big") + topic.encode()
@@ -48,14 +48,14 @@ def _place(client: UUID, version: int, topic: str) -> bytes:
 
 def _encrypt(cipher: Cipher, client: UUID, version: int, topic: str, data: bytes) -> bytes:
     if keys := _per_client(cipher):
-        return keys.encrypt_for(client, data, _place(client, version, topic))
+        return keys.encrypt_for(client, data, place(client, version, topic))
     return cipher.encrypt(data)
 
 
 def _decrypt(cipher: Cipher, client: UUID, version: int, topic: str, data: bytes) -> bytes:
     try:
         if keys := _per_client(cipher):
-            return keys.decrypt_for(client, data, _place(client, version, topic))
+            return keys.decrypt_for(client, data, place(client, version, topic))
         return cipher.decrypt(data)
     except ValueError:
         raise StoreError(

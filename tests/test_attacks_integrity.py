@@ -13,6 +13,8 @@ from uuid import UUID
 import pytest
 
 from caselog.adapters.chain import GENESIS, event_fields, link
+from caselog.adapters.crypto import BOUND
+from caselog.adapters.mapper import place
 from caselog.adapters.store import open_store, records_held
 from tests.conftest import FIXTURES, Cli, raw, sibling
 from tests.transcripts import write_transcript
@@ -183,6 +185,60 @@ def test_an_anchored_digest_catches_a_settings_edit_on_a_store_without_keys(plai
     )
     result = plain("verify", "--expect-digest", anchor)
     assert result.exit_code == 1 and "head digest differs" in result.stdout
+
+
+# --- 2. moved ciphertexts -----------------------------------------------------------------
+
+
+def _same_topic_pair(db: str, cid: str) -> tuple[int, int]:
+    by_topic: dict[str, list[int]] = {}
+    for version, topic, _ in _events(db, cid):
+        by_topic.setdefault(topic, []).append(version)
+    versions = next(v for t, v in by_topic.items() if t.endswith("UtteranceRecorded"))
+    return versions[1], versions[2]
+
+
+def test_a_ciphertext_moved_to_another_version_of_its_client_does_not_decrypt(seeded):
+    cid = _cid(seeded, "Marcus Thompson")
+    first, second = _same_topic_pair(seeded.db, cid)
+    states = {v: s for v, _, s in _events(seeded.db, cid)}
+    for version, state in ((first, states[second]), (second, states[first])):
+        _sql(
+            seeded.db,
+            "UPDATE stored_events SET state=? WHERE originator_id=? AND originator_version=?",
+            state,
+            _eid(seeded.db, cid),
+            version,
+        )
+    _rechain(seeded.db, cid)  # an unkeyed chain, made whole again: only the cipher is left
+    _one_line_error(seeded("replay", "Marcus Thompson"), "cannot be decrypted")
+
+
+def test_ciphertexts_written_before_binding_are_still_read(seeded):
+    """The upcast path for stores made before associated data: an event encrypted
+    without it (as caselog wrote them) reads as before."""
+    cid = _cid(seeded, "Marcus Thompson")
+    before = seeded("replay", "Marcus Thompson").stdout
+    assert all(state.startswith(BOUND) for _, _, state in _events(seeded.db, cid)[1:])
+    with open_store(seeded.db) as store:
+        keys = store.app.mapper.cipher
+        client = UUID(hex=cid)
+        legacy = []
+        for version, topic, state in _events(seeded.db, cid):
+            plain = keys.decrypt_for(client, state, place(client, version, topic))  # type: ignore[union-attr]
+            legacy.append((keys.encrypt_for(client, plain), version))  # type: ignore[union-attr]
+    for state, version in legacy:
+        _sql(
+            seeded.db,
+            "UPDATE stored_events SET state=? WHERE originator_id=? AND originator_version=?",
+            state,
+            _eid(seeded.db, cid),
+            version,
+        )
+    _sql(seeded.db, "DELETE FROM stored_snapshots")
+    _rechain(seeded.db, cid)
+    after = seeded("replay", "Marcus Thompson")
+    assert after.exit_code == 0 and after.stdout == before
 
 
 # --- 3. stale snapshots -------------------------------------------------------------------
