@@ -20,6 +20,8 @@ written by bench/corpus.py; its size comes from the environment:
   a minute: ``BENCH_ONLY=log .venv/bin/python -m bench``.
 - ``BENCH_ONLY=startup``: only the reading commands' start-up against a bare Python
   start (bench/startup.py), on a store of 3 clients; ``BENCH_STARTUP_ROUNDS`` (default 11).
+- ``BENCH_ONLY=integrity``: only verified reads against unverified ones, and AES-GCM
+  with associated data against without (bench/verified_reads.py).
 
 The table is printed and appended to bench/RESULTS.md; progress goes to stderr.
 """
@@ -48,6 +50,7 @@ from .rebuild import rebuild_rows
 from .report import Row, publish, unavailable
 from .startup import bare_start_rows
 from .timing import progress
+from .verified_reads import integrity_rows
 from .versions import BEFORE, before_after_rows
 
 
@@ -170,9 +173,10 @@ def main() -> None:
     only = os.environ.get("BENCH_ONLY", "")
     if clients < 3:
         raise SystemExit("BENCH_CLIENTS must be at least 3")
-    if only not in ("", "before-after", "log", "startup"):
+    if only not in ("", "before-after", "log", "startup", "integrity"):
         raise SystemExit(
-            f"BENCH_ONLY={only!r}: the sections that run alone: before-after, log, startup"
+            f"BENCH_ONLY={only!r}: the sections that run alone: "
+            "before-after, log, startup, integrity"
         )
     # Stores are encrypted with a key of this run's own, which CLI children inherit.
     os.environ["CASELOG_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
@@ -183,6 +187,11 @@ def main() -> None:
         return
     if only == "log":
         _log_only(_env("BENCH_LOG_CLIENTS", 20), seed, continuations)
+        return
+    if only == "integrity":
+        rows: list[Row] = []
+        _guarded("Integrity", rows, integrity_rows)
+        publish(rows, "BENCH_ONLY=integrity", ["Ratios of rates: at 1, integrity costs nothing."])
         return
     if only:
         _before_after_only(clients, seed, continuations)
@@ -226,6 +235,7 @@ def main() -> None:
         _guarded("As-of reads", process, as_of_queries)
         _guarded("Encryption and chain", process, protection_rows)
         _guarded("Adversarial lines", process, linearity_rows)
+        _guarded("Integrity", process, integrity_rows)
         for built in (big, small):
             built.store.close()
         rows = ingest_rows + query + process

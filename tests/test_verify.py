@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from caselog.adapters.chain import event_fields, link
+from caselog.adapters.read_checks import snapshot_link
 from caselog.adapters.store import open_store
 from tests.conftest import FIXTURES, Cli, raw
 
@@ -134,13 +136,14 @@ def test_a_dropped_last_event_is_named_and_a_thorough_one_caught_by_the_digest(s
     )
     code, report = _report(seeded)
     assert code == 1 and _broken(report) == [(cid, last)]
-    # Remove its link and rewind the head too: the chain is consistent again…
+    # Remove its link and its snapshot, and rewind the head: the chain is consistent again…
     _sql(
         seeded.db,
         "DELETE FROM event_chain WHERE originator_id=? AND originator_version=?",
         cid,
         last,
     )
+    _sql(seeded.db, "DELETE FROM stored_snapshots WHERE originator_id=?", _eid(seeded.db, cid))
     with raw(seeded.db).transaction() as conn:
         (link,) = conn.execute(
             "SELECT link FROM event_chain WHERE originator_id=? AND originator_version=?",
@@ -195,6 +198,23 @@ def _forge(db: str, cid: str, version: int) -> None:
                 "UPDATE event_chain SET link=? WHERE originator_id=? AND originator_version=?",
                 (previous, cid, v),
             )
+            # The snapshot taken at this version is linked to it: relink it too.
+            for snapshot_topic, snapshot_state in conn.execute(
+                "SELECT topic, state FROM stored_snapshots "
+                "WHERE originator_id=? AND originator_version=?",
+                (_eid(db, cid), v),
+            ).fetchall():
+                snapshot = StoredEvent(
+                    originator_id=cid,
+                    originator_version=v,
+                    topic=snapshot_topic,
+                    state=bytes(snapshot_state),
+                )
+                conn.execute(
+                    "UPDATE snapshot_links SET link=? "
+                    "WHERE originator_id=? AND originator_version=?",
+                    (snapshot_link(bytes(previous), snapshot, None), cid, v),
+                )
         conn.execute("UPDATE chain_heads SET link=? WHERE originator_id=?", (previous, cid))
 
 
