@@ -93,8 +93,9 @@ class DataKeyCipher(AESCipher):
     def encrypt(self, plaintext: bytes, associated: bytes | None = None) -> bytes:
         nonce = os.urandom(12)
         sealed = self._aead.encrypt(nonce, plaintext, associated)
-        sealed = nonce + sealed[-16:] + sealed[:-16]
-        return sealed if associated is None else BOUND + sealed
+        if associated is None:
+            return nonce + sealed[-16:] + sealed[:-16]
+        return b"".join((BOUND, nonce, sealed[-16:], sealed[:-16]))
 
     def decrypt(self, ciphertext: bytes, associated: bytes | None = None) -> bytes:
         if associated is not None and ciphertext[:1] == BOUND:
