@@ -12,6 +12,7 @@ falls on both alike. ``BENCH_ONLY=integrity`` runs only this section.
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import statistics
 import tempfile
@@ -31,7 +32,7 @@ from .ingest import ACTOR
 from .report import Row, ratio_row
 from .timing import best_of, progress
 
-ROUNDS = 9
+ROUNDS = 15
 CLIENTS = 6
 SESSIONS = 12
 
@@ -42,7 +43,12 @@ def _ratio(before: Callable[[], object], after: Callable[[], object], rounds: in
     on the machine spoils one round, not the figure."""
     ratios = []
     for _ in range(rounds):
-        ratios.append(best_of(before, 1) / best_of(after, 1))
+        gc.collect()
+        gc.disable()  # as timeit does: a collection falls on whichever run it likes
+        try:
+            ratios.append(best_of(before, 1) / best_of(after, 1))
+        finally:
+            gc.enable()
     return statistics.median(ratios)
 
 
