@@ -23,6 +23,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 from pydantic import BaseModel, ConfigDict
 
+from caselog.adapters import readmodels_digest as digests
 from caselog.adapters import readmodels_search as search
 from caselog.adapters import readmodels_sql as sql
 from caselog.adapters.database import Database, Sql
@@ -117,6 +118,11 @@ class ReadModels:
         self.only_if_kept = only_if_kept
         self._created = False
         self._erased_rows: set[str] = set()
+        # The store's secret as the application holds it: the integrity key its recorder
+        # chains with, else the master key its cipher wraps with.
+        chain_key = getattr(app.recorder, "chain_key", None)
+        master = getattr(app.mapper.cipher, "master", None)
+        self._digest_key = digests.digest_key(chain_key or master)
 
     # --- keeping up -----------------------------------------------------------------
 
@@ -197,6 +203,7 @@ class ReadModels:
             c for c in changes.erased if c in changes.touched() or _has_rows(conn, c)
         }
         changes.run(conn)
+        digests.record(conn, self._digest_key, changes.touched() - changes.erased)
         conn.execute(
             f"INSERT INTO {sql.POSITION_TABLE} (name, position) VALUES (?, ?)"
             " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
@@ -263,6 +270,8 @@ class ReadModels:
             f" WHERE h.status IN ({marks}) AND (? IS NULL OR h.client_id = ?)"
             f" ORDER BY {self._by_name}, h.client_id, h.session, h.number",
             (*sorted(OPEN), cid, cid),
+            ("readmodel_clients", "readmodel_homework"),
+            everyone=client_id is None,
         )
         fields = OpenHomeworkRow.model_fields
         return [OpenHomeworkRow(**dict(zip(fields, r, strict=True))) for r in rows]
@@ -277,6 +286,8 @@ class ReadModels:
             " WHERE (? IS NULL OR s.client_id = ?)"
             f" ORDER BY s.date IS NULL, s.date, {self._by_name}, s.client_id, s.session",
             (cid, cid),
+            ("readmodel_clients", "readmodel_sessions"),
+            everyone=client_id is None,
         )
         return [SessionRow(**dict(zip(SessionRow.model_fields, r, strict=True))) for r in rows]
 
@@ -294,7 +305,7 @@ class ReadModels:
             statement, params = search.SEARCH_SQLITE, (search.fts_query(text), cid, cid, limit)
         else:
             statement, params = search.search_postgres(tokens), (*tokens, cid, cid, limit)
-        rows = self._query(statement, params)
+        rows = self._query(statement, params, ("readmodel_clients", "readmodel_utterances"))
         return [SearchHit(**dict(zip(SearchHit.model_fields, r, strict=True))) for r in rows]
 
     # --- the machinery ----------------------------------------------------------------
@@ -321,11 +332,23 @@ class ReadModels:
                 sql.create(conn, self.db)
             self._created = True
 
-    def _query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+    def _query(
+        self,
+        statement: str,
+        params: Sequence[Any],
+        tables: tuple[str, ...],
+        *,
+        everyone: bool = False,
+    ) -> list[Any]:
+        """The rows of a reading query (its first column a client id), served only if
+        the ``tables`` rows of the clients it returns (``everyone``: of every client)
+        match their digests."""
         self._create()  # an empty log has nothing to apply, but the tables must exist
         self.catch_up()
-        with self.db.autocommit() as conn:
+        with self.db.transaction() as conn:
             rows: list[Any] = conn.execute(statement, params).fetchall()
+            clients = None if everyone else {str(r[0]) for r in rows}
+            digests.check(conn, self._digest_key, clients, tables)
             return rows
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from caselog.adapters.client_ids import to_hex
 from caselog.adapters.database import Database, Sql
 from caselog.adapters.readmodels_batch import Changes
+from caselog.adapters.readmodels_digest import DIGESTS_SCHEMA, DIGESTS_TABLE
 from caselog.adapters.readmodels_search import POSTGRES_SEARCH, SQLITE_SEARCH
 from caselog.domain.client import RETRACTED
 from caselog.domain.events import (
@@ -51,6 +52,7 @@ TABLES = (
     "readmodel_homework",
     "readmodel_sessions",
     "readmodel_utterances",
+    DIGESTS_TABLE,
 )
 
 # Written for SQLite; Database.ddl adapts them (INTEGER -> BIGINT on PostgreSQL).
@@ -86,34 +88,41 @@ COMMON_SCHEMA = (
     PRIMARY KEY (client_id, session)
 )""",
     "CREATE INDEX IF NOT EXISTS readmodel_sessions_date ON readmodel_sessions (date)",
+    DIGESTS_SCHEMA,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Raised when a table's columns change (2: ``readmodel_utterances.amended``; 3: client ids
-as hex, as every other table holds them). Read models kept under another version are
-brought up to this one (``upgrade``) or dropped and rebuilt from the log: they are a cache."""
+as hex, as every other table holds them; 4: the digests, ``readmodels_digest.py``). Read
+models kept under another version are emptied (``upgrade``) or dropped, and applied again
+from the log: they are a cache, and rows no digest was made for are never believed."""
 
 DASHED_IDS = 2
 """The schema whose rows hold client ids in the UUID's dashed form (``str(uuid)``), and
-otherwise as this one: ``upgrade`` rewrites them in place rather than rebuild."""
+otherwise as this one but for the digests."""
+EMPTIED = (DASHED_IDS, 3)
+"""Schemas whose tables are kept but emptied by ``upgrade``, to be filled again."""
 
 
 def upgrade(conn: Sql, db: Database) -> None:
     """Bring read models of an older schema to this one, inside the caller's transaction:
-    dashed client ids are rewritten as hex; older tables are dropped (and the position
+    tables whose columns are this schema's are emptied (no row of theirs has a digest)
+    and the position set back to the start; older tables are dropped (and the position
     with them), to be rebuilt. Nothing if there are none, or they are current."""
     if POSITION_TABLE not in db.tables(conn):
         return
     found = _schema(conn)
     if found == SCHEMA_VERSION:
         return
-    if found != DASHED_IDS:
+    if found not in EMPTIED:
         drop(conn)
         return
+    conn.execute(db.ddl(DIGESTS_SCHEMA))
     tables = db.tables(conn)
     for table in TABLES:
         if table in tables:
-            conn.execute(f"UPDATE {table} SET client_id = replace(client_id, '-', '')")
+            conn.execute(f"DELETE FROM {table}")
+    conn.execute(f"UPDATE {POSITION_TABLE} SET position = 0 WHERE name <> ?", (SCHEMA,))
     _set_schema(conn)
 
 

@@ -300,6 +300,36 @@ def test_an_older_snapshot_copied_over_the_latest_is_discarded_and_verify_names_
     assert seeded("homework-set", "Alex", "S5.H1", "completed").exit_code == 0
 
 
+# --- 4. edited read models ---------------------------------------------------------------
+
+
+def test_an_edited_homework_row_is_refused_by_homework_for_all_clients(plain):
+    assert plain("homework", "--all-clients").exit_code == 0  # the read models catch up
+    _sql(
+        plain.db, "UPDATE readmodel_homework SET text='Skip every session' WHERE status='assigned'"
+    )
+    result = plain("homework", "--all-clients")
+    _one_line_error(result, "readmodel_homework", "does not match its digest", "project rebuild")
+    assert "Skip every session" not in result.stdout
+    assert plain("project", "rebuild").exit_code == 0
+    healed = plain("homework", "--all-clients")
+    assert healed.exit_code == 0 and "Skip every session" not in healed.stdout
+
+
+def test_an_edited_utterance_in_the_search_index_is_refused_by_search(plain):
+    assert plain("search", "kindness").exit_code == 0
+    _sql(plain.db, "UPDATE readmodel_utterances SET text = text || ' kindness forged'")
+    result = plain("search", "forged")
+    _one_line_error(result, "readmodel_utterances", "does not match its digest")
+    assert "forged" not in result.stdout
+
+
+def test_a_deleted_homework_row_is_refused_by_homework_for_all_clients(plain):
+    assert plain("homework", "--all-clients").exit_code == 0
+    _sql(plain.db, "DELETE FROM readmodel_homework")
+    _one_line_error(plain("homework", "--all-clients"), "does not match its digest")
+
+
 # --- 5. settings deleted or switched off --------------------------------------------------
 
 
