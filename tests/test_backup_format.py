@@ -31,6 +31,7 @@ def _header(**changes: Any) -> dict[str, Any]:
         "events": 1,
         "heads": [{"client_id": str(CLIENT), "version": 1, "link": "00ff"}],
         "keys": [{"client_id": str(CLIENT), "wrapped": "AAEC", "erased_at": None}],
+        "keys_seal": {"master": "ab" * 32},
     }
     header.update(changes)
     return header

@@ -55,7 +55,8 @@ class TestChainedPostgresRecorder(ApplicationRecorderTestCase[ChainedPostgresRec
 
     def tearDown(self) -> None:
         self.datastore.close()
-        self.db.drop()
+        with self.db.autocommit() as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{self.db.schema}" CASCADE')
         self.db.close()
 
     def create_recorder(self) -> ChainedPostgresRecorder:
