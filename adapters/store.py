@@ -286,14 +286,15 @@ def store_env(settings: StoreSettings) -> dict[str, str]:
     }
 
 
-def application(settings: StoreSettings) -> CaselogApplication:
-    """The application over a store whose settings have been read and checked."""
+def application(settings: StoreSettings, env: dict[str, str] | None = None) -> CaselogApplication:
+    """The application over a store whose settings have been read and checked; ``env``
+    replaces ``store_env(settings)`` (the benchmarks compare recorders with it)."""
     cipher = (
         ClientKeys(settings.db, settings.master_key) if settings.master_key is not None else None
     )
     try:
         with settings.db.creating_tables():
-            app = CaselogApplication(store_env(settings), settings.namespace, cipher=cipher)
+            app = CaselogApplication(env or store_env(settings), settings.namespace, cipher=cipher)
     except (OSError, PersistenceError) as e:
         raise settings.db.fail("open as a caselog store", e) from None
     wire(app.recorder, settings.integrity_key, app.snapshots)
