@@ -22,6 +22,7 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import Cipher
 
 from caselog.adapters.database import Database
+from caselog.adapters.private_files import read_private, write_private
 from caselog.adapters.settings_seal import reseal_in
 from caselog.adapters.summary_index import forget_all
 from caselog.domain.errors import ClientUnreadable, RecordErased, StoreError
@@ -66,13 +67,12 @@ def is_master_key(master: bytes, check: bytes) -> bool:
 
 def write_key_file(path: Path, key: bytes) -> None:
     """Write a key readable by its owner only, replacing any file atomically."""
-    fresh = path.with_name(path.name + ".tmp")
-    fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(encode_key(key) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    fresh.replace(path)
+    write_private(path, lambda f: f.write((encode_key(key) + "\n").encode()))
+
+
+def read_key_file(path: Path) -> bytes:
+    """The key in ``path``, refused if the file is readable by anyone but its owner."""
+    return decode_key(read_private(path), str(path))
 
 
 BOUND = b"\x02"

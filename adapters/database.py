@@ -100,6 +100,14 @@ class Database(ABC):
     @abstractmethod
     def exists(self) -> bool: ...
 
+    def holds_store(self) -> bool:
+        """Whether what exists here is a caselog store (asked without changing anything)."""
+        return self.exists()
+
+    def is_blank(self) -> bool:
+        """Whether what exists here holds nothing at all, so a store may be made in it."""
+        return True
+
     def close(self) -> None:  # noqa: B027 - most engines hold nothing open between uses
         """Release what the store holds open (a connection); nothing for SQLite, which
         opens a connection per transaction."""
@@ -222,6 +230,21 @@ class SQLiteDatabase(Database):
                 f"{self.path}: the directory {self.path.parent} does not exist; "
                 "create it first or give another --db"
             )
+
+    def _tables_read_only(self) -> set[str] | None:
+        """The file's tables, read without writing a byte; None if it is not SQLite."""
+        uri = "file:" + quote(str(self.path.resolve())) + "?mode=ro"
+        try:
+            with closing(sqlite3.connect(uri, uri=True, timeout=30)) as conn:
+                return self.tables(conn)
+        except sqlite3.DatabaseError:
+            return None
+
+    def holds_store(self) -> bool:
+        return "caselog_meta" in (self._tables_read_only() or ())
+
+    def is_blank(self) -> bool:
+        return self._tables_read_only() == set()
 
     def create(self) -> None:
         """Create the file readable by its owner only (SQLite's -wal and -shm follow)."""

@@ -31,6 +31,7 @@ from caselog.adapters.crypto import (
     is_master_key,
     key_check,
     new_master_key,
+    read_key_file,
     write_key_file,
 )
 from caselog.adapters.database import Database, PostgresDatabase, Sql, database
@@ -104,7 +105,7 @@ def _master_key(db: Database, meta: dict[str, str], creating: bool) -> bytes:
     if text := os.environ.get("CASELOG_KEY"):
         key = decode_key(text, "$CASELOG_KEY")
     elif key_file.exists():
-        key = decode_key(key_file.read_text(), str(key_file))
+        key = read_key_file(key_file)
     elif creating:
         key = new_master_key()
         key_file.parent.mkdir(parents=True, exist_ok=True)
@@ -224,6 +225,23 @@ def reseal(settings: StoreSettings) -> None:
         reseal_in(conn, settings.master_key, settings.integrity_key)
 
 
+def _check_is_store(db: Database, create: bool) -> None:
+    """Refuse to touch what is not a caselog store; with ``create``, make one where
+    nothing is (a new path, or an empty file)."""
+    with db.reported("open as a caselog store"):
+        if not db.exists():
+            if not create:
+                raise StoreError(
+                    f"no caselog store at {db.where}: ingest transcripts first, or pass --db"
+                )
+            db.create()
+        elif not db.holds_store() and not (create and db.is_blank()):
+            raise StoreError(
+                f"{db.where} is not a caselog store: caselog leaves it as it is (only ingest "
+                "and import create a store, at a new path or in an empty file)"
+            )
+
+
 def store_settings(
     url: str,
     *,
@@ -239,12 +257,7 @@ def store_settings(
     ``trust_unsealed`` opens a store that carries no seal at all (``verify --seal-settings``).
     """
     db = database(url)
-    if not db.exists():
-        if not create:
-            raise StoreError(
-                f"no caselog store at {db.where}: ingest transcripts first, or pass --db"
-            )
-        db.create()
+    _check_is_store(db, create)
     try:
         with db.reported("open as a caselog store"):
             return _settings(db, plaintext, unlock, create, trust_unsealed)
@@ -506,7 +519,7 @@ class Store:
         from caselog.adapters.transcript_files import TranscriptFiles, expand
         from caselog.application.ingest import ingest
 
-        read = TranscriptFiles(options.format, options.imports)
+        read = TranscriptFiles(options.format, options.imports, options.max_bytes)
         return ingest(self.app, expand(paths), options.recording, read, on_done)
 
 
@@ -544,7 +557,7 @@ def create_store(url: str, meta: dict[str, str]) -> StoreSettings:
         raise StoreError(
             f"{db.where} already holds {held}: import restores only into an empty store"
         )
-    db.create()
+    _check_is_store(db, create=True)
     with db.transaction(lock="meta") as conn:
         _meta(conn, db)
         conn.execute("DELETE FROM caselog_meta")

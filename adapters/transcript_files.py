@@ -10,6 +10,8 @@ recording saved nothing, and taking only the keys in workers saved 4% on a
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,9 @@ from caselog.adapters.parsing.dates import DateOrder
 from caselog.application.ingest import RecordOptions, Unreadable
 from caselog.domain.errors import CaselogError
 from caselog.domain.transcript import ParsedSession, Role
+
+MAX_FILE_MB = 64
+MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class IngestOptions:
     """Every file's text encoding; None: UTF-8, or UTF-16/32 with a byte-order mark."""
     date_order: DateOrder | None = None
     """How to read numeric header dates that could be either way round."""
+    max_bytes: int = MAX_FILE_BYTES
+    """A larger file is refused: transcripts are text, and a file is read whole."""
 
     @property
     def recording(self) -> RecordOptions:
@@ -89,21 +96,53 @@ class TranscriptFiles:
 
     format: str | None
     options: ImportOptions
+    max_bytes: int = MAX_FILE_BYTES
 
     def __call__(self, name: str) -> list[ParsedSession] | Unreadable:
         """The file's sessions, or the error that says why there are none."""
-        try:
-            data = Path(name).read_bytes()
-        except OSError as e:
-            return Unreadable(f"{name}:1: cannot read the file ({e.strerror})")
+        data = read_regular_file(name, self.max_bytes)
+        if isinstance(data, Unreadable):
+            return data
         sidecar_path = Path(name + SIDECAR_SUFFIX)
-        try:
-            sidecar = sidecar_path.read_bytes() if sidecar_path.is_file() else None
-        except OSError as e:
-            return Unreadable(f"{sidecar_path}:1: cannot read the file ({e.strerror})")
+        sidecar = None
+        if sidecar_path.is_file():
+            sidecar = read_regular_file(str(sidecar_path), self.max_bytes)
+            if isinstance(sidecar, Unreadable):
+                return sidecar
         try:
             return parse_sessions(
                 data, name, format=self.format, options=self.options, sidecar=sidecar
             )
         except CaselogError as e:
             return Unreadable(str(e))
+
+
+def read_regular_file(name: str, max_bytes: int) -> bytes | Unreadable:
+    """The bytes of a regular file of at most ``max_bytes``; anything else is refused at
+    once. Opened without blocking, so a FIFO cannot hang the reader, and checked on the
+    open descriptor, so what is read is what was checked."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as e:
+        return Unreadable(f"{name}:1: cannot read the file ({e.strerror})")
+    with os.fdopen(fd, "rb") as f:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return Unreadable(f"{name}:1: not a regular file: caselog reads transcript files")
+            if info.st_size > max_bytes:
+                return Unreadable(_too_big(name, max_bytes))
+            data = f.read(max_bytes + 1)
+        except OSError as e:
+            return Unreadable(f"{name}:1: cannot read the file ({e.strerror})")
+    if len(data) > max_bytes:  # it grew while being read
+        return Unreadable(_too_big(name, max_bytes))
+    return data
+
+
+def _too_big(name: str, max_bytes: int) -> str:
+    limit = max_bytes / (1024 * 1024)
+    return (
+        f"{name}:1: larger than the limit of {limit:g} MB per file; "
+        "raise it with --max-file-size if the file really is a transcript"
+    )

@@ -134,6 +134,15 @@ def ingest_command(
             "Only when the store is new; erasure then is not possible."
         ),
     ] = False,
+    max_file_size: Annotated[
+        int,
+        typer.Option(
+            "--max-file-size",
+            metavar="MB",
+            min=1,
+            help="Refuse a file larger than this many megabytes (MiB).",
+        ),
+    ] = 64,
     actor_name: ActorOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -201,6 +210,7 @@ def ingest_command(
         columns=tuple(_column(c) for c in column or ()),
         encoding=encoding,
         date_order="day_first" if day_first else "month_first" if month_first else None,
+        max_bytes=max_file_size * 1024 * 1024,
     )
     opened = dry_run_store(db) if dry_run else store(db, create=True, plaintext=plaintext)
     show_progress = len(files) > 1 and not (as_json or Settings.quiet) and sys.stderr.isatty()

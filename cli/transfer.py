@@ -4,7 +4,6 @@ as Markdown or FHIR."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -180,7 +179,13 @@ def _zone(name: str) -> dt.tzinfo:
     offset = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", name)
     if offset:
         sign = -1 if offset[1] == "-" else 1
-        return dt.timezone(sign * dt.timedelta(hours=int(offset[2]), minutes=int(offset[3])))
+        hours, minutes = int(offset[2]), int(offset[3])
+        if hours > 23 or minutes > 59:
+            raise typer.BadParameter(
+                f"offset {name!r} is out of range: hours go up to 23, minutes up to 59",
+                param_hint="--timezone",
+            )
+        return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -226,22 +231,10 @@ def _opened(db: str | None, unlock: bool) -> Store:
 
 
 def _written(output: Path, write: Callable[[BinaryIO], T]) -> T:
-    """Write ``output`` owner-only, through a partial file renamed into place when whole."""
-    partial = output.with_name(output.name + ".partial")
-    try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError as e:
-        raise StoreError(f"{output}: cannot write ({e.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            done = write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        partial.replace(output)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return done
+    """Write ``output`` owner-only, through a fresh partial file renamed into place when whole."""
+    from caselog.adapters.private_files import write_private
+
+    return write_private(output, write)
 
 
 def _report(done: Exported, output: Path, as_json: bool) -> None:

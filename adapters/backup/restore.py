@@ -25,9 +25,10 @@ from caselog.adapters.backup.format import (
     read_event,
     read_header,
 )
-from caselog.adapters.crypto import decode_key, is_master_key, write_key_file
+from caselog.adapters.crypto import decode_key, is_master_key, read_key_file, write_key_file
 from caselog.adapters.database import Database, database, driver_errors, first_line
 from caselog.adapters.mapper import is_known_topic
+from caselog.adapters.private_files import read_private
 from caselog.adapters.recorder import Chained, Restoring
 from caselog.adapters.settings_seal import check_keys
 from caselog.adapters.store import Store, create_store, open_store, records_held
@@ -74,7 +75,7 @@ def import_jsonl(source: Path, url: str, key_file: Path | None = None) -> Import
         if key_file is not None and key is not None:
             if not target_key.exists():
                 copy_key = True
-            elif decode_key(target_key.read_text(), str(target_key)) != key:
+            elif read_key_file(target_key) != key:
                 raise StoreError(f"{target_key} already holds a different key: move it away first")
         wrote_key = False
         opened: Store | None = None
@@ -117,7 +118,7 @@ def _exported_store_key(
     elif os.environ.get("CASELOG_KEY"):
         where, text = "$CASELOG_KEY", os.environ["CASELOG_KEY"]
     elif target_key.exists():
-        where, text = str(target_key), target_key.read_text()
+        where, text = str(target_key), read_private(target_key)
     else:
         raise StoreError(
             f"{name}: the export is of an encrypted store: give its key file with "
