@@ -15,9 +15,10 @@ import os
 import re
 import sqlite3
 import sys
+import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +28,13 @@ from caselog.domain.errors import StoreError
 
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 """The environment key under which an application carries its store's URL."""
+
+
+OnWait = Callable[[float], None]
+
+
+class NotReclaimed(StoreError):
+    """Deleted data is still on disk: another connection keeps its pages in use."""
 
 
 class Sql(Protocol):
@@ -86,8 +94,13 @@ class Database(ABC):
         """The last value issued to ``table``'s serial key, even if its row was deleted."""
 
     @abstractmethod
-    def reclaim(self, tables: Sequence[str]) -> None:
-        """Rewrite storage after deletions, so freed space keeps none of the old bytes."""
+    def reclaim(
+        self, tables: Sequence[str], *, wait: float = 30.0, on_wait: OnWait | None = None
+    ) -> None:
+        """Rewrite storage after deletions, so freed space keeps none of the old bytes.
+
+        Raises ``NotReclaimed`` if other connections still keep the old bytes in use
+        after ``wait`` seconds (``on_wait`` is told the seconds waited so far)."""
 
     @abstractmethod
     def es_env(self) -> dict[str, str]:
@@ -200,13 +213,30 @@ class SQLiteDatabase(Database):
         row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name=?", (table,)).fetchone()
         return int(row[0]) if row else 0
 
-    def reclaim(self, tables: Sequence[str]) -> None:
+    def reclaim(
+        self, tables: Sequence[str], *, wait: float = 30.0, on_wait: OnWait | None = None
+    ) -> None:
         with self.autocommit() as conn:
             conn.execute("PRAGMA secure_delete=ON")
             # Old pages live on in the write-ahead log until it is checkpointed and cut.
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute("VACUUM")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # A reader (a long export, a backup) keeps the log from being copied back and
+            # cut: the old pages stay in it, and in the file, until the reader is done.
+            started = time.monotonic()
+            while True:
+                busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if busy == 0 and frames in (0, -1) and copied in (0, -1):
+                    return
+                waited = time.monotonic() - started
+                if waited >= wait:
+                    raise NotReclaimed(
+                        f"{self.where}: another process is reading the store, so the old "
+                        f"pages are still in {self.path.name} and its -wal file"
+                    )
+                if on_wait is not None:
+                    on_wait(waited)
+                time.sleep(min(0.2, max(wait - waited, 0.01)))
 
     def es_env(self) -> dict[str, str]:
         return {
@@ -233,12 +263,23 @@ class SQLiteDatabase(Database):
 
     def _tables_read_only(self) -> set[str] | None:
         """The file's tables, read without writing a byte; None if it is not SQLite."""
-        uri = "file:" + quote(str(self.path.resolve())) + "?mode=ro"
         try:
-            with closing(sqlite3.connect(uri, uri=True, timeout=30)) as conn:
-                return self.tables(conn)
-        except sqlite3.DatabaseError:
+            with self.path.open("rb") as f:
+                header = f.read(16)
+        except OSError as e:
+            raise self.fail("open as a caselog store", e) from None
+        if not header:
+            return set()
+        if header != b"SQLite format 3\x00":
             return None
+        uri = "file:" + quote(str(self.path.resolve()))
+        try:
+            with closing(sqlite3.connect(uri + "?mode=ro", uri=True, timeout=30)) as conn:
+                return self.tables(conn)
+        except sqlite3.OperationalError:
+            # A WAL file needs its -shm beside it, which a read-only folder cannot hold.
+            with closing(sqlite3.connect(uri + "?immutable=1", uri=True)) as conn:
+                return self.tables(conn)
 
     def holds_store(self) -> bool:
         return "caselog_meta" in (self._tables_read_only() or ())
@@ -396,13 +437,31 @@ class PostgresDatabase(Database):
         last, called = conn.execute(f"SELECT last_value, is_called FROM {sequence}").fetchone()
         return int(last) if called else 0
 
-    def reclaim(self, tables: Sequence[str]) -> None:
-        # VACUUM FULL writes each table afresh and unlinks the old files.
+    def reclaim(
+        self, tables: Sequence[str], *, wait: float = 30.0, on_wait: OnWait | None = None
+    ) -> None:
+        # VACUUM FULL writes each table afresh and unlinks the old files; it waits for
+        # other transactions on the table by itself (lock_timeout bounds it).
+        import psycopg
+
         with self.autocommit() as conn:
-            present = self.tables(conn)
-            for table in tables:
-                if table in present:
-                    conn.execute(f"VACUUM FULL {table}")
+            conn.execute(f"SET lock_timeout = {max(int(wait * 1000), 1)}")
+            try:
+                present = self.tables(conn)
+                for table in tables:
+                    if table in present:
+                        try:
+                            conn.execute(f"VACUUM FULL {table}")
+                        except psycopg.errors.LockNotAvailable:
+                            raise NotReclaimed(
+                                f"{self.where}: another session holds {table}, so its old "
+                                "rows are still on disk"
+                            ) from None
+                        # The planner's statistics (pg_statistic) keep sampled values —
+                        # names, utterances — until the table is analysed again.
+                        conn.execute(f"ANALYZE {table}")
+            finally:
+                conn.execute("RESET lock_timeout")
 
     def es_env(self) -> dict[str, str]:
         return {

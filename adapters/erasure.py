@@ -13,7 +13,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from caselog.adapters.crypto import shred
-from caselog.adapters.database import Database
+from caselog.adapters.database import Database, NotReclaimed, OnWait
 from caselog.adapters.readmodels_sql import TABLES, upgrade
 from caselog.adapters.store import StoreSettings
 from caselog.adapters.summary_index import TABLE as SUMMARY_INDEX
@@ -21,9 +21,21 @@ from caselog.application.service import CaselogApplication
 from caselog.domain.errors import StoreError
 from caselog.domain.events import ClientErased
 
+FINISH_HINT = (
+    "when it has finished, run `caselog erase --finish` (the erasure itself is recorded "
+    "and the key destroyed; only the old bytes remain to be overwritten)"
+)
+
 
 def erase_client(
-    app: CaselogApplication, settings: StoreSettings, client: UUID, *, actor: str, reason: str
+    app: CaselogApplication,
+    settings: StoreSettings,
+    client: UUID,
+    *,
+    actor: str,
+    reason: str,
+    wait: float = 30.0,
+    on_wait: OnWait | None = None,
 ) -> ClientErased:
     if not settings.encrypted:
         raise StoreError(
@@ -33,12 +45,31 @@ def erase_client(
         )
     erased = app.erase_client(client, actor=actor, reason=reason)
     shred(settings.db, client, erased.timestamp.isoformat())
-    purge(settings.db, client)
+    purge(settings.db, client, wait=wait, on_wait=on_wait)
     return erased
 
 
-def purge(db: Database, client: UUID) -> None:
+def finish_erasures(
+    settings: StoreSettings, *, wait: float = 30.0, on_wait: OnWait | None = None
+) -> int:
+    """Purge every erased client again and reclaim the storage (after an erasure that
+    could not overwrite the old bytes); returns how many erased clients there are."""
+    with settings.db.autocommit() as conn:
+        rows = conn.execute("SELECT client_id FROM caselog_keys WHERE wrapped IS NULL").fetchall()
+    erased = [UUID(hex=r[0]) for r in rows]
+    for client in erased:
+        _delete_copies(settings.db, client)
+    _reclaim(settings.db, wait, on_wait)
+    return len(erased)
+
+
+def purge(db: Database, client: UUID, *, wait: float = 30.0, on_wait: OnWait | None = None) -> None:
     """Remove every derived copy of the client's record, then reclaim the freed pages."""
+    _delete_copies(db, client)
+    _reclaim(db, wait, on_wait)
+
+
+def _delete_copies(db: Database, client: UUID) -> None:
     # The read models' lock: a projection batch cannot write the client back mid-purge.
     with db.transaction(lock="readmodels") as conn:
         conn.execute(
@@ -58,4 +89,12 @@ def purge(db: Database, client: UUID) -> None:
             conn.execute(
                 "INSERT INTO readmodel_utterances(readmodel_utterances) VALUES ('optimize')"
             )
-    db.reclaim(["stored_snapshots", "caselog_keys", SUMMARY_INDEX, *TABLES])
+
+
+def _reclaim(db: Database, wait: float, on_wait: OnWait | None) -> None:
+    try:
+        db.reclaim(
+            ["stored_snapshots", "caselog_keys", SUMMARY_INDEX, *TABLES], wait=wait, on_wait=on_wait
+        )
+    except NotReclaimed as e:
+        raise NotReclaimed(f"{e}; {FINISH_HINT}") from None

@@ -71,6 +71,8 @@ class StoreSettings:
     integrity_key: bytes | None = None
     read_models: bool = True
     """Whether the plaintext read models (search index, homework, sessions) are kept."""
+    notes: tuple[str, ...] = ()
+    """What opening the store did that the user should hear of."""
 
     @property
     def where(self) -> str:
@@ -100,8 +102,10 @@ def _integrity_check(key: bytes) -> str:
     return hmac.new(key, b"caselog integrity key check", hashlib.sha256).hexdigest()
 
 
-def _master_key(db: Database, meta: dict[str, str], creating: bool) -> bytes:
+def _master_key(db: Database, meta: dict[str, str], creating: bool) -> tuple[bytes, str | None]:
+    """The master key, and a note for the user if opening had to finish a key rotation."""
     key_file = db.default_key_file()
+    note = None
     if text := os.environ.get("CASELOG_KEY"):
         key = decode_key(text, "$CASELOG_KEY")
     elif key_file.exists():
@@ -116,10 +120,27 @@ def _master_key(db: Database, meta: dict[str, str], creating: bool) -> bytes:
             f"{key_file} from your backup"
         )
     if "key_check" in meta and not is_master_key(key, bytes.fromhex(meta["key_check"])):
+        if text:
+            newer = os.environ.get("CASELOG_NEW_KEY")
+            if newer and is_master_key(
+                decode_key(newer, "$CASELOG_NEW_KEY"), bytes.fromhex(meta["key_check"])
+            ):
+                raise StoreError(
+                    f"{db.where}: its key was rotated to $CASELOG_NEW_KEY: set $CASELOG_KEY to it"
+                )
+        else:
+            from caselog.adapters.rotation import finish_rotation
+
+            finished = finish_rotation(db, key_file, meta["key_check"])
+            if finished is not None:
+                return finished, (
+                    f"finished an interrupted key rotation: {key_file} now holds the new key "
+                    "— back it up"
+                )
         raise StoreError(
             f"{db.where}: wrong key — this is not the key the store was encrypted with"
         )
-    return key
+    return key, note
 
 
 def _held(conn: Sql, db: Database) -> str | None:
@@ -148,7 +169,7 @@ def _new_settings(conn: Sql, db: Database, plaintext: bool) -> dict[str, str]:
     }
     if integrity:
         meta["integrity_check"] = _integrity_check(integrity)
-    master = None if off else _master_key(db, {}, creating=True)
+    master = None if off else _master_key(db, {}, creating=True)[0]
     if master is not None:
         meta["key_check"] = key_check(master).hex()
     meta.update(seals(meta, master, integrity))
@@ -206,7 +227,7 @@ def _settings(
     if integrity_key and _integrity_check(integrity_key) != meta.get("integrity_check"):
         raise StoreError(f"{db.where}: wrong integrity key")
     # A new store made its key above; an existing one must find its own, never a new one.
-    master = _master_key(db, meta, creating=False) if encrypted and unlock else None
+    master, note = _master_key(db, meta, creating=False) if encrypted and unlock else (None, None)
     if not (trust_unsealed and unsealed(meta)):
         check(meta, db.where, master, integrity_key)
     return StoreSettings(
@@ -214,6 +235,7 @@ def _settings(
         namespace=uuid.UUID(meta["namespace"]),
         encrypted=encrypted,
         master_key=master,
+        notes=(note,) if note else (),
         integrity_key=integrity_key,
         read_models=meta.get("readmodels", "off" if encrypted else "on") == "on",
     )

@@ -104,11 +104,12 @@ class TranscriptFiles:
         if isinstance(data, Unreadable):
             return data
         sidecar_path = Path(name + SIDECAR_SUFFIX)
-        sidecar = None
+        sidecar: bytes | None = None
         if sidecar_path.is_file():
-            sidecar = read_regular_file(str(sidecar_path), self.max_bytes)
-            if isinstance(sidecar, Unreadable):
-                return sidecar
+            found = read_regular_file(str(sidecar_path), self.max_bytes)
+            if isinstance(found, Unreadable):
+                return found
+            sidecar = found
         try:
             return parse_sessions(
                 data, name, format=self.format, options=self.options, sidecar=sidecar

@@ -18,9 +18,10 @@ import orjson
 import typer
 from pydantic import BaseModel
 
-from caselog.adapters.database import with_schema
+from caselog.adapters.database import driver_errors, with_schema
 from caselog.adapters.store import DEFAULT_DB, Store, default_actor, open_store
 from caselog.application.records import Records
+from caselog.cli.terminal import printable
 from caselog.domain.errors import CaselogError, ClientWasErased
 
 if TYPE_CHECKING:
@@ -118,10 +119,11 @@ def console(*, stderr: bool = False) -> Console:
 
 
 def new_table(title: str | None = None) -> Table:
-    """A table to print with ``console()``."""
-    from rich.table import Table
+    """A table to print with ``console()``: its cells are text, never markup, and control
+    characters in them are neutralised on a terminal (``cli.terminal``)."""
+    from caselog.cli.terminal import safe_table
 
-    return Table(title=title)
+    return safe_table(title)
 
 
 def add_columns(
@@ -144,7 +146,7 @@ def add_columns(
 def say(message: str) -> None:
     """Say what a command did; ``--quiet`` keeps it to itself (errors are always told)."""
     if not Settings.quiet:
-        typer.echo(message)
+        typer.echo(printable(message))
 
 
 def warn(message: str) -> None:
@@ -234,6 +236,8 @@ def store(
             unlock=unlock,
             trust_unsealed=trust_unsealed,
         )
+        for note in invocation.store.settings.notes:
+            typer.echo(f"note: {note}", err=True)
     return invocation.store
 
 
@@ -324,14 +328,22 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
             return result
         except ClientWasErased as e:
             succeeded = True
-            typer.echo(str(e))
+            typer.echo(printable(str(e)))
             raise typer.Exit(0) from None
         except CaselogError as e:
-            typer.echo(f"error: {e}", err=True)
+            typer.echo(printable(f"error: {e}", err=True), err=True)
             raise typer.Exit(1) from None
         except typer.Exit as e:
             succeeded = e.exit_code == 0
             raise
+        except Exception as e:
+            # The file system or the database refused (read-only, full, gone): what a
+            # user can cause and fix, so one line, not a traceback.
+            if not isinstance(e, (OSError, *driver_errors())):
+                raise
+            where = invocation.store.where if invocation.store is not None else "caselog"
+            typer.echo(printable(f"error: {where}: {_refusal(e)}", err=True), err=True)
+            raise typer.Exit(1) from None
         finally:
             _INVOCATION.reset(token)
             invocation.close()
@@ -339,6 +351,14 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
 
     own = _with_common_options(run, command)
     return run
+
+
+def _refusal(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        named = f" ({error.filename})" if error.filename else ""
+        return f"{error.strerror}{named}"
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _dumped(value: BaseModel | Sequence[BaseModel]) -> Any:

@@ -28,6 +28,7 @@ from caselog.cli.context import (
 )
 from caselog.cli.context import records as open_records
 from caselog.cli.reading import ClientArg
+from caselog.cli.terminal import printable
 from caselog.domain.client import RETRACTED
 from caselog.domain.homework import STATUSES
 from caselog.domain.instants import shown
@@ -94,7 +95,9 @@ def homework_command(
         return
     if not views:
         which = f"{status} homework" if status else "homework"
-        typer.echo(f"{record.name}: no {which} recorded" + ("" if at.is_now else " as of then"))
+        typer.echo(
+            printable(f"{record.name}: no {which} recorded" + ("" if at.is_now else " as of then"))
+        )
         return
     table = new_table()
     columns = ("id", "session", "status", "homework", "history")

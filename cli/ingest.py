@@ -25,6 +25,7 @@ from caselog.cli.context import (
     store,
     warn,
 )
+from caselog.cli.terminal import printable
 
 if TYPE_CHECKING:
     # The parsers and the progress bar are imported by the command itself, so that
@@ -281,7 +282,7 @@ FILE_ROWS = 50
 def _print(results: list[IngestResult], dry_run: bool) -> None:
     for r in results:
         if r.error:
-            typer.echo(f"error: {r.error}", err=True)
+            typer.echo(printable(f"error: {r.error}", err=True), err=True)
         for other, why in r.near:
             warn(
                 f"{r.file}: new client '{r.client}' is close to recorded client "
@@ -324,7 +325,7 @@ def _print_inferred(results: list[IngestResult]) -> None:
     typer.echo("inferred, not stated:")
     for r in guessed:
         for inference in r.inferred:
-            typer.echo(f"  {r.file} session {r.session}: {inference.describe()}")
+            typer.echo(printable(f"  {r.file} session {r.session}: {inference.describe()}"))
 
 
 def _sum_up(table: Table, results: list[IngestResult], dry_run: bool) -> None:

@@ -22,6 +22,7 @@ from caselog.cli.context import (
     say,
     store,
 )
+from caselog.cli.terminal import printable
 
 if TYPE_CHECKING:
     from caselog.adapters.follow import Progress
@@ -225,7 +226,7 @@ def search_command(
         print_json(hits)
         return
     if not hits:
-        typer.echo(f"no utterance matches {text!r}")
+        typer.echo(printable(f"no utterance matches {text!r}"))
         return
     from rich.text import Text
 

@@ -20,6 +20,7 @@ from caselog.cli.context import (
 )
 from caselog.cli.context import records as open_records
 from caselog.cli.render import replay_text
+from caselog.cli.terminal import printable
 from caselog.domain.errors import SessionNotFound
 
 if TYPE_CHECKING:
@@ -135,4 +136,4 @@ def replay_command(
     if as_json:
         print_json_lines(e.as_json_line() for e in entries)
         return
-    typer.echo(replay_text(record.name, sessions, entries))
+    typer.echo(printable(replay_text(record.name, sessions, entries)))

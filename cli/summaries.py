@@ -10,6 +10,7 @@ from caselog.cli.asof import AtDate, AtSession, AtVersion, RecordedBefore, as_of
 from caselog.cli.context import DbOption, JsonOption, friendly, print_json
 from caselog.cli.context import records as open_records
 from caselog.cli.reading import ClientArg
+from caselog.cli.terminal import printable
 from caselog.projections.summary import summary_text
 
 
@@ -38,7 +39,7 @@ def summary_command(
     if as_json:
         print_json(view)
         return
-    typer.echo(summary_text(view))
+    typer.echo(printable(summary_text(view)))
 
 
 @friendly
@@ -69,4 +70,4 @@ def recap_command(
     if as_json:
         print_json(view)
         return
-    typer.echo(view.text)
+    typer.echo(printable(view.text))

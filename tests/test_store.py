@@ -125,7 +125,7 @@ def test_reading_a_missing_store_is_a_clear_error(tmp_path):
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot open as a caselog store"):
+    with pytest.raises(StoreError, match="is not a caselog store"):
         open_store(str(junk))
 
 
