@@ -492,7 +492,11 @@ class PostgresDatabase(Database):
         return row is not None
 
     def create(self) -> None:
-        with self.autocommit() as conn:
+        # Two sessions running CREATE SCHEMA IF NOT EXISTS at once can both miss the
+        # other's and one fails on the catalogue's unique index: take turns.
+        # (Named by the schema: current_schema() is NULL until it exists.)
+        with self.transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"{self.schema}:create",))
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
 
     def container_exists(self) -> bool:

@@ -48,12 +48,13 @@ def rotate_with_file(
     pending = pending_key_file(key_file)
     if pending.exists() or pending.is_symlink():
         leftover = _pending_key(pending)
-        if leftover is not None and _fits(leftover, _key_check(db)):
+        if leftover is not None and leftover != old and _fits(leftover, _key_check(db)):
             raise StoreError(
                 f"{pending} holds the store's current key: open the store once (any command) "
                 "to finish the interrupted rotation, then rotate again"
             )
-        # A rotation interrupted before its commit: this key was never used.
+        # A rotation interrupted before its commit (this key was never used), or after the
+        # key file was replaced (the key file holds it already).
         pending.unlink()
     with create_private(pending) as f:
         f.write(f"{encode_key(new)}\n".encode())
