@@ -219,8 +219,13 @@ class SQLiteDatabase(Database):
         with self.autocommit() as conn:
             conn.execute("PRAGMA secure_delete=ON")
             # Old pages live on in the write-ahead log until it is checkpointed and cut.
+            # The checkpoints do not wait in SQLite's busy handler: the loop below waits,
+            # and tells how long.
+            conn.execute("PRAGMA busy_timeout=0")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("VACUUM")
+            conn.execute("PRAGMA busy_timeout=0")
             # A reader (a long export, a backup) keeps the log from being copied back and
             # cut: the old pages stay in it, and in the file, until the reader is done.
             started = time.monotonic()
