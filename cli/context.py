@@ -16,6 +16,7 @@ from uuid import UUID
 
 import orjson
 import typer
+from eventsourcing.utils import TopicError
 from pydantic import BaseModel
 
 from caselog.adapters.database import driver_errors, with_schema
@@ -339,10 +340,17 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
         except Exception as e:
             # The file system or the database refused (read-only, full, gone): what a
             # user can cause and fix, so one line, not a traceback.
-            if not isinstance(e, (OSError, *driver_errors())):
-                raise
             where = invocation.store.where if invocation.store is not None else "caselog"
-            typer.echo(printable(f"error: {where}: {_refusal(e)}", err=True), err=True)
+            if isinstance(e, TopicError):
+                # Only an edited row names a type caselog does not have.
+                problem = (
+                    f"a stored event names a type caselog does not know ({e}); run caselog verify"
+                )
+            elif isinstance(e, (OSError, *driver_errors())):
+                problem = _refusal(e)
+            else:
+                raise
+            typer.echo(printable(f"error: {where}: {problem}", err=True), err=True)
             raise typer.Exit(1) from None
         finally:
             _INVOCATION.reset(token)

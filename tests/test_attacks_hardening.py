@@ -554,3 +554,15 @@ def test_rotate_key_with_a_key_file_on_a_read_only_database_leaves_no_pending_ke
     assert not Path(str(key_file) + ".new").exists()
     assert key_file.read_bytes() == key
     assert _run(str(db), "replay", "Marcus Thompson").returncode == 0
+
+
+def test_an_edited_event_topic_is_a_one_line_error_naming_the_store(db):
+    cli = Cli(db)
+    assert cli("ingest", str(seed("004"))).exit_code == 0
+    with raw(db).transaction() as conn:
+        conn.execute(
+            "UPDATE stored_events SET topic = ? WHERE originator_version = 2",
+            ("caselog.domain.events:NoSuchEvent",),
+        )
+    replayed = cli("replay", "Marcus Thompson")
+    _one_line_error(replayed, raw(db).where, "NoSuchEvent", "caselog verify")
