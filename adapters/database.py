@@ -267,24 +267,25 @@ class SQLiteDatabase(Database):
             )
 
     def _tables_read_only(self) -> set[str] | None:
-        """The file's tables, read without writing a byte; None if it is not SQLite."""
-        try:
-            with self.path.open("rb") as f:
-                header = f.read(16)
-        except OSError as e:
-            raise self.fail("open as a caselog store", e) from None
-        if not header:
-            return set()
-        if header != b"SQLite format 3\x00":
-            return None
+        """The file's tables, read without writing a byte; None if it is not SQLite.
+
+        Only through SQLite: a file descriptor opened and closed beside SQLite's would drop
+        every POSIX lock this process's connections hold on the file."""
         uri = "file:" + quote(str(self.path.resolve()))
         try:
-            with closing(sqlite3.connect(uri + "?mode=ro", uri=True, timeout=30)) as conn:
-                return self.tables(conn)
-        except sqlite3.OperationalError:
+            try:
+                with closing(sqlite3.connect(uri + "?mode=ro", uri=True, timeout=30)) as conn:
+                    return self.tables(conn)
+            except sqlite3.OperationalError as e:
+                if e.sqlite_errorcode != sqlite3.SQLITE_CANTOPEN:
+                    raise
             # A WAL file needs its -shm beside it, which a read-only folder cannot hold.
             with closing(sqlite3.connect(uri + "?immutable=1", uri=True)) as conn:
                 return self.tables(conn)
+        except sqlite3.DatabaseError as e:
+            if e.sqlite_errorcode == sqlite3.SQLITE_NOTADB:
+                return None
+            raise self.fail("open as a caselog store", e) from None
 
     def holds_store(self) -> bool:
         return "caselog_meta" in (self._tables_read_only() or ())

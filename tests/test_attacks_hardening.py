@@ -129,10 +129,11 @@ def test_an_eventsourcing_environment_variable_changes_nothing_the_store_does(
     assert events > 0 and links == events and snapshots > 0
     assert elsewhere == 0
     assert not (tmp_path / "elsewhere.db").exists()
-    # Read back by a process without the variable: same record, chain intact.
-    assert _run(db, "verify").returncode == 0
-    replayed = _run(db, "replay", "Marcus Thompson")
-    assert replayed.returncode == 0 and "Marcus Thompson" in replayed.stdout
+    # Read back without the variable: same record, chain intact.
+    cli = Cli(db)
+    assert cli("verify").exit_code == 0
+    replayed = cli("replay", "Marcus Thompson")
+    assert replayed.exit_code == 0 and "Marcus Thompson" in replayed.stdout
 
 
 # --- 12. erasure while another process reads the store ---------------------------------
