@@ -346,6 +346,8 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
                 problem = (
                     f"a stored event names a type caselog does not know ({e}); run caselog verify"
                 )
+            elif isinstance(e, BrokenPipeError):
+                raise  # the reader went away (`| head`): click ends quietly
             elif isinstance(e, (OSError, *driver_errors())):
                 problem = _refusal(e)
             else:
