@@ -36,6 +36,12 @@ if TYPE_CHECKING:
     from caselog.domain.transcript import Role
 
 
+def _at_least_one(megabytes: int) -> int:
+    if megabytes < 1:
+        raise typer.BadParameter(f"expected a whole number of megabytes from 1, not {megabytes}")
+    return megabytes
+
+
 @friendly
 def ingest_command(
     paths: Annotated[
@@ -140,7 +146,7 @@ def ingest_command(
         typer.Option(
             "--max-file-size",
             metavar="MB",
-            min=1,
+            callback=_at_least_one,
             help="Refuse a file larger than this many megabytes (MiB).",
         ),
     ] = 64,

@@ -22,6 +22,12 @@ from caselog.cli.context import (
 from caselog.domain.errors import InvalidErasure, StoreError
 
 
+def _wait_bound(seconds: float) -> float:
+    if not 0 <= seconds <= 3600:
+        raise typer.BadParameter(f"expected seconds from 0 to 3600, not {seconds:g}")
+    return seconds
+
+
 @friendly
 def erase_command(
     client: Annotated[
@@ -53,9 +59,8 @@ def erase_command(
     wait: Annotated[
         float,
         typer.Option(
-            min=0,
-            max=3600,
             metavar="SECONDS",
+            callback=_wait_bound,
             help="How long to wait for other readers of the store before giving up.",
         ),
     ] = 30.0,
