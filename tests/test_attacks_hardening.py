@@ -557,7 +557,7 @@ def test_rotate_key_with_a_key_file_on_a_read_only_database_leaves_no_pending_ke
     assert _run(str(db), "replay", "Marcus Thompson").returncode == 0
 
 
-def test_an_edited_event_topic_is_a_one_line_error_naming_the_store(db):
+def test_an_edited_event_topic_is_a_one_line_error_pointing_to_verify(db):
     cli = Cli(db)
     assert cli("ingest", str(seed("004"))).exit_code == 0
     with raw(db).transaction() as conn:
@@ -566,4 +566,4 @@ def test_an_edited_event_topic_is_a_one_line_error_naming_the_store(db):
             ("caselog.domain.events:NoSuchEvent",),
         )
     replayed = cli("replay", "Marcus Thompson")
-    _one_line_error(replayed, raw(db).where, "NoSuchEvent", "caselog verify")
+    _one_line_error(replayed, "version 2", "caselog verify")
