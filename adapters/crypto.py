@@ -23,7 +23,7 @@ from eventsourcing.persistence import Cipher
 
 from caselog.adapters.database import Database
 from caselog.adapters.private_files import read_private, write_private
-from caselog.adapters.settings_seal import reseal_in
+from caselog.adapters.settings_seal import NAMESPACE_WRAPPED, reseal_in
 from caselog.adapters.summary_index import forget_all
 from caselog.domain.errors import ClientUnreadable, RecordErased, StoreError
 
@@ -63,6 +63,22 @@ def is_master_key(master: bytes, check: bytes) -> bool:
     except InvalidUnwrap:
         return False
     return True
+
+
+def wrap_namespace(master: bytes, namespace: UUID) -> str:
+    """The namespace as an encrypted store keeps it: only the master key unwraps it, so
+    ``uuid5(namespace, name)`` is a keyed function of the name there."""
+    return aes_key_wrap(master, namespace.bytes).hex()
+
+
+def unwrap_namespace(master: bytes, wrapped: str, where: str) -> UUID:
+    try:
+        return UUID(bytes=aes_key_unwrap(master, bytes.fromhex(wrapped)))
+    except (InvalidUnwrap, ValueError):
+        raise StoreError(
+            f"{where}: its client-id namespace does not unwrap under its master key: the "
+            "settings were altered; the store is not opened"
+        ) from None
 
 
 def write_key_file(path: Path, key: bytes) -> None:
@@ -186,8 +202,9 @@ def shred(db: Database, client: UUID, when: str) -> None:
 
 
 def rewrap(db: Database, old: bytes, new: bytes, integrity: bytes | None) -> int:
-    """Re-wrap every data key under a new master key, in one transaction, and seal the
-    settings under it (``integrity``: the store's integrity key); returns the count."""
+    """Re-wrap every data key (and the client-id namespace) under a new master key, in
+    one transaction, and seal the settings under it (``integrity``: the store's integrity
+    key); returns the count of data keys."""
     with db.transaction(lock="keys") as conn:
         rows = conn.execute(
             "SELECT client_id, wrapped FROM caselog_keys WHERE wrapped IS NOT NULL"
@@ -199,6 +216,15 @@ def rewrap(db: Database, old: bytes, new: bytes, integrity: bytes | None) -> int
         conn.execute(
             "UPDATE caselog_meta SET value=? WHERE key='key_check'", (key_check(new).hex(),)
         )
+        row = conn.execute(
+            "SELECT value FROM caselog_meta WHERE key=?", (NAMESPACE_WRAPPED,)
+        ).fetchone()
+        if row is not None:
+            namespace = unwrap_namespace(old, row[0], db.where)
+            conn.execute(
+                "UPDATE caselog_meta SET value=? WHERE key=?",
+                (wrap_namespace(new, namespace), NAMESPACE_WRAPPED),
+            )
         reseal_in(conn, new, integrity)
         # The summary index is keyed by the master key too.
         forget_all(conn, db)

@@ -20,6 +20,9 @@ from caselog.domain.errors import StoreError
 SEAL_MASTER = "seal_master"
 SEAL_INTEGRITY = "seal_integrity"
 SEALS = (SEAL_MASTER, SEAL_INTEGRITY)
+NAMESPACE_WRAPPED = "namespace_wrapped"
+"""The setting that holds an encrypted store's client-id namespace, wrapped by its master
+key (a plaintext store keeps it in the clear, as ``namespace``)."""
 IDENTITY = ("namespace", "encryption", "integrity", "integrity_check")
 """The settings that never change once a store is made: the head digest covers them,
 so that an anchored digest catches a settings edit even on a store without keys."""

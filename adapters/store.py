@@ -32,12 +32,15 @@ from caselog.adapters.crypto import (
     key_check,
     new_master_key,
     read_key_file,
+    unwrap_namespace,
+    wrap_namespace,
     write_key_file,
 )
 from caselog.adapters.database import Database, PostgresDatabase, Sql, database
 from caselog.adapters.mapper import OrjsonTranscoder, PydanticMapper
 from caselog.adapters.recorder import ChainedSQLiteRecorder, wire
 from caselog.adapters.settings_seal import (
+    NAMESPACE_WRAPPED,
     SettingsTampered,
     check,
     reseal_in,
@@ -65,7 +68,9 @@ class StoreSettings:
     """What a store records about itself when it is created, and the keys it needs."""
 
     db: Database
-    namespace: uuid.UUID
+    namespace: uuid.UUID | None
+    """What client ids are derived under; None on an encrypted store opened without its
+    key, where the namespace is kept only wrapped by that key."""
     encrypted: bool
     master_key: bytes | None = None
     integrity_key: bytes | None = None
@@ -77,6 +82,16 @@ class StoreSettings:
     @property
     def where(self) -> str:
         return self.db.where
+
+    @property
+    def id_namespace(self) -> uuid.UUID:
+        """The namespace client ids are derived under (needs the key of an encrypted store)."""
+        if self.namespace is None:
+            raise StoreError(
+                f"{self.where} is encrypted and was opened without its key: "
+                "set $CASELOG_KEY or restore its key file"
+            )
+        return self.namespace
 
     @property
     def key_file(self) -> Path:
@@ -163,15 +178,17 @@ def _new_settings(conn: Sql, db: Database, plaintext: bool) -> dict[str, str]:
     off = plaintext or os.environ.get("CASELOG_ENCRYPTION", "").lower() == "off"
     integrity = _integrity_key()
     meta = {
-        "namespace": str(uuid.uuid4()),
         "encryption": "off" if off else "aes-gcm",
         "integrity": "hmac-sha256" if integrity else "sha256",
     }
     if integrity:
         meta["integrity_check"] = _integrity_check(integrity)
     master = None if off else _master_key(db, {}, creating=True)[0]
-    if master is not None:
+    if master is None:
+        meta["namespace"] = str(uuid.uuid4())
+    else:
         meta["key_check"] = key_check(master).hex()
+        meta[NAMESPACE_WRAPPED] = wrap_namespace(master, uuid.uuid4())
     meta.update(seals(meta, master, integrity))
     conn.executemany(
         "INSERT INTO caselog_meta VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
@@ -201,7 +218,7 @@ def _settings(
 ) -> StoreSettings:
     with db.transaction(lock="meta") as conn:
         meta = _meta(conn, db)
-        if "namespace" not in meta:
+        if not _has_namespace(meta):
             held = _held(conn, db)
             if held:
                 raise SettingsTampered(
@@ -230,15 +247,56 @@ def _settings(
     master, note = _master_key(db, meta, creating=False) if encrypted and unlock else (None, None)
     if not (trust_unsealed and unsealed(meta)):
         check(meta, db.where, master, integrity_key)
+    notes = [note] if note else []
+    if master is not None and "namespace" in meta and not unsealed(meta):
+        notes.extend(_hide_namespace(db, master, integrity_key))
     return StoreSettings(
         db=db,
-        namespace=uuid.UUID(meta["namespace"]),
+        namespace=_namespace(db, meta, master),
         encrypted=encrypted,
         master_key=master,
-        notes=(note,) if note else (),
+        notes=tuple(notes),
         integrity_key=integrity_key,
         read_models=meta.get("readmodels", "off" if encrypted else "on") == "on",
     )
+
+
+def _has_namespace(meta: dict[str, str]) -> bool:
+    return "namespace" in meta or NAMESPACE_WRAPPED in meta
+
+
+def _namespace(db: Database, meta: dict[str, str], master: bytes | None) -> uuid.UUID | None:
+    if "namespace" in meta:
+        return uuid.UUID(meta["namespace"])
+    if master is None:
+        return None
+    return unwrap_namespace(master, meta[NAMESPACE_WRAPPED], db.where)
+
+
+def _hide_namespace(db: Database, master: bytes, integrity: bytes | None) -> list[str]:
+    """Keep an encrypted store's namespace only wrapped by its master key, so that nobody
+    without the key can compute a name's client id and see whether that person is, or
+    was, a client. Ids stay as they are: no event, link or key row changes. A store that
+    cannot be written now (read-only) is left for a later open."""
+    try:
+        with db.reported("hide the client-id namespace"), db.transaction(lock="meta") as conn:
+            meta = dict(conn.execute("SELECT key, value FROM caselog_meta").fetchall())
+            if "namespace" not in meta:
+                return []  # another process hid it first
+            wrapped = wrap_namespace(master, uuid.UUID(meta["namespace"]))
+            conn.execute("DELETE FROM caselog_meta WHERE key='namespace'")
+            conn.execute(
+                "INSERT INTO caselog_meta VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                (NAMESPACE_WRAPPED, wrapped),
+            )
+            reseal_in(conn, master, integrity)
+    except StoreError:
+        return []
+    return [
+        "client ids on this store can no longer be computed without its master key: its "
+        "client-id namespace is now kept wrapped by the key (ids are unchanged; the store's "
+        "digest changes once: anchor the new one from `caselog verify`)"
+    ]
 
 
 def reseal(settings: StoreSettings) -> None:
@@ -329,12 +387,14 @@ def application(settings: StoreSettings, env: dict[str, str] | None = None) -> C
     )
     try:
         with settings.db.creating_tables():
-            app = CaselogApplication(env or store_env(settings), settings.namespace, cipher=cipher)
+            app = CaselogApplication(
+                env or store_env(settings), settings.id_namespace, cipher=cipher
+            )
     except (OSError, PersistenceError) as e:
         raise settings.db.fail("open as a caselog store", e) from None
     wire(app.recorder, settings.integrity_key, app.snapshots)
     if settings.master_key is not None or not settings.encrypted:
-        secret = settings.master_key or settings.namespace.bytes
+        secret = settings.master_key or settings.id_namespace.bytes
         app.summary_candidates = SummaryIndex(app, settings.db, index_key(secret)).candidates
     return app
 
@@ -448,8 +508,8 @@ class Store:
         """The client ``query`` names, resolved as every command resolves it (full name,
         unique leading part of it, or id prefix), without reading — or logging — its record.
 
-        A store opened without its key knows no names: a client is named there by its full
-        name or by its id (or a unique leading part of the id).
+        A store opened without its key knows no names: a client is named there by its id
+        (or a unique leading part of it), or by its full name on a plaintext store.
         """
         if self.unlocked:
             try:
@@ -473,13 +533,13 @@ class Store:
         if found:
             listed = ", ".join(sorted(str(c)[:8] for c in found))
             raise AmbiguousClient(f"{query!r} matches more than one client id: {listed}")
+        by = "by its id" if self.settings.namespace is None else "in full or by its id"
         raise ClientNotFound(
-            f"no client matches {query!r} (without the store's key, name a client in full "
-            "or by its id)"
+            f"no client matches {query!r} (without the store's key, name a client {by})"
         )
 
     def _named_ids(self, query: str) -> list[UUID]:
-        ids = [client_id(self.settings.namespace, query)]
+        ids = [client_id(self.settings.namespace, query)] if self.settings.namespace else []
         with contextlib.suppress(ValueError):
             ids.append(UUID(query))
         return ids

@@ -21,7 +21,7 @@ from caselog.cli.context import (
     print_json_lines,
     store,
 )
-from caselog.domain.errors import CaselogError, ClientWasErased, StoreError
+from caselog.domain.errors import CaselogError, ClientNotFound, ClientWasErased, StoreError
 from caselog.domain.identity import client_id
 from caselog.domain.instants import shown
 
@@ -45,6 +45,10 @@ def _client(query: str, opened: Store, app: CaselogApplication | None) -> uuid.U
             return Records(app).client(query).id
         except ClientWasErased:
             pass  # its accesses are still on record: named by its full name below
+    if opened.settings.namespace is None:
+        raise ClientNotFound(
+            f"no client matches {query!r} (without the store's key, name a client by its id)"
+        )
     return client_id(opened.settings.namespace, query)
 
 

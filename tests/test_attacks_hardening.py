@@ -6,6 +6,7 @@ the CLI, on both engines where the item applies.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -19,6 +20,7 @@ import struct
 import subprocess
 import sys
 import termios
+import uuid
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,10 @@ import pytest
 from caselog.adapters.crypto import encode_key, new_master_key
 from caselog.adapters.database import PostgresDatabase
 from caselog.adapters.readmodels_sql import TABLES as READ_MODEL_TABLES
-from tests.conftest import FIXTURES, Cli, postgres_store, raw, seed
+from caselog.adapters.settings_seal import reseal_in
+from caselog.adapters.store import open_store
+from caselog.domain.identity import client_id
+from tests.conftest import FIXTURES, Cli, postgres_store, raw, seed, sibling
 from tests.test_processes import CASELOG, race
 from tests.test_protection import _leaks, _plaintexts
 from tests.transcripts import CLIENTS, transcript_text, write_transcript
@@ -134,6 +139,111 @@ def test_an_eventsourcing_environment_variable_changes_nothing_the_store_does(
     assert cli("verify").exit_code == 0
     replayed = cli("replay", "Marcus Thompson")
     assert replayed.exit_code == 0 and "Marcus Thompson" in replayed.stdout
+
+
+# --- 11. names confirmed without a key ---------------------------------------------------
+
+
+def _ids_held(db: str) -> set[str]:
+    """Every client id the store holds anywhere, as 32 hex digits."""
+    with raw(db).autocommit() as conn:
+        ids = {r[0] for r in conn.execute("SELECT client_id FROM caselog_keys")}
+        ids |= {r[0] for r in conn.execute("SELECT DISTINCT originator_id FROM event_chain")}
+    return {str(i).replace("-", "") for i in ids}
+
+
+def _guessed_ids(db: str, names: list[str]) -> set[str]:
+    """What an attacker with the file can compute: ``uuid5(ns, name)`` for every value in
+    the settings that could be a namespace, and every name to be confirmed."""
+    with raw(db).autocommit() as conn:
+        values = [v for (v,) in conn.execute("SELECT value FROM caselog_meta")]
+    candidates = []
+    for value in values:
+        with contextlib.suppress(ValueError):
+            candidates.append(uuid.UUID(value))
+        with contextlib.suppress(ValueError):
+            if len(bytes.fromhex(value)) >= 16:
+                candidates.append(uuid.UUID(bytes=bytes.fromhex(value)[:16]))
+    return {client_id(ns, name).hex for ns in candidates for name in names}
+
+
+def _names(cli: Cli) -> list[str]:
+    return [c["name"] for c in json.loads(cli("clients", "--json").stdout)]
+
+
+def test_no_client_or_erased_client_can_be_confirmed_from_an_encrypted_store_without_its_key(
+    cli, tmp_path
+):
+    for prefix in ("000", "002", "004"):
+        assert cli("ingest", str(seed(prefix))).exit_code == 0
+    names = _names(cli)
+    assert len(names) == 3
+    erased = cli("erase", names[0], "--reason", "request", "--yes")
+    assert erased.exit_code == 0, erased.output
+    # The attack: every namespace-shaped value in the settings, every name to confirm.
+    assert _guessed_ids(cli.db, names) & _ids_held(cli.db) == set()
+    exported = tmp_path / "backup.jsonl"
+    assert cli("export", "--output", str(exported)).exit_code == 0
+    header = json.loads(exported.read_text().splitlines()[0])
+    assert header["namespace"] is None and "namespace_wrapped" in header["settings"]
+    # With the key the ids are what they always were: the guess above could have hit.
+    namespace = open_store(cli.db).settings.id_namespace
+    assert {client_id(namespace, n).hex for n in names} <= _ids_held(cli.db)
+
+
+def test_a_plaintext_store_keeps_its_namespace_in_the_clear_and_says_so_in_the_docs(cli):
+    plain = Cli(sibling(cli.db, "plain"))
+    assert plain("ingest", "--plaintext", str(seed("004"))).exit_code == 0
+    # Nothing is secret on a plaintext store: the names are in the events themselves.
+    assert _ids_held(plain.db) <= _guessed_ids(plain.db, _names(plain))
+    docs = (Path(__file__).parents[1] / "docs" / "threat-model.md").read_text()
+    assert "namespace" in docs and "plaintext store" in docs
+
+
+def _as_made_before_keyed_ids(db: str) -> None:
+    """Put the namespace back in the clear, sealed, as caselog before keyed ids kept it
+    (done with the key: this is the old version's store, not an attack)."""
+    store = open_store(db)
+    namespace, master = store.settings.id_namespace, store.settings.master_key
+    store.close()
+    with raw(db).transaction(lock="meta") as conn:
+        conn.execute("DELETE FROM caselog_meta WHERE key='namespace_wrapped'")
+        conn.execute("INSERT INTO caselog_meta VALUES ('namespace', ?)", (str(namespace),))
+        reseal_in(conn, master, None)
+
+
+def test_an_encrypted_store_made_before_keyed_ids_hides_its_namespace_on_its_next_open(
+    cli, tmp_path
+):
+    first = write_transcript(tmp_path / "one", "Avery Quinn", 1)
+    assert cli("ingest", str(first)).exit_code == 0
+    names = _names(cli)
+    _as_made_before_keyed_ids(cli.db)
+    before = _ids_held(cli.db)
+    assert before <= _guessed_ids(cli.db, names)  # the old store gives names away
+    listed = cli("clients")
+    assert listed.exit_code == 0, listed.output
+    assert "client ids on this store can no longer be computed" in listed.stderr
+    assert _guessed_ids(cli.db, names) & _ids_held(cli.db) == set()
+    assert _ids_held(cli.db) == before
+    # Same ids: a new session of the same client lands on the same record.
+    second = write_transcript(tmp_path / "two", "Avery Quinn", 2)
+    assert cli("ingest", str(second)).exit_code == 0
+    assert _names(cli) == names
+    sessions = json.loads(cli("sessions", "Avery Quinn", "--json").stdout)
+    assert len(sessions) == 2
+    assert cli("verify").exit_code == 0
+    again = cli("clients")
+    assert "can no longer be computed" not in again.stderr
+
+
+def test_a_rotated_key_still_finds_every_client_by_name(cli):
+    assert cli("ingest", str(seed("004"))).exit_code == 0
+    before = _ids_held(cli.db)
+    assert cli("rotate-key").exit_code == 0
+    assert cli("sessions", "Marcus Thompson").exit_code == 0
+    assert _guessed_ids(cli.db, _names(cli)) & _ids_held(cli.db) == set()
+    assert _ids_held(cli.db) == before
 
 
 # --- 12. erasure while another process reads the store ---------------------------------

@@ -115,7 +115,7 @@ def _header(conn: Sql, db: Database, client: UUID | None) -> ExportHeader:
     return ExportHeader(
         format=FORMAT,
         version=VERSION,
-        namespace=UUID(meta["namespace"]),
+        namespace=UUID(meta["namespace"]) if "namespace" in meta else None,
         encryption=meta.get("encryption", "off"),
         integrity=meta.get("integrity", "sha256"),
         integrity_check=meta.get("integrity_check"),

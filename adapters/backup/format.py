@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from caselog.adapters.settings_seal import NAMESPACE_WRAPPED
+
 FORMAT: Final = "caselog-export"
 VERSION: Final = 1
 
@@ -89,7 +91,9 @@ class ExportHeader(Line):
 
     format: Literal["caselog-export"]
     version: Literal[1]
-    namespace: UUID
+    namespace: UUID | None
+    """The client-id namespace; None when the store keeps it wrapped by its master key
+    (``settings["namespace_wrapped"]``)."""
     encryption: Literal["off", "aes-gcm"]
     integrity: Literal["sha256", "hmac-sha256"]
     integrity_check: HexText | None
@@ -112,6 +116,8 @@ class ExportHeader(Line):
             raise ValueError("expected 'key_check': the store is encrypted")
         if self.integrity == "hmac-sha256" and self.integrity_check is None:
             raise ValueError("expected 'integrity_check': the chain is keyed")
+        if self.namespace is None and not (self.encrypted and NAMESPACE_WRAPPED in self.settings):
+            raise ValueError("expected 'namespace': the store's client ids depend on it")
         return self
 
     @property
