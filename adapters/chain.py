@@ -39,26 +39,55 @@ class EventChain:
     def __init__(self, originator_id: str, head: bytes, key: bytes | None) -> None:
         self.head = head
         self._client = _field(originator_id.encode())
-        # The key's HMAC state made once and copied per link: keying HMAC afresh for
-        # each event cost more than hashing the event.
-        self._keyed = hmac.new(key, digestmod=hashlib.sha256) if key is not None else None
+        # HMAC (RFC 2104) from its two keyed SHA-256 states, made once and copied per
+        # link: keying ``hmac`` afresh for each event, or feeding it piece by piece
+        # through its Python wrapper, cost more than hashing the event.
+        self._inner = self._outer = None
+        if key is not None:
+            block = hashlib.sha256().block_size
+            padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+            self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+            self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
         self._topics: dict[str, bytes] = {}
 
     def extend(self, topic: str, version: int, state: bytes) -> bytes:
         """The event's link, which becomes the head."""
-        encoded = self._topics.get(topic)
-        if encoded is None:
-            encoded = self._topics[topic] = _field(topic.encode())
-        # Fed piece by piece: the same bytes as ``link``, without copying the state.
-        mac = hashlib.sha256() if self._keyed is None else self._keyed.copy()
-        mac.update(self.head)
-        mac.update(encoded)
-        mac.update(self._client)
-        mac.update(_field(str(version).encode()))
-        mac.update(len(state).to_bytes(8, "big"))
-        mac.update(state)
-        self.head = mac.digest()
-        return self.head
+        return self.extend_all([(topic, version, state)])[0]
+
+    def extend_all(self, events: Iterable[tuple[str, int, bytes]]) -> list[bytes]:
+        """Each event's link in turn (topic, version, state as stored); the last becomes
+        the head. One loop over local names: a verified read runs it for every event."""
+        topics, client, head = self._topics, self._client, self.head
+        inner, outer, sha256 = self._inner, self._outer, hashlib.sha256
+        made = []
+        for topic, version, state in events:
+            encoded = topics.get(topic)
+            if encoded is None:
+                encoded = topics[topic] = _field(topic.encode())
+            number = b"%d" % version
+            # The same bytes as ``link``, with the fields that repeat encoded once.
+            message = b"".join(
+                (
+                    head,
+                    encoded,
+                    client,
+                    len(number).to_bytes(8, "big"),
+                    number,
+                    len(state).to_bytes(8, "big"),
+                    state,
+                )
+            )
+            if inner is None or outer is None:
+                head = sha256(message).digest()
+            else:
+                mac = inner.copy()
+                mac.update(message)
+                wrapped = outer.copy()
+                wrapped.update(mac.digest())
+                head = wrapped.digest()
+            made.append(head)
+        self.head = head
+        return made
 
 
 def event_fields(topic: str, originator_id: str, version: int, state: bytes) -> list[bytes]:

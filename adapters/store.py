@@ -252,7 +252,7 @@ def _settings(
         notes.extend(_hide_namespace(db, master, integrity_key))
     return StoreSettings(
         db=db,
-        namespace=_namespace(db, meta, master),
+        namespace=namespace_of(db, meta, master),
         encrypted=encrypted,
         master_key=master,
         notes=tuple(notes),
@@ -265,7 +265,8 @@ def _has_namespace(meta: dict[str, str]) -> bool:
     return "namespace" in meta or NAMESPACE_WRAPPED in meta
 
 
-def _namespace(db: Database, meta: dict[str, str], master: bytes | None) -> uuid.UUID | None:
+def namespace_of(db: Database, meta: dict[str, str], master: bytes | None) -> uuid.UUID | None:
+    """The client-id namespace of settings ``meta``; None if it is wrapped and no key is at hand."""
     if "namespace" in meta:
         return uuid.UUID(meta["namespace"])
     if master is None:
