@@ -48,6 +48,8 @@ class ProjectionStatus(Row):
     position: int
     head: int
     lag: int
+    altered: str | None = None
+    """Why the read models cannot be served (a row that fails its digest), or None."""
 
 
 class OpenHomeworkRow(Row):
@@ -256,7 +258,16 @@ class ReadModels:
         """Where the read models are, against the head of the log (does not catch up)."""
         position = self.position()
         head = self.app.recorder.max_notification_id() or 0
-        return ProjectionStatus(name=NAME, position=position, head=head, lag=head - position)
+        altered = None
+        with self.db.transaction() as conn:
+            if {"readmodel_clients", digests.DIGESTS_TABLE} <= self.db.tables(conn):
+                try:
+                    digests.check(conn, self._digest_key, None, digests.COLUMNS)
+                except digests.ReadModelsAltered as e:
+                    altered = str(e)
+        return ProjectionStatus(
+            name=NAME, position=position, head=head, lag=head - position, altered=altered
+        )
 
     # --- reading --------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from caselog.cli.context import (
     store,
 )
 from caselog.cli.terminal import printable
+from caselog.domain.errors import StoreError
 
 if TYPE_CHECKING:
     from caselog.adapters.follow import Progress
@@ -47,15 +48,18 @@ def _print_status(status: ProjectionStatus, applied: int | None = None) -> None:
 @project_app.command("status")
 @friendly
 def status_command(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Show the read models' position in the event log, the log's head and the lag.
+    """Show the read models' position in the event log, the log's head and the lag, and
+    check every row against its digest: exit status 1 if one was changed behind caselog.
 
     Example:  caselog project status
     """
     status = store(db).read_models_status()
     if as_json:
         print_json(status)
-        return
-    _print_status(status)
+    else:
+        _print_status(status)
+    if status.altered is not None:
+        raise StoreError(status.altered)
 
 
 @project_app.command("rebuild")

@@ -330,6 +330,20 @@ def test_a_deleted_homework_row_is_refused_by_homework_for_all_clients(plain):
     _one_line_error(plain("homework", "--all-clients"), "does not match its digest")
 
 
+def test_project_status_reports_an_edited_read_model_instead_of_lag_zero(plain):
+    assert plain("project", "rebuild").exit_code == 0
+    status = plain("project", "status", "--json")
+    assert status.exit_code == 0 and json.loads(status.stdout)["altered"] is None
+    _sql(plain.db, "UPDATE readmodel_sessions SET professional='Dr. Nobody'")
+    status = plain("project", "status", "--json")
+    assert status.exit_code == 1
+    reported = json.loads(status.stdout)
+    assert reported["lag"] == 0 and "readmodel_sessions" in reported["altered"]
+    _one_line_error(plain("project", "status"), "readmodel_sessions", "project rebuild")
+    assert plain("project", "rebuild").exit_code == 0
+    assert plain("project", "status").exit_code == 0
+
+
 # --- 5. settings deleted or switched off --------------------------------------------------
 
 

@@ -186,7 +186,7 @@ def test_catch_up_applies_only_new_events_and_leaves_no_lag(app, db):
     assert models.status().lag == head - first
     assert models.catch_up() == head - first
     assert models.status().model_dump() == {
-        "name": "readmodels", "position": head, "head": head, "lag": 0
+        "name": "readmodels", "position": head, "head": head, "lag": 0, "altered": None
     }  # fmt: skip
 
 
@@ -213,7 +213,8 @@ def test_a_rebuild_in_batches_of_any_size_yields_identical_tables(seeded, db, mo
 def test_status_and_rebuild_through_the_cli(seeded, db):
     head = seeded.recorder.max_notification_id()
     status = json.loads(_run(db, "project", "status", "--json").stdout)
-    assert status == {"name": "readmodels", "position": 0, "head": head, "lag": head}
+    expected = {"name": "readmodels", "position": 0, "head": head, "lag": head, "altered": None}
+    assert status == expected
     rebuilt = json.loads(_run(db, "project", "rebuild", "--json").stdout)
     assert rebuilt["applied"] == head and rebuilt["lag"] == 0
     assert "lag" in _run(db, "project", "status").stdout
