@@ -44,13 +44,20 @@ from .timing import progress
 
 BEFORE = "6fba2d9"
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("domain", "projections", "adapters", "cli")
+PACKAGES = ("domain", "projections", "application", "adapters", "cli")
+"""The package folders of a version; a commit made before ``application/`` has the others."""
 
 
 def extract(commit: str, into: Path) -> Path:
     """``commit``'s four package folders, from git, under ``into``."""
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-tree", "--name-only", commit],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", commit, *PACKAGES],
+        ["git", "-C", str(ROOT), "archive", "--format=tar", commit, *present(listed)],
         capture_output=True,
         check=False,
     )
@@ -83,10 +90,14 @@ def working_tree() -> str:
     return f"the working tree ({head or 'no HEAD'}{dirty})"
 
 
+def present(names: Sequence[str]) -> list[str]:
+    return [name for name in PACKAGES if name in names]
+
+
 def digest(root: Path) -> str:
-    """A hash of the four folders' Python sources, to tell whether they changed."""
+    """A hash of the package folders' Python sources, to tell whether they changed."""
     h = hashlib.sha256()
-    for name in PACKAGES:
+    for name in present([p.name for p in root.iterdir()]):
         for path in sorted((root / name).rglob("*.py")):
             h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
@@ -98,7 +109,7 @@ def link_tree(source: Path, into: Path) -> Path:
     package = into / "caselog"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
-    for name in PACKAGES:
+    for name in present([p.name for p in source.iterdir()]):
         (package / name).symlink_to(source / name, target_is_directory=True)
     return into
 
@@ -116,9 +127,11 @@ class Version:
         spec = scratch / f"job-{self.label}.json"
         spec.write_text(json.dumps({"root": str(self.root), **job}), encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(self.path)}
+        # Run as a script from the scratch folder: ``-m`` from the checkout would put the
+        # checkout's own ``caselog/`` first on the path, ahead of this version's.
         child = subprocess.run(
-            [sys.executable, "-m", "bench.versions_child", str(spec)],
-            cwd=ROOT,
+            [sys.executable, str(ROOT / "bench" / "versions_child.py"), str(spec)],
+            cwd=scratch,
             env=env,
             capture_output=True,
             text=True,
