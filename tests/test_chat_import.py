@@ -143,6 +143,40 @@ def test_skip_system_leaves_the_system_prompt_out(cli):
     assert sum(e["type"] == "UtteranceRecorded" for e in found) == 6
 
 
+def test_skip_tools_keeps_the_words_of_a_message_that_also_calls_a_tool(tmp_path, cli):
+    path = tmp_path / "tools.jsonl"
+    path.write_text(
+        '{"role": "user", "content": "Did I do the homework last week?"}\n'
+        '{"role": "assistant", "content": "Let me look.", "tool_calls": [{"id": "c1"}]}\n'
+        '{"role": "tool", "tool_call_id": "c1", "content": "thought records"}\n'
+        '{"role": "assistant", "content": "", "tool_calls": [{"id": "c2"}]}\n'
+    )
+    assert cli("ingest", str(path), *GIVEN, "--skip-tools").exit_code == 0
+    assert [(r, t) for r, _, _, t in said(cli, "rowan", 3)] == [
+        ("client", "Did I do the homework last week?"),
+        ("professional", "Let me look."),
+    ]
+
+
+def test_a_chat_is_read_by_content_when_forced_or_without_an_extension(tmp_path, cli):
+    forced = tmp_path / "run.txt"
+    forced.write_bytes((CHAT / "openai-list.json").read_bytes())
+    assert cli("ingest", str(forced), *GIVEN, "--format", "chat").exit_code == 0
+    bare = tmp_path / "run-2"
+    bare.write_bytes((CHAT / "turns.jsonl").read_bytes())
+    assert cli("ingest", str(bare), "--client", "Rowan Vale", "--session", "4").exit_code == 0
+    assert [s["source"]["format"] for s in sessions(cli, "rowan")] == ["chat", "chat"]
+
+
+def test_a_byte_order_mark_and_windows_line_ends_keep_the_message_lines(tmp_path, cli):
+    path = tmp_path / "windows.json"
+    text = (CHAT / "role-words.json").read_text().replace("\n", "\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert cli("ingest", str(path), *GIVEN).exit_code == 0
+    utterances = [e for e in events(cli, "rowan") if e["type"] == "UtteranceRecorded"]
+    assert [u["lines"]["first"] for u in utterances] == [2, 3, 4]
+
+
 def test_a_simulation_where_the_model_plays_the_client_is_mapped_with_role(cli):
     path = CHAT / "sharegpt-object.json"
     result = cli(

@@ -136,6 +136,13 @@ BROKEN: dict[str, tuple[str, str, int, str]] = {
         2,
         "expected words of the client or the professional, not a tool call",
     ),
+    "a tool call beside words": (
+        "chat.jsonl",
+        f'{HELLO}\n{{"role": "assistant", "content": "Let me look.", "tool_calls": '
+        '[{"id": "c1"}]}\n',
+        2,
+        "expected words of the client or the professional, not a tool call",
+    ),
     "a name that is not a string": (
         "chat.jsonl",
         f'{HELLO}\n{{"role": "user", "name": 7, "content": "Hi."}}\n',

@@ -57,6 +57,8 @@ class _Message:
     name: str | None
     text: str | None
     """None for a tool call without words."""
+    calls: bool
+    """It calls a tool (``tool_calls``, ``function_call``)."""
 
 
 def parse_chat(
@@ -70,7 +72,7 @@ def parse_chat(
     unmapped: list[_Message] = []
     for m in messages:
         kind = _kind(m, given.roles)
-        if kind == "tool" and not options.skip_tools:
+        if (kind == "tool" or m.calls) and not options.skip_tools:
             raise TranscriptError(name, m.at.first, _tool(m))
         if kind is None:
             unmapped.append(m)
@@ -112,14 +114,14 @@ def _message(at: Located, name: str) -> _Message:
     if speaker is not None and not isinstance(speaker, str):
         raise TranscriptError(name, at.first, 'expected the message\'s "name" as a string')
     speaker = " ".join((speaker or "").split()) or None
-    return _Message(at, role.strip(), speaker, _content(value, at.first, name))
+    calls = bool(value.get("tool_calls") or value.get("function_call"))
+    return _Message(at, role.strip(), speaker, _content(value, calls, at.first, name), calls)
 
 
-def _content(value: Mapping[str, object], line: int, name: str) -> str | None:
+def _content(value: Mapping[str, object], calls: bool, line: int, name: str) -> str | None:
     key = next((k for k in ("content", "value", "parts") if k in value), None)
     content = value[key] if key is not None else None
-    calls = value.get("tool_calls") or value.get("function_call")
-    if content is None and calls:
+    if calls and content in (None, "", []):
         return None
     if key is None:
         raise TranscriptError(name, line, 'expected the message\'s "content", but it has none')
@@ -193,7 +195,7 @@ def _entry(m: _Message, kind: str) -> Entry:
 
 
 def _tool(m: _Message) -> str:
-    what = "a tool call" if m.text is None else f"a {m.role!r} message"
+    what = "a tool call" if m.calls else f"a {m.role!r} message"
     return (
         f"expected words of the client or the professional, not {what}: tool messages are "
         "neither party's; leave them out with --skip-tools"
