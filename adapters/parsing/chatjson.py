@@ -73,8 +73,10 @@ def may_hold_chat(data: bytes) -> bool:
         start = next((line for line in text.splitlines() if line.strip()), "")
         try:
             value = json.loads(start)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return True
+    except RecursionError:
+        return True
     if isinstance(value, list) and value:
         value = value[0]
     return is_message(value) or (is_conversation(value) and not isinstance(value, list))
@@ -82,6 +84,15 @@ def may_hold_chat(data: bytes) -> bool:
 
 def read_conversation(lines: Sequence[str], name: str) -> Conversation:
     """The file's one conversation; a TranscriptError at the line where it is not one."""
+    try:
+        return _conversation(lines, name)
+    except RecursionError:  # json's scanner recurses per level of nesting
+        raise TranscriptError(
+            name, 1, "expected chat messages, not JSON nested thousands of levels deep"
+        ) from None
+
+
+def _conversation(lines: Sequence[str], name: str) -> Conversation:
     text = "\n".join(lines)
     try:
         value = json.loads(text)
