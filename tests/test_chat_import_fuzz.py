@@ -8,8 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caselog.adapters.parsing import ImportOptions, parse_sessions
-from caselog.adapters.parsing.sidecar import ChatOptions
+from caselog.adapters.parsing import ChatOptions, ImportOptions, parse_sessions
 from caselog.domain.errors import TranscriptError
 
 CHAT = Path(__file__).parent / "fixtures" / "chat"

@@ -24,7 +24,7 @@ from .labelled import parse_labelled
 from .labels import label_key
 from .otter import has_speaker_lines, parse_otter
 from .session import assemble
-from .sidecar import SIDECAR_SUFFIX, ImportOptions, merge
+from .sidecar import SIDECAR_SUFFIX, ChatOptions, ImportOptions, merge
 from .text import decode, first_nonblank, split_lines
 from .vtt import parse_captions
 
@@ -32,6 +32,7 @@ __all__ = [
     "FORMATS",
     "SIDECAR_SUFFIX",
     "TEXT_FORMATS",
+    "ChatOptions",
     "ImportOptions",
     "detect_format",
     "parse_format",
