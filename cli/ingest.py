@@ -107,7 +107,7 @@ def ingest_command(
         typer.Option(
             metavar="LABEL=client|professional",
             help="A speaker's role, for files without a header (repeatable; "
-            "the label in any case).",
+            "the label in any case); for a chat, a message role or name.",
         ),
     ] = None,
     column: Annotated[
