@@ -163,6 +163,15 @@ def test_each_bad_chat_is_one_line_at_its_message_and_stores_nothing(tmp_path, c
     assert event_count(db) == 0 and clients(cli) == []
 
 
+def test_several_conversations_in_a_folder_are_refused_not_skipped(tmp_path, cli, db):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "dump.json").write_text(f"[\n  [{HELLO}],\n  [{HELLO}]\n]\n")
+    message = one_line_error(cli("ingest", str(folder), *GIVEN[:2]))
+    assert message.startswith(f"error: {folder / 'dump.json'}:3: expected one conversation")
+    assert event_count(db) == 0
+
+
 def test_two_names_under_the_client_role_are_refused_not_merged(cli, db):
     path = CHAT / "group-agents.json"
     message = one_line_error(cli("ingest", str(path), *GIVEN))

@@ -77,9 +77,9 @@ def may_hold_chat(data: bytes) -> bool:
             return True
     except RecursionError:
         return True
-    if isinstance(value, list) and value:
+    while isinstance(value, list) and value:  # a list of messages, or of conversations
         value = value[0]
-    return is_message(value) or (is_conversation(value) and not isinstance(value, list))
+    return value != [] and (is_message(value) or is_conversation(value))
 
 
 def read_conversation(lines: Sequence[str], name: str) -> Conversation:
