@@ -135,6 +135,15 @@ def test_the_named_assistant_is_the_professional_and_the_system_prompt_a_directi
     assert "Dr. Ward: Good morning, Rowan." in replay.stdout
 
 
+def test_the_recap_after_a_chat_session_carries_its_homework_forward(cli):
+    assert cli("ingest", str(CHAT / "turns.jsonl"), *GIVEN).exit_code == 0
+    recap = cli("recap", "rowan")
+    assert recap.exit_code == 0, recap.output
+    assert "- practise the slow breathing for five minutes every morning (S3.H1, assigned)" in (
+        recap.stdout
+    )
+
+
 def test_skip_system_leaves_the_system_prompt_out(cli):
     result = cli("ingest", str(CHAT / "openai-list.json"), *GIVEN, "--skip-system")
     assert result.exit_code == 0, result.output
