@@ -26,6 +26,7 @@ from caselog.domain.events import (
     HomeworkAssigned,
     HomeworkCarriedForward,
     HomeworkStatusChanged,
+    NoteRecorded,
     Persisted,
     PriorSummaryQuoted,
     QualityFlagRaised,
@@ -353,9 +354,11 @@ _VERSION_ONLY = (
     SummaryItemNoted,
     QualityFlagRaised,
     SessionReceived,
+    NoteRecorded,
 )
 
 
+@evolve.register(NoteRecorded)
 @evolve.register(SessionReceived)
 @evolve.register(UtteranceRecorded)
 @evolve.register(StageDirectionRecorded)

@@ -264,6 +264,34 @@ class ClientErased(DomainEvent):
     reason: str
 
 
+class HomeworkAdded(HomeworkAssigned):
+    """Homework a clinician assigned by hand (``caselog homework-add``), not read from a
+    transcript: homework like any other (its lifecycle, carry-forward, corrections by id),
+    with the ``reason`` it was entered for."""
+
+    source: HomeworkSource = "manual"
+    reason: str
+
+
+class InsightAdded(InsightRecorded):
+    """An insight a clinician noted by hand (``caselog insight-add``): an item of the
+    session's insights, after those of its summary block (``item`` goes on from them)."""
+
+    heading: str = "Insights/realizations:"
+    line: int = 0
+    """No source line: it was not read from a file."""
+    reason: str
+
+
+class NoteRecorded(SessionEvent):
+    """A clinician's free-text progress note on a session (``caselog note``); ``note_id``
+    is ``S<session>.N<k>``, numbered in the session."""
+
+    note_id: str
+    text: str
+    reason: str
+
+
 SUMMARY_EVENT_BY_SECTION: dict[SectionKey, type[SummaryItemNoted]] = {
     "topics": TopicNoted,
     "techniques": TechniqueIntroduced,
