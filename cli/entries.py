@@ -52,11 +52,12 @@ def _told(added: EntryAdded, as_json: bool) -> None:
 
         print_json(EntryRecorded.of(added))
         return
-    where = f"session {added.session}" + (", the latest," if added.latest else "")
+    where = f"session {added.session}"
+    where += " (the latest: no --session was given)" if added.latest else ""
     continues = f"; it continues {added.continues}" if added.continues else ""
     say(
-        f"{added.client_name} {added.entry_id}: {_NAMES[added.kind]} added to {where} "
-        f"(recorded by {added.event.actor}){continues}"
+        f"{added.client_name} {added.entry_id}: {_NAMES[added.kind]} added to {where}, "
+        f"recorded by {added.event.actor}{continues}"
     )
 
 
