@@ -94,6 +94,7 @@ class CorrectionRecorded(Receipt):
     item: int | None
     homework_id: str | None
     reason: str
+    note_id: str | None = None
     text: str | None = None
     speaker: str | None = None
     role: str | None = None

@@ -149,7 +149,7 @@ class HomeworkStatusChanged(DomainEvent):
     """The session in which the homework was reviewed, when known."""
 
 
-CorrectionTarget = Literal["entry", "summary", "homework"]
+CorrectionTarget = Literal["entry", "summary", "homework", "note"]
 
 
 class Correction(DomainEvent):
@@ -159,7 +159,8 @@ class Correction(DomainEvent):
     - ``summary``: an item of the session's own summary, by ``session``, ``section``
       (topics, techniques, helpful, insights or other) and ``item`` (its place in the section);
     - ``homework``: a homework item by ``homework_id`` (``session`` is the item's session).
-      A summary's homework items are homework, and are addressed as such.
+      A summary's homework items are homework, and are addressed as such;
+    - ``note``: a clinician's progress note by ``note_id`` (``session`` is the note's).
 
     Not a ``SessionEvent``: it is recorded whenever the correction is made, and
     ``session`` names the corrected session, not the one being recorded.
@@ -172,6 +173,8 @@ class Correction(DomainEvent):
     item: int | None = None
     homework_id: str | None = None
     reason: str
+    note_id: str | None = None
+    """Events stored before notes existed have none: the default reads them as before."""
 
 
 class EntryAmended(Correction):

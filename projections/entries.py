@@ -186,6 +186,7 @@ class CorrectionEntry(EntryBase):
     item: int | None = None
     homework_id: str | None = None
     reason: str
+    note_id: str | None = None
 
 
 class AmendmentEntry(CorrectionEntry):

@@ -258,6 +258,24 @@ def test_corrections_amend_and_retract_entries_like_any_other(clinic):
     assert homework["S8.H6"]["status"] == "retracted"
 
 
+def test_a_note_is_amended_and_retracted_by_its_id(clinic):
+    _entered(clinic)
+    said = _ok(clinic, "amend", "marcus", "--note", "S8.N1", "--text", "Engaged", "--reason", "r")
+    assert "note S8.N1 amended" in said
+    summary = json.loads(_ok(clinic, "summary", "marcus", "--session", "8", "--json"))
+    assert summary["notes"] == ["Engaged"]
+    replayed = [json.loads(line) for line in _ok(clinic, "replay", "marcus", "--json").splitlines()]
+    note = next(e for e in replayed if e["kind"] == "note")
+    assert (note["text"], note["original_text"], note["amended"]) == ("Engaged", NOTE, True)
+    assert json.loads(_ok(clinic, "search", "stroll diary", "--json")) == []
+    _ok(clinic, "retract", "marcus", "--note", "S8.N1", "--reason", "wrong client")
+    assert "Clinician notes:" not in _ok(clinic, "recap", "marcus")
+    again = clinic("retract", "marcus", "--note", "S8.N1", "--reason", "twice")
+    assert again.exit_code == 1 and "cannot be retracted again" in again.stderr
+    unknown = clinic("retract", "marcus", "--note", "S8.N7", "--reason", "r")
+    assert "has no note 'S8.N7' (notes: S8.N1)" in unknown.stderr
+
+
 def test_an_erased_client_keeps_no_entry_anywhere(clinic):
     _entered(clinic)
     assert "S8.N1" in _ok(clinic, "search", "stroll diary")  # the read models catch up
