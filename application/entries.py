@@ -25,6 +25,11 @@ from caselog.domain.events import (
 from caselog.domain.withdrawal import withdrawn_spans
 
 
+ATTEMPTS = 10
+"""Decisions made again on a clash before giving up: a clinician's entry is one small
+event, so writers streaming a session beside it may win many times in a row."""
+
+
 @dataclass(frozen=True)
 class EntryAdded:
     """An entry recorded: where it went, what it is called, and its events."""
@@ -47,7 +52,7 @@ def add_entry(
     app: CaselogApplication, cid: UUID, request: EntryRequest, *, actor: str
 ) -> EntryAdded:
     """Record ``request`` on client ``cid``; refused (nothing stored) if the rules say so."""
-    for _attempt in range(3):
+    for _attempt in range(ATTEMPTS):
         client = app.get_client(cid)
         if client is None:
             raise ClientNotFound(f"no client with id {cid}")
