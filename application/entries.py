@@ -24,7 +24,6 @@ from caselog.domain.events import (
 )
 from caselog.domain.withdrawal import withdrawn_spans
 
-
 ATTEMPTS = 10
 """Decisions made again on a clash before giving up: a clinician's entry is one small
 event, so writers streaming a session beside it may win many times in a row."""
