@@ -23,6 +23,7 @@ from caselog.domain.events import (
     DomainEvent,
     EntryAmended,
     EntryRetracted,
+    HomeworkAdded,
     HomeworkAssigned,
     HomeworkCarriedForward,
     HomeworkStatusChanged,
@@ -213,13 +214,14 @@ def _(event: SessionEnded, client: Client | None) -> Client:
 @evolve.register
 def _(event: HomeworkAssigned, client: Client | None) -> Client:
     assert client is not None
+    why = event.reason if isinstance(event, HomeworkAdded) else None
     item = HomeworkState(
         homework_id=event.homework_id,
         session=event.session,
         status="assigned",
         source=event.source,
         text=event.text,
-        history=(_step(event, "assigned", event.session),),
+        history=(_step(event, "assigned", event.session, why),),
     )
     return _touched(client, event, homework=(*client.homework, item))
 

@@ -101,8 +101,9 @@ class LogEntry(View):
     recorded_at: str
     actor: str
     reason: str | None = None
-    """Why, for a correction (``EntryAmended``, ``EntryRetracted``) or a reassignment
-    (``SessionReassigned``, ``SessionReceived``)."""
+    """Why, for a correction (``EntryAmended``, ``EntryRetracted``), a reassignment
+    (``SessionReassigned``, ``SessionReceived``) or a clinician's entry (``HomeworkAdded``,
+    ``InsightAdded``, ``NoteRecorded``)."""
 
 
 class HomeworkChange(View):

@@ -88,6 +88,7 @@ def test_each_entry_is_an_event_with_its_actor_and_reason(clinic):
     log = [json.loads(line) for line in _ok(clinic, "log", "--json").splitlines()][-3:]
     assert [e["type"] for e in log] == ["HomeworkAdded", "InsightAdded", "NoteRecorded"]
     assert [e["actor"] for e in log] == ["clinic", "dr.ward", "dr.lee"]
+    assert [e["reason"] for e in log] == ["agreed by phone", "entered by hand", "entered by hand"]
 
 
 def test_each_entry_shows_in_replay_with_who_when_and_why(clinic):
@@ -134,6 +135,7 @@ def test_homework_added_by_hand_is_homework_in_every_list(clinic):
     items = json.loads(_ok(clinic, "homework", "marcus", "--json"))
     added = next(h for h in items if h["homework_id"] == "S8.H6")
     assert added["source"] == "manual" and added["status"] == "assigned"
+    assert added["history"][0]["note"] == "added by hand: agreed by phone"
     everywhere = json.loads(_ok(clinic, "homework", "--all-clients", "--json"))
     assert any(r["homework_id"] == "S8.H6" and r["text"] == HOMEWORK for r in everywhere)
     _ok(clinic, "homework-set", "marcus", "S8.H6", "completed")
