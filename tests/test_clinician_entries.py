@@ -308,3 +308,20 @@ def test_bad_input_is_one_line_and_stores_nothing(clinic, args, expected):
     assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
     assert event_count(clinic.db) == events
+
+
+def test_a_transcript_quoting_a_recap_with_entries_continues_that_session(cli, tmp_path):
+    summaries = FIXTURES / "summaries"
+    _ok(cli, "ingest", str(summaries / "jordan-3.txt"))
+    _ok(cli, "insight-add", "jordan", "Worry time works better before dinner")
+    _ok(cli, "homework-add", "jordan", "Write the worries down at six")
+    _ok(cli, "note", "jordan", "Less tense than last week")
+    quoted = _ok(cli, "summary", "jordan", "--session", "3")
+    assert "Write the worries down at six" in quoted  # two of its seven items came by hand
+    dialogue = (summaries / "jordan-4-typography.txt").read_text(encoding="utf-8")
+    continuation = tmp_path / "jordan-next.txt"
+    continuation.write_text(quoted + "\n" + dialogue[dialogue.index("Therapist:") :])
+    rows = json.loads(_ok(cli, "ingest", str(continuation), "--json"))
+    assert [(r["status"], r["client"], r["session"]) for r in rows] == [
+        ("recorded", "Jordan Ellis", 4)
+    ]
