@@ -193,6 +193,10 @@ def test_each_entry_is_in_the_fhir_export_with_its_provenance(clinic, tmp_path):
         if p["resourceType"] == "Provenance" and "reason" in p
     }
     assert reasons[f"urn:uuid:{task['id']}"] == "agreed by phone"
+    session = next(p for p in resources if p["resourceType"] == "Provenance" and "entity" in p)
+    targets = {t["reference"] for t in session["target"]}
+    assert f"urn:uuid:{task['id']}" not in targets  # the session's recorder did not enter it
+    assert len([t for t in targets if t != f"urn:uuid:{encounter['id']}"]) > 1
     assert reasons[f"urn:uuid:{observation['id']}"] == "entered by hand"
     assert f"urn:uuid:{note['id']}" in reasons
 

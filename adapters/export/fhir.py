@@ -87,10 +87,11 @@ def bundle(
             resources.append(_reassignment_provenance(s, ids))
     resources += _entries(export, ids, patient, encounters)
     held = set(encounters)
+    entered = _entered(export)
     # An item placed with no session in the bundle (assigned by hand to a session never
     # ingested) has no session Provenance to name it: it gets its own, from its assignment.
     for h in export.homework:
-        if h.source == "manual":
+        if h.homework_id in entered:
             continue  # a clinician's entry: its Provenance is made with the others (_entries)
         if export.placed[h.homework_id] not in held and h.history:
             first = h.history[0]
@@ -277,6 +278,12 @@ def _task(
     return task
 
 
+def _entered(export: ClientExport) -> set[str]:
+    """The homework a clinician entered by hand (``homework-add``): each has its own
+    Provenance, not the session's."""
+    return {e.homework_id for e in export.history if isinstance(e, HomeworkAddedEntry)}
+
+
 def _entries(
     export: ClientExport, ids: _Ids, patient: dict[str, str], encounters: dict[int, dict[str, str]]
 ) -> list[dict[str, Any]]:
@@ -301,10 +308,11 @@ def _entries(
 
 def _session_provenance(export: ClientExport, s: SessionView, ids: _Ids) -> dict[str, Any]:
     targets = [ids.ref("encounter", s.number), ids.ref("transcript", s.number)]
+    entered = _entered(export)
     targets += [
         ids.ref("task", h.homework_id)
         for h in export.homework
-        if export.placed[h.homework_id] == s.number and h.source != "manual"
+        if export.placed[h.homework_id] == s.number and h.homework_id not in entered
     ]
     actors = [s.recorded_by]
     for e in export.history:
