@@ -329,3 +329,12 @@ def test_a_transcript_quoting_a_recap_with_entries_continues_that_session(cli, t
     assert [(r["status"], r["client"], r["session"]) for r in rows] == [
         ("recorded", "Jordan Ellis", 4)
     ]
+
+
+def test_entries_are_encrypted_at_rest_like_every_event(cli):
+    assert cli("ingest", str(FIXTURES)).exit_code == 0  # an encrypted store, no read models
+    _entered(cli)
+    held = _table_bytes(cli.db)
+    for words in (HOMEWORK, INSIGHT, NOTE, "agreed by phone"):
+        assert words.encode() not in held
+    assert NOTE in _ok(cli, "summary", "marcus", "--session", "8")  # and they read back
