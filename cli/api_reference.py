@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from caselog.adapters import store
 from caselog.adapters.store import Store
+from caselog.application.entries import EntryAdded
 from caselog.application.ingest import IngestResult
 from caselog.application.records import ClientRecord, Records
 from caselog.application.service import CaselogApplication, Reassigned, Recorded
@@ -44,6 +45,7 @@ SECTIONS: tuple[tuple[str, Any], ...] = (
     ("Recording", Recorded),
     ("Recording", Reassigned),
     ("Recording", IngestResult),
+    ("Recording", EntryAdded),
 )
 
 

@@ -9,6 +9,7 @@ import typer
 from caselog.cli.access import access_log_command
 from caselog.cli.context import ActorOption, DbOption, QuietOption, SchemaOption, Settings
 from caselog.cli.corrections import amend_command, retract_command
+from caselog.cli.entries import homework_add_command, insight_add_command, note_command
 from caselog.cli.homework import homework_command, homework_set_command
 from caselog.cli.ingest import ingest_command
 from caselog.cli.log import log_command
@@ -98,6 +99,9 @@ app.command("export")(export_command)
 app.command("import")(import_command)
 app.command("erase")(erase_command)
 app.command("rotate-key")(rotate_key_command)
+app.command("homework-add")(homework_add_command)
+app.command("insight-add")(insight_add_command)
+app.command("note")(note_command)
 app.add_typer(
     project_app,
     name="project",

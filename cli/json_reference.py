@@ -19,6 +19,7 @@ from caselog.cli.receipts import (
     ClientErasure,
     CorrectionRecorded,
     DocumentWritten,
+    EntryRecorded,
     ExportWritten,
     FollowApplied,
     FollowStarted,
@@ -68,6 +69,7 @@ SHAPES: tuple[tuple[str, str, Any], ...] = (
     ("import FILE --json", "object", Imported),
     ("erase CLIENT --reason WHY --yes --json", "object", ClientErasure),
     ("rotate-key --json", "object", KeyRotated),
+    ("homework-add, insight-add, note CLIENT TEXT --json", "object", EntryRecorded),
 )
 
 NOTES = {

@@ -99,3 +99,7 @@ class RecordErased(CaselogError):
         self.erased_at = erased_at
         when = f" on {erased_at}" if erased_at else ""
         super().__init__(f"the record of client {client_id} was erased{when}")
+
+
+class InvalidEntry(CaselogError):
+    """A clinician entry that cannot be recorded: its text is empty."""
