@@ -16,6 +16,7 @@ from caselog.cli.project import project_app, search_command
 from caselog.cli.protect import erase_command, rotate_key_command
 from caselog.cli.reading import clients_command, replay_command, sessions_command
 from caselog.cli.reassign import reassign_command
+from caselog.cli.serve import serve_command
 from caselog.cli.summaries import recap_command, summary_command
 from caselog.cli.transfer import export_command, import_command
 from caselog.cli.verify import verify_command
@@ -98,6 +99,7 @@ app.command("export")(export_command)
 app.command("import")(import_command)
 app.command("erase")(erase_command)
 app.command("rotate-key")(rotate_key_command)
+app.command("serve")(serve_command)
 app.add_typer(
     project_app,
     name="project",

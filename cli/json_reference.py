@@ -28,6 +28,7 @@ from caselog.cli.receipts import (
     KeyRotated,
     ReadModelsSwitched,
     Rebuilt,
+    Serving,
     SessionMoved,
     VerifyReport,
 )
@@ -68,6 +69,7 @@ SHAPES: tuple[tuple[str, str, Any], ...] = (
     ("import FILE --json", "object", Imported),
     ("erase CLIENT --reason WHY --yes --json", "object", ClientErasure),
     ("rotate-key --json", "object", KeyRotated),
+    ("serve --json", "lines", Serving),
 )
 
 NOTES = {

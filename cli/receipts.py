@@ -255,3 +255,13 @@ class VerifyReport(Receipt):
 class AccessRow(AccessEntry):
     client: str | None
     """The client's name, when the store can be read."""
+
+
+class Serving(Receipt):
+    """The one line ``serve --json`` prints once it listens, before it serves."""
+
+    url: str
+    """The URL to open, with this run's token: a secret, like a password."""
+    store: str
+    host: str
+    port: int
