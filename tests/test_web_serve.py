@@ -4,41 +4,14 @@ socket, loopback by default, and what it refuses."""
 from __future__ import annotations
 
 import http.cookiejar
-import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
-from tests.web import with_samples
-
-
-@contextmanager
-def serving(db: str, *args: str) -> Iterator[tuple[dict[str, object], subprocess.Popen[str]]]:
-    """``caselog serve --json`` running on a free port; its first line, and the process."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "caselog", "--db", db, "serve", "--port", "0", "--json", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "CASELOG_ACTOR": "dr.process"},
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line, process.stderr.read() if process.stderr else ""
-        yield json.loads(line), process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=20)
+from tests.web import serving, with_samples
 
 
 def _status(opener: urllib.request.OpenerDirector, url: str) -> tuple[int, str]:

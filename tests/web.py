@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,3 +40,24 @@ def viewing(db: str) -> Iterator[tuple[TestClient, Store]]:
             yield client, store
     finally:
         store.close()
+
+
+@contextmanager
+def serving(db: str, *args: str) -> Iterator[tuple[dict[str, object], subprocess.Popen[str]]]:
+    """``caselog serve --json`` running on a free port; its first line, and the process."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "caselog", "--db", db, "serve", "--port", "0", "--json", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CASELOG_ACTOR": "dr.process"},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line, process.stderr.read() if process.stderr else ""
+        yield json.loads(line), process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=20)
