@@ -33,7 +33,6 @@ def chromium() -> str | None:
         os.environ.get("CASELOG_CHROMIUM"),
         shutil.which("chromium"),
         shutil.which("chromium-browser"),
-        "/usr/bin/chromium",
     ):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate

@@ -4,13 +4,19 @@ socket, loopback by default, and what it refuses."""
 from __future__ import annotations
 
 import http.cookiejar
+import os
+import re
 import signal
 import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
+from tests.browser import MISSING
 from tests.web import serving, with_samples
 
 
@@ -78,3 +84,28 @@ def test_a_port_in_use_is_one_line_naming_it(cli):
 @pytest.mark.parametrize("port", ["-1", "65536"])
 def test_a_port_out_of_range_is_a_usage_error(cli, port):
     assert cli("serve", "--port", port).exit_code == 2
+
+
+def test_the_browser_tests_skip_with_a_message_where_no_chromium_is_installed(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "CASELOG_CHROMIUM"}
+    env["PATH"] = str(Path(sys.executable).parent)  # Python, and no browser
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_web_browser.py",
+        ],
+        cwd=Path(__file__).parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout
+    assert re.search(r"\b\d+ skipped", run.stdout) and "passed" not in run.stdout
+    assert MISSING in " ".join(run.stdout.split())
