@@ -273,3 +273,25 @@ def test_integrity_shows_verify_the_digest_and_the_clients_access_log(samples):
     assert page.count('<strong class="ok">intact</strong>') == 3
     assert "serve timeline" in page and "serve integrity" in page
     assert "serve clients" not in page  # another read than this client's
+
+
+def test_a_correction_shows_the_new_text_with_the_original_and_who_made_it(samples):
+    alicia = _ids(samples.db)["Alicia Rodriguez"]
+    with open_store(samples.db) as store:
+        turn = next(
+            e for e in store.records.client("alicia").history(session=1) if e.kind == "utterance"
+        )
+    done = samples(
+        "amend", "alicia", "--session", "1", "--seq", str(turn.seq),
+        "--text", "I slept badly.", "--reason", "misheard", "--actor", "dr.fix",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    with viewing(samples.db) as (client, _):
+        page = client.get(f"/clients/{alicia}").text
+        before = client.get(f"/clients/{alicia}", params={"recorded_before": turn.recorded_at}).text
+    section = page[page.index('id="corrections-h"') :]
+    original = turn.text.replace("'", "&#39;").replace('"', "&#34;")
+    assert f"<td><del>{original}</del></td>" in section
+    assert "<td>I slept badly.</td>" in section and "by dr.fix: misheard" in section
+    assert "I slept badly." in page[: page.index('id="corrections-h"')]
+    assert "No entry has been corrected" in before

@@ -21,6 +21,8 @@ from caselog.domain.errors import (
     SessionNotFound,
 )
 from caselog.projections.asof import AsOf
+from caselog.projections.sessions import fold_sessions
+from caselog.projections.timeline import timeline
 from caselog.web import asof
 from caselog.web.listing import client_rows, corrected, marked
 
@@ -99,13 +101,16 @@ class Pages:
     async def timeline(self, request: Request) -> Response:
         at = asof.as_of(request.query_params)
         record = self._client(request, "timeline")
-        entries = record.history(at=at)
+        # One read of the client's events for both folds (history() and sessions() would
+        # each read and decrypt them again).
+        events = record.events(at)
+        entries = timeline(events)
         return self._client_page(
             request,
             "timeline.html",
             record,
             at,
-            sessions=record.sessions(at=at),
+            sessions=fold_sessions(events),
             entries=entries,
             homework=record.homework(at=at),
             corrected=corrected(entries),
