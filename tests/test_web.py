@@ -295,3 +295,22 @@ def test_a_correction_shows_the_new_text_with_the_original_and_who_made_it(sampl
     assert "<td>I slept badly.</td>" in section and "by dr.fix: misheard" in section
     assert "I slept badly." in page[: page.index('id="corrections-h"')]
     assert "No entry has been corrected" in before
+
+
+def test_the_view_is_read_only(samples):
+    marcus = _ids(samples.db)[MARCUS]
+    with viewing(samples.db) as (client, _):
+        for path in _pages(marcus):
+            assert client.post(path.split("?")[0]).status_code == 405
+
+
+def test_an_erased_client_is_gone_from_the_list_and_its_page_says_only_that(samples):
+    alex = _ids(samples.db)["Alex"]
+    erased = samples("erase", "Alex", "--reason", "request of the client", "--yes")
+    assert erased.exit_code == 0, erased.output
+    with viewing(samples.db) as (client, _):
+        listed = client.get("/").text
+        got = client.get(f"/clients/{alex}")
+    assert f"/clients/{alex}" not in listed and MARCUS in listed
+    assert got.status_code == 410 and "erased on" in got.text
+    assert "Product Designer" not in got.text
