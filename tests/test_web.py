@@ -13,7 +13,7 @@ from caselog.adapters.store import open_store
 from caselog.projections.asof import AsOf
 from caselog.web.app import create_app
 from tests.conftest import Cli
-from tests.web import ACTOR, TOKEN, viewing, with_samples
+from tests.web import ACTOR, SAMPLES, TOKEN, viewing, with_samples
 
 MARCUS = "Marcus Thompson"
 
@@ -314,3 +314,15 @@ def test_an_erased_client_is_gone_from_the_list_and_its_page_says_only_that(samp
     assert f"/clients/{alex}" not in listed and MARCUS in listed
     assert got.status_code == 410 and "erased on" in got.text
     assert "Product Designer" not in got.text
+
+
+def test_the_view_shows_what_is_recorded_while_it_runs(db):
+    samples = sorted(SAMPLES.glob("*.txt"))
+    first = Cli(db)("--quiet", "ingest", str(samples[0]))
+    assert first.exit_code == 0, first.output
+    with viewing(db) as (client, _):
+        before = client.get("/").text
+        rest = Cli(db)("--quiet", "ingest", *map(str, samples[1:]))
+        assert rest.exit_code == 0, rest.output
+        after = client.get("/").text
+    assert MARCUS not in before and MARCUS in after
