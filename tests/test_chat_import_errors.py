@@ -143,6 +143,12 @@ BROKEN: dict[str, tuple[str, str, int, str]] = {
         2,
         "expected words of the client or the professional, not a tool call",
     ),
+    "JSON nested too deeply": (
+        "chat.jsonl",
+        f"{HELLO}\n{'[' * 100_000}{']' * 100_000}\n",
+        2,
+        "expected chat messages, not JSON nested thousands of levels deep",
+    ),
     "a name that is not a string": (
         "chat.jsonl",
         f'{HELLO}\n{{"role": "user", "name": 7, "content": "Hi."}}\n',

@@ -29,6 +29,7 @@ SHAPES = (
     "or one message per line"
 )
 
+_TOO_DEEP = "expected chat messages, not JSON nested thousands of levels deep"
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
@@ -87,9 +88,7 @@ def read_conversation(lines: Sequence[str], name: str) -> Conversation:
     try:
         return _conversation(lines, name)
     except RecursionError:  # json's scanner recurses per level of nesting
-        raise TranscriptError(
-            name, 1, "expected chat messages, not JSON nested thousands of levels deep"
-        ) from None
+        raise TranscriptError(name, 1, _TOO_DEEP) from None
 
 
 def _conversation(lines: Sequence[str], name: str) -> Conversation:
@@ -125,6 +124,8 @@ def _json_lines(lines: Sequence[str], name: str) -> Conversation:
             raise TranscriptError(
                 name, number, f"expected one JSON message per line ({e.msg}, column {e.colno})"
             ) from None
+        except RecursionError:
+            raise TranscriptError(name, number, _TOO_DEEP) from None
         found.append(Located(value, number, number))
     wrapped = [m.first for m in found if is_conversation(m.value)]
     if len(wrapped) > 1:
