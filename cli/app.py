@@ -17,6 +17,7 @@ from caselog.cli.project import project_app, search_command
 from caselog.cli.protect import erase_command, rotate_key_command
 from caselog.cli.reading import clients_command, replay_command, sessions_command
 from caselog.cli.reassign import reassign_command
+from caselog.cli.serve import serve_command
 from caselog.cli.summaries import recap_command, summary_command
 from caselog.cli.transfer import export_command, import_command
 from caselog.cli.verify import verify_command
@@ -102,6 +103,7 @@ app.command("rotate-key")(rotate_key_command)
 app.command("homework-add")(homework_add_command)
 app.command("insight-add")(insight_add_command)
 app.command("note")(note_command)
+app.command("serve")(serve_command)
 app.add_typer(
     project_app,
     name="project",

@@ -29,6 +29,7 @@ from caselog.cli.receipts import (
     KeyRotated,
     ReadModelsSwitched,
     Rebuilt,
+    Serving,
     SessionMoved,
     VerifyReport,
 )
@@ -70,6 +71,7 @@ SHAPES: tuple[tuple[str, str, Any], ...] = (
     ("erase CLIENT --reason WHY --yes --json", "object", ClientErasure),
     ("rotate-key --json", "object", KeyRotated),
     ("homework-add, insight-add, note CLIENT TEXT --json", "object", EntryRecorded),
+    ("serve --json", "lines", Serving),
 )
 
 NOTES = {

@@ -297,3 +297,13 @@ class EntryRecorded(Receipt):
             recorded_at=stamp(event.timestamp),
             actor=event.actor,
         )
+
+
+class Serving(Receipt):
+    """The one line ``serve --json`` prints once it listens, before it serves."""
+
+    url: str
+    """The URL to open, with this run's token: a secret, like a password."""
+    store: str
+    host: str
+    port: int
