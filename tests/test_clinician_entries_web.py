@@ -28,3 +28,13 @@ def test_the_timeline_shows_each_entry_with_its_author_and_reason(db):
         and '<span class="badge">retracted</span> Engaged &amp; open' in page
     )
     assert "retracted" in page and "wrong client" in page
+
+
+def test_search_names_an_entry_by_its_kind_and_id(db):
+    samples: Cli = with_samples(db)
+    assert samples("project", "enable").exit_code == 0
+    with open_store(db, actor="dr.ward") as store:
+        store.add_note("marcus", "Review the allotment diary first")
+    with viewing(db) as (client, _):
+        page = client.get("/search", params={"q": "allotment diary"}).text
+    assert "Marcus Thompson, session 8, note S8.N1</a>" in page and "dr.ward" in page
