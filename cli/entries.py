@@ -121,7 +121,8 @@ def note_command(
     """Record a free-text progress note on a session (an event with its actor and reason).
 
     Shown by `replay`, under "Clinician notes:" in `summary` and `recap`, found by
-    `search`, and exported (FHIR: a progress-note DocumentReference).
+    `search`, and exported (FHIR: a progress-note DocumentReference). Corrected by
+    `amend`/`retract --note ID`.
 
     Example:  caselog note rowan "Engaged well; review the diary first next time"
     """

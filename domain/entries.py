@@ -94,7 +94,7 @@ def decide_entry(
     }
     own = [e for e in session_events if isinstance(e, SessionEvent) and e.session == n]
     if request.kind == "insight":
-        item = sum(isinstance(e, InsightRecorded) for e in own) + 1
+        item = max((e.item for e in own if isinstance(e, InsightRecorded)), default=0) + 1
         return [InsightAdded.model_validate({**common, "item": item})]
     if request.kind == "note":
         number = sum(isinstance(e, NoteRecorded) for e in own) + 1

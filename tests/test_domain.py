@@ -124,5 +124,10 @@ def test_the_summary_event_types_are_every_concrete_summary_item_and_homework():
     from caselog.domain.events import HomeworkAssigned, SummaryItemNoted
     from caselog.domain.summaries import SUMMARY_EVENTS
 
-    # Continuation matching reads only these topics: a new section type must be here.
-    assert set(SUMMARY_EVENTS) == {*SummaryItemNoted.__subclasses__(), HomeworkAssigned}
+    def family(cls: type) -> set[type]:
+        return {cls}.union(*(family(sub) for sub in cls.__subclasses__()))
+
+    # Continuation matching reads only these topics: a new section type must be here, and
+    # so must a clinician's entries (HomeworkAdded, InsightAdded), which a recap shows.
+    expected = family(SummaryItemNoted) - {SummaryItemNoted} | family(HomeworkAssigned)
+    assert set(SUMMARY_EVENTS) == expected
