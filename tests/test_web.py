@@ -326,3 +326,19 @@ def test_the_view_shows_what_is_recorded_while_it_runs(db):
         assert rest.exit_code == 0, rest.output
         after = client.get("/").text
     assert MARCUS not in before and MARCUS in after
+
+
+def test_clinician_entries_show_on_the_timeline_and_in_the_summary(samples):
+    marcus = _ids(samples.db)[MARCUS]
+    noted = samples(
+        "note", "marcus", "<i>Review</i> the letter first", "--session", "8",
+        "--reason", "after the call", "--actor", "dr.note",
+    )  # fmt: skip
+    assert noted.exit_code == 0, noted.output
+    with viewing(samples.db) as (client, _):
+        timeline = client.get(f"/clients/{marcus}").text
+        recap = client.get(f"/clients/{marcus}/recap", params={"session": "8"}).text
+    line = re.search(r'<li class="note clinician">.*?</li>', timeline, re.S).group(0)
+    assert "by dr.note (after the call)" in line
+    assert "&lt;i&gt;Review&lt;/i&gt; the letter first" in line
+    assert "<li>&lt;i&gt;Review&lt;/i&gt; the letter first</li>" in recap
