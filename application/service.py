@@ -161,7 +161,7 @@ class CaselogApplication(Application[UUID]):
                 return
             start = batch[-1].id
 
-    def _append(self, events: Sequence[DomainEvent], *, then: Sequence[Client] = ()) -> None:
+    def append(self, events: Sequence[DomainEvent], *, then: Sequence[Client] = ()) -> None:
         """Store events atomically, in one transaction (optimistic on their versions).
 
         ``then`` are the clients' states after the events: their snapshots go in the
@@ -271,7 +271,7 @@ class CaselogApplication(Application[UUID]):
             touched = {e.originator_id for e in events}
             after = [c for cid, c in clients.items() if c is not None and cid in touched]
             try:
-                self._append(events, then=after)
+                self.append(events, then=after)
             except IntegrityError:
                 continue  # another writer got there first: decide again on fresh state
             self._remember(after)
@@ -339,7 +339,7 @@ class CaselogApplication(Application[UUID]):
                 raise ClientNotFound(f"no client with id {cid}")
             event = decide(client)
             try:
-                self._append([event])
+                self.append([event])
             except IntegrityError:
                 continue  # another writer got there first: decide again on fresh state
             return event
@@ -413,7 +413,7 @@ class CaselogApplication(Application[UUID]):
             after = [project_client(source, decided.source_events)]
             after.append(project_client(target, decided.target_events))
             try:
-                self._append(events, then=[c for c in after if c is not None])
+                self.append(events, then=[c for c in after if c is not None])
             except IntegrityError:
                 continue  # another writer got there first: decide again on fresh state
             moved = cast(SessionReassigned, decided.source_events[0])

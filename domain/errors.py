@@ -99,3 +99,11 @@ class RecordErased(CaselogError):
         self.erased_at = erased_at
         when = f" on {erased_at}" if erased_at else ""
         super().__init__(f"the record of client {client_id} was erased{when}")
+
+
+class SessionClosed(CaselogError):
+    """The session has ended: nothing more can be appended to it."""
+
+
+class InvalidLiveInput(CaselogError):
+    """A value given to the live write API is not what it expects."""
