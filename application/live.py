@@ -27,7 +27,12 @@ from eventsourcing.persistence import IntegrityError
 
 from caselog.application.service import CaselogApplication
 from caselog.domain.client import Client, RecordedSession, project_client
-from caselog.domain.errors import ConcurrentChange, InvalidLiveInput, SessionClosed
+from caselog.domain.errors import (
+    ConcurrentChange,
+    InvalidLiveInput,
+    SessionClosed,
+    SessionNotFound,
+)
 from caselog.domain.events import (
     DomainEvent,
     HomeworkAssigned,
@@ -99,6 +104,7 @@ class LiveSession:
         *,
         actor: str,
         cues: Cues | None = None,
+        begin: bool = True,
     ) -> None:
         self.app = app
         self.client_id = cid
@@ -111,8 +117,11 @@ class LiveSession:
         self._catch_up()
         self.resumed = self._opened is not None
         """The session was begun before (by this or another process): it goes on."""
-        if not self.resumed:
-            self._write(opening.idempotency_key, lambda steps: self._open(steps, opening))
+        if not self.resumed and not begin:
+            raise SessionNotFound(f"{name} has no session {number} begun: nothing to go on with")
+        # A new session begins with its first step, in that step's transaction: a session
+        # opened and given nothing (a stream refused at its first line) leaves no trace.
+        self._opening = opening
 
     # --- the calls ----------------------------------------------------------------------
 
@@ -202,7 +211,7 @@ class LiveSession:
 
     def _open(self, steps: SessionSteps, opening: Opening) -> list[DomainEvent]:
         if self._opened is not None:
-            return []  # another writer opened it first: this one goes on with it
+            return []  # begun: by this writer, or by another one first
         events: list[DomainEvent] = []
         if steps.client is None:
             events.append(steps.register(self.client_name, None, None))
@@ -228,9 +237,9 @@ class LiveSession:
         )
         events: list[DomainEvent] = [said]
         if self._cues is not None and say.role == "professional":
-            assert steps.client is not None
             # As ingest does: an item said twice in one session is one item.
-            known = {h.text.casefold() for h in steps.client.homework_for(self.number)}
+            earlier = steps.client.homework_for(self.number) if steps.client else ()
+            known = {h.text.casefold() for h in earlier}
             for text in self._cues(say.text):
                 if text.casefold() not in known:
                     known.add(text.casefold())
@@ -268,7 +277,7 @@ class LiveSession:
                     "nothing more can be recorded in it"
                 )
             mark = steps.mark()
-            events = decide(steps)
+            events = [*self._open(steps, self._opening), *decide(steps)]
             if not events:
                 return Appended(())
             try:
@@ -343,10 +352,13 @@ class LiveClient:
         start_time: str | None = None,
         planned_total: int | None = None,
         idempotency_key: str | None = None,
+        begin: bool = True,
     ) -> LiveSession:
-        """Session ``number``: opened now (recorded, and in progress until it ends), or
-        resumed if it was begun before; a resumed session keeps what it was opened with.
-        An ended one can be opened, but refuses every append (``SessionClosed``)."""
+        """Session ``number``: begun with its first step (recorded in that step's
+        transaction, then in progress until it ends), or resumed if it was begun before;
+        a resumed session keeps what it was opened with.
+        An ended one can be opened, but refuses every append (``SessionClosed``).
+        ``begin=False``: only a session begun before (``SessionNotFound`` if none)."""
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             raise InvalidLiveInput(f"session number: expected a whole number from 1: {number!r}")
         values = {
@@ -359,5 +371,12 @@ class LiveClient:
         }
         opening = checked(Opening, values)
         return LiveSession(
-            self.app, self.id, self.name, number, opening, actor=self.actor, cues=self._cues
+            self.app,
+            self.id,
+            self.name,
+            number,
+            opening,
+            actor=self.actor,
+            cues=self._cues,
+            begin=begin,
         )

@@ -11,6 +11,7 @@ from caselog.cli.context import ActorOption, DbOption, QuietOption, SchemaOption
 from caselog.cli.corrections import amend_command, retract_command
 from caselog.cli.homework import homework_command, homework_set_command
 from caselog.cli.ingest import ingest_command
+from caselog.cli.live import end_command, record_command
 from caselog.cli.log import log_command
 from caselog.cli.project import project_app, search_command
 from caselog.cli.protect import erase_command, rotate_key_command
@@ -98,6 +99,8 @@ app.command("export")(export_command)
 app.command("import")(import_command)
 app.command("erase")(erase_command)
 app.command("rotate-key")(rotate_key_command)
+app.command("record")(record_command)
+app.command("end")(end_command)
 app.add_typer(
     project_app,
     name="project",

@@ -24,7 +24,9 @@ Key = Annotated[str, Field(min_length=1, max_length=200)]
 
 class LiveInput(BaseModel):
     # Surrounding whitespace is no part of what was said; an all-blank text is refused.
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, defer_build=True
+    )
 
     idempotency_key: Key | None = None
 
