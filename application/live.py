@@ -26,7 +26,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from caselog.application.service import CaselogApplication
-from caselog.domain.client import Client, RecordedSession, project_client
+from caselog.domain.client import Client, project_client
 from caselog.domain.errors import (
     ConcurrentChange,
     InvalidLiveInput,
@@ -115,7 +115,7 @@ class LiveSession:
         self._steps = SessionSteps(None, cid, number, actor)
         self.professional = opening.professional
         self._catch_up()
-        self.resumed = self._opened is not None
+        self.resumed = self._steps.opened
         """The session was begun before (by this or another process): it goes on."""
         if not self.resumed and not begin:
             raise SessionNotFound(f"{name} has no session {number} begun: nothing to go on with")
@@ -173,8 +173,7 @@ class LiveSession:
 
     @property
     def ended(self) -> bool:
-        opened = self._opened
-        return opened is not None and opened.ended
+        return self._steps.ended
 
     @property
     def entries(self) -> int:
@@ -182,11 +181,6 @@ class LiveSession:
         return self._steps.seq
 
     # --- deciding -----------------------------------------------------------------------
-
-    @property
-    def _opened(self) -> RecordedSession | None:
-        client = self._steps.client
-        return client.session(self.number) if client is not None else None
 
     def _decision(self, step: LiveInput) -> Callable[[SessionSteps], list[DomainEvent]]:
         key = step.idempotency_key
@@ -210,7 +204,7 @@ class LiveSession:
         raise TypeError(f"not a step of a live session: {type(step).__name__}")
 
     def _open(self, steps: SessionSteps, opening: Opening) -> list[DomainEvent]:
-        if self._opened is not None:
+        if steps.opened:
             return []  # begun: by this writer, or by another one first
         events: list[DomainEvent] = []
         if steps.client is None:
@@ -271,9 +265,9 @@ class LiveSession:
         for _attempt in range(ATTEMPTS):
             if key is not None and key in steps.keys:
                 return self._repeated(steps.keys[key])
-            if self.ended and steps.client is not None:
+            if steps.ended:
                 raise SessionClosed(
-                    f"session {self.number} of {steps.client.name} has ended: "
+                    f"session {self.number} of {self.client_name} has ended: "
                     "nothing more can be recorded in it"
                 )
             mark = steps.mark()
@@ -303,7 +297,7 @@ class LiveSession:
     def _catch_up(self) -> None:
         """Read what the store holds past the state kept here, and move past it."""
         steps = self._steps
-        if steps.client is not None:
+        if steps.version:  # loaded: only what came since is read
             steps.follow(self.app.client_events(self.client_id, after=steps.version))
             return
         loaded = self.app.get_client(self.client_id)

@@ -177,7 +177,10 @@ class CaselogApplication(Application[UUID]):
         snapshots = []
         if self.snapshots is not None:
             snapshots = [self.mapper.to_stored_event(ClientSnapshot.take(c)) for c in then]
-        self.events.put(cast(Sequence[Any], events), snapshots=snapshots)
+        # The recorder directly, rather than ``events.put``, which builds a recording per
+        # event that nothing here reads (a live append is one event: it shows).
+        stored = [self.mapper.to_stored_event(cast(Any, e)) for e in events]
+        self.recorder.insert_events(stored, snapshots=snapshots)
 
     # --- recording ------------------------------------------------------------------
 

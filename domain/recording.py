@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from caselog.domain.client import Client, project_client
+from caselog.domain.client import _VERSION_ONLY, Client, project_client
 from caselog.domain.errors import SessionConflict
 from caselog.domain.events import (
     SUMMARY_EVENT_BY_SECTION,
@@ -73,43 +73,59 @@ class SessionSteps:
     ``rewind`` and decides again.
     """
 
-    def __init__(
-        self,
-        client: Client | None,
-        client_id: UUID,
-        session: int,
-        actor: str,
-        *,
-        entries: int = 0,
-        items: dict[SectionKey, int] | None = None,
-    ) -> None:
-        self.client = client
+    def __init__(self, client: Client | None, client_id: UUID, session: int, actor: str) -> None:
+        self._client = client
+        self._unfolded: list[DomainEvent] = []
         self.client_id = client_id
         self.session = session
         self.actor = actor
         self.version = client.version if client else 0
-        self.seq = entries
+        self.seq = 0
         """The entries (utterances and stage directions) the session holds."""
-        self.items: dict[SectionKey, int] = dict(items or {})
+        self.items: dict[SectionKey, int] = {}
         """The session's summary items so far, per section key."""
         # A quote may already have put homework under this session's number.
         self.homework = len(client.homework_for(session)) if client else 0
         self.keys: dict[str, int] = {}
         """Each idempotency key the session holds, with the version of its event."""
+        held = client.session(session) if client else None
+        self.opened, self.ended = held is not None, held is not None and held.ended
+
+    @property
+    def client(self) -> Client | None:
+        """The client's state after every event followed so far."""
+        if self._unfolded:
+            # A run of text-bearing events folds in one step (``project_client``).
+            self._client = project_client(self._client, self._unfolded)
+            self._unfolded = []
+        return self._client
 
     def follow(self, events: Sequence[DomainEvent]) -> None:
         """Move past ``events``, the client's next ones in the store (recorded here, or by
-        another writer since): the live API keeps its state this way, never reloading it."""
+        another writer since): the live API keeps its state this way, never reloading it.
+
+        Events that change only the version (a turn, a stage direction) are folded into
+        the state when a decision next needs it, many at once."""
+        if self._client is not None and all(isinstance(e, _VERSION_ONLY) for e in events):
+            self._unfolded.extend(events)
+            self.version = events[-1].originator_version if events else self.version
+            self._tally(events)
+            return
         self.load(project_client(self.client, events), events)
 
     def load(self, client: Client | None, session_events: Sequence[DomainEvent]) -> None:
         """Start from ``client`` as stored, with the events of this session it holds."""
-        self.client = client
+        self._client, self._unfolded = client, []
         if client is None:
             return
         self.version = client.version
         self.homework = len(client.homework_for(self.session))
-        for e in session_events:
+        held = client.session(self.session)
+        self.opened, self.ended = held is not None, held is not None and held.ended
+        self._tally(session_events)
+
+    def _tally(self, events: Sequence[DomainEvent]) -> None:
+        for e in events:
             if not isinstance(e, SessionEvent) or e.session != self.session:
                 continue
             if isinstance(e, UtteranceRecorded | StageDirectionRecorded):
@@ -213,6 +229,8 @@ class SessionSteps:
     def carried_forward(self, batch: list[DomainEvent]) -> list[DomainEvent]:
         """Links from this session's homework in ``batch`` to the earlier open items
         it continues (see homework.py)."""
+        if not any(isinstance(e, HomeworkAssigned) for e in batch):
+            return []  # nothing to link (and no need to bring the state up to date)
         return list(_carried_forward(self.client, batch, self.session, self))
 
     def end(
