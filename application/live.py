@@ -187,7 +187,8 @@ class LiveSession:
         if isinstance(step, Say):
             return lambda steps: self._turn(steps, step)
         if isinstance(step, Direction):
-            text = step.text if step.text.startswith("(") else f"({step.text})"
+            # As transcripts write it: "(pauses)", "[laughs]", "*sighs*" are kept as given.
+            text = step.text if step.text.startswith(("(", "[", "*")) else f"({step.text})"
             lines = _lines(step.lines)
             return lambda steps: [steps.direction(text, step.clock, lines, key)]
         if isinstance(step, Assignment):
