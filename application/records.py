@@ -91,11 +91,10 @@ class ClientRecord:
         before = _Seen(seen.state, choose(spans, AsOf(session=for_session - 1)))
         summarised = {s.session for s in spans if s.summary} | {s.quotes for s in spans}
         held = {s.session for s in before.spans if s.opened_on is not None}
-        going_on = sorted(
-            s.number
-            for s in (seen.state.sessions if seen.state else ())
-            if not s.ended and s.number < for_session
-        )
+        # Sessions going on now (begun live, not ended); the record as of an earlier point
+        # is what it was then, with nothing going on.
+        now = seen.state.sessions if seen.state and at.is_now else ()
+        going_on = sorted(s.number for s in now if not s.ended and s.number < for_session)
         # A session still going on has no summary yet: the one before it speaks for it.
         candidates = [
             n
