@@ -38,7 +38,7 @@ test: $(VENV)/.installed-dev
 TYPECHECK_TREE := build/typecheck/caselog
 typecheck: $(VENV)/.installed-dev
 	@mkdir -p $(TYPECHECK_TREE)
-	@for d in domain projections application adapters cli; do ln -sfn ../../../$$d $(TYPECHECK_TREE)/$$d; done
+	@for d in domain projections application adapters web cli; do ln -sfn ../../../$$d $(TYPECHECK_TREE)/$$d; done
 	@for f in __init__.py __main__.py; do ln -sfn ../../../caselog/$$f $(TYPECHECK_TREE)/$$f; done
 	MYPYPATH=build/typecheck $(BIN)/mypy -p caselog
 

@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from caselog.adapters import readmodels_digest as digests
 from caselog.adapters import readmodels_search as search
@@ -83,6 +83,15 @@ class SearchHit(Row):
     """The utterance was amended: its text, speaker or role is not the one recorded."""
     snippet: str
     rank: float
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def entry(self) -> str:
+        """What was found: the utterance's ``seq``, or a clinician entry's id (``S3.N1``,
+        ``S3.H4``, ``insights:2``; its ``role`` is ``note``, ``homework`` or ``insight``)."""
+        if self.seq >= 0:
+            return str(self.seq)
+        return sql.entry_label(self.role, self.session, self.seq)
 
 
 class ReadModelsOff(StoreError):

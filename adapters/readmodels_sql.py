@@ -32,9 +32,12 @@ from caselog.domain.events import (
     DomainEvent,
     EntryAmended,
     EntryRetracted,
+    HomeworkAdded,
     HomeworkAssigned,
     HomeworkCarriedForward,
     HomeworkStatusChanged,
+    InsightAdded,
+    NoteRecorded,
     PriorSummaryQuoted,
     QualityFlagRaised,
     SessionEnded,
@@ -302,6 +305,12 @@ def _amended(state: State, changes: Changes) -> None:
     """Search finds an utterance by what it reads now, said by whom it is said by now;
     homework shows its current text. (What an amendment leaves as it was is None.)"""
     cid = changes.client(state["originator_id"])
+    if (seq := corrected_entry_seq(state)) is not None and state.get("text") is not None:
+        changes.add(
+            "UPDATE readmodel_utterances SET text = ?, amended = 1"
+            " WHERE client_id = ? AND session = ? AND seq = ?",
+            (state["text"], cid, state["session"], seq),
+        )
     if state["target"] == "entry":
         changes.add(
             "UPDATE readmodel_utterances SET text = COALESCE(?, text),"
@@ -327,6 +336,11 @@ def _amended(state: State, changes: Changes) -> None:
 def _retracted(state: State, changes: Changes) -> None:
     """A retracted utterance leaves the search index; retracted homework is never open."""
     cid = changes.client(state["originator_id"])
+    if (seq := corrected_entry_seq(state)) is not None:
+        changes.add(
+            "DELETE FROM readmodel_utterances WHERE client_id = ? AND session = ? AND seq = ?",
+            (cid, state["session"], seq),
+        )
     if state["target"] == "entry":
         changes.add(
             "DELETE FROM readmodel_utterances WHERE client_id = ? AND session = ? AND seq = ?",
@@ -384,3 +398,72 @@ def _ignore(state: State, changes: Changes) -> None:
 def ignored(cls: type) -> bool:
     """Whether events of ``cls`` change nothing here, so a batch need not decode them."""
     return handler(cls) is _ignore
+
+
+# --- clinician entries (domain/entries.py) ------------------------------------------------
+# Searched with the utterances, in their table: ``role`` is the entry's kind, ``speaker`` its
+# actor, and ``seq`` a negative number made from its kind and its number in the session,
+# which no utterance has and which a correction's address gives back.
+
+ENTRY_KINDS = {"homework": 1, "insight": 2, "note": 3}
+_ENTRY_SPAN = 100_000
+
+
+def entry_seq(kind: str, number: int) -> int:
+    """The search row's ``seq`` of a clinician entry: homework S3.H4 is -100004."""
+    return -(ENTRY_KINDS[kind] * _ENTRY_SPAN + number)
+
+
+def entry_label(kind: str, session: int, seq: int) -> str:
+    """The entry a search row with a negative ``seq`` is: S3.H4, insights:2 or S3.N1."""
+    number = -seq % _ENTRY_SPAN
+    if kind == "insight":
+        return f"insights:{number}"
+    return f"S{session}.{'H' if kind == 'homework' else 'N'}{number}"
+
+
+def corrected_entry_seq(state: State) -> int | None:
+    """The search row a correction reaches among the clinician entries' (a homework item
+    or an insight; an item read from a transcript has no row, and nothing changes)."""
+    if state["target"] == "homework" and state.get("homework_id"):
+        return entry_seq("homework", homework_number(state["homework_id"]))
+    if state["target"] == "summary" and state.get("section") == "insights":
+        return entry_seq("insight", state["item"])
+    if state["target"] == "note" and state.get("note_id"):
+        return entry_seq("note", note_number(state["note_id"]))
+    return None
+
+
+def note_number(note_id: str) -> int:
+    """The note's number within its session ("S3.N2" -> 2)."""
+    return int(note_id.rsplit("N", 1)[-1] or 0)
+
+
+def _searched(state: State, changes: Changes, kind: str, number: int) -> None:
+    changes.add(
+        INSERT_UTTERANCE,
+        (
+            changes.client(state["originator_id"]),
+            state["session"],
+            entry_seq(kind, number),
+            state["actor"],
+            kind,
+            state["text"],
+        ),
+    )
+
+
+@_handles(HomeworkAdded)
+def _homework_added(state: State, changes: Changes) -> None:
+    _assigned(state, changes)
+    _searched(state, changes, "homework", homework_number(state["homework_id"]))
+
+
+@_handles(InsightAdded)
+def _insight_added(state: State, changes: Changes) -> None:
+    _searched(state, changes, "insight", state["item"])
+
+
+@_handles(NoteRecorded)
+def _note_recorded(state: State, changes: Changes) -> None:
+    _searched(state, changes, "note", note_number(state["note_id"]))

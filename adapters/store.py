@@ -57,8 +57,10 @@ if TYPE_CHECKING:
     # Imported where used: most commands never touch them (see tests/test_startup_imports.py).
     from caselog.adapters.readmodels import ProjectionStatus, ReadModels
     from caselog.adapters.transcript_files import IngestOptions
+    from caselog.application.entries import EntryAdded
     from caselog.application.ingest import IngestResult
     from caselog.application.live import LiveClient
+    from caselog.domain.entries import EntryKind
 
 DEFAULT_DB = "caselog.db"
 META_TABLE = "CREATE TABLE IF NOT EXISTS caselog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
@@ -622,6 +624,61 @@ class Store:
 
         read = TranscriptFiles(options.format, options.imports, options.max_bytes)
         return ingest(self.app, expand(paths), options.recording, read, on_done)
+
+    # --- clinician entries (docs/clinician-entries.md) ---------------------------------
+
+    def add_homework(
+        self,
+        client: str,
+        text: str,
+        *,
+        session: int | None = None,
+        reason: str | None = None,
+        actor: str | None = None,
+    ) -> EntryAdded:
+        """Assign homework by hand to ``session`` of ``client`` (default: the latest)."""
+        return self._add_entry("homework", client, text, session, reason, actor)
+
+    def add_insight(
+        self,
+        client: str,
+        text: str,
+        *,
+        session: int | None = None,
+        reason: str | None = None,
+        actor: str | None = None,
+    ) -> EntryAdded:
+        """Note an insight by hand on ``session`` of ``client`` (default: the latest)."""
+        return self._add_entry("insight", client, text, session, reason, actor)
+
+    def add_note(
+        self,
+        client: str,
+        text: str,
+        *,
+        session: int | None = None,
+        reason: str | None = None,
+        actor: str | None = None,
+    ) -> EntryAdded:
+        """Record a free-text progress note on ``session`` of ``client`` (default: the
+        latest)."""
+        return self._add_entry("note", client, text, session, reason, actor)
+
+    def _add_entry(
+        self,
+        kind: EntryKind,
+        client: str,
+        text: str,
+        session: int | None,
+        reason: str | None,
+        actor: str | None,
+    ) -> EntryAdded:
+        from caselog.application.entries import add_entry
+        from caselog.domain.entries import EntryRequest
+
+        record = self.records.client(client)
+        request = EntryRequest(kind=kind, text=text, session=session, reason=reason)
+        return add_entry(self.app, record.id, request, actor=actor or self.actor)
 
 
 # --- restoring an export (caselog import) ------------------------------------------------

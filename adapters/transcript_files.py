@@ -13,11 +13,13 @@ import datetime as dt
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from caselog.adapters.parsing import SIDECAR_SUFFIX, ImportOptions, parse_sessions
+from caselog.adapters.parsing.chatjson import may_hold_chat
 from caselog.adapters.parsing.dates import DateOrder
+from caselog.adapters.parsing.sidecar import ChatOptions
 from caselog.application.ingest import RecordOptions, Unreadable
 from caselog.domain.errors import CaselogError
 from caselog.domain.transcript import ParsedSession, Role
@@ -49,6 +51,8 @@ class IngestOptions:
     """How to read numeric header dates that could be either way round."""
     max_bytes: int = MAX_FILE_BYTES
     """A larger file is refused: transcripts are text, and a file is read whole."""
+    chat: ChatOptions = field(default_factory=ChatOptions)
+    """Which chat messages to leave out."""
 
     @property
     def recording(self) -> RecordOptions:
@@ -71,11 +75,18 @@ class IngestOptions:
             columns=self.columns,
             encoding=self.encoding,
             date_order=self.date_order,
+            chat=self.chat,
         )
 
 
 def expand(paths: Iterable[str]) -> list[str]:
-    """Files named directly, plus the visible regular files inside named folders."""
+    """Files named directly, plus the visible regular files inside named folders.
+
+    Of a folder's ``.json`` and ``.jsonl`` files, sidecars are never transcripts, and
+    a file of valid JSON that holds no chat (an export, a FHIR bundle, a report) is
+    left alone; one that is not valid JSON is read, so that its error is reported
+    rather than a transcript skipped.
+    """
     files: list[str] = []
     for given in paths:
         path = Path(given)
@@ -83,11 +94,20 @@ def expand(paths: Iterable[str]) -> list[str]:
             files.extend(
                 str(p)
                 for p in sorted(path.iterdir())
-                if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".json")
+                if p.is_file() and not p.name.startswith(".") and _is_transcript(p)
             )
         else:
             files.append(given)
     return files
+
+
+def _is_transcript(path: Path) -> bool:
+    if path.name.endswith(SIDECAR_SUFFIX):
+        return False
+    if path.suffix.casefold() not in (".json", ".jsonl"):
+        return True
+    data = read_regular_file(str(path), MAX_FILE_BYTES)
+    return isinstance(data, Unreadable) or may_hold_chat(data)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,15 @@ from eventsourcing.utils import get_topic
 from caselog.application.service import CaselogApplication
 from caselog.domain import events
 from caselog.domain.errors import CaselogError, RecordErased
-from caselog.domain.events import Correction, DomainEvent, SessionReassigned, SessionReceived
+from caselog.domain.events import (
+    Correction,
+    DomainEvent,
+    HomeworkAdded,
+    InsightAdded,
+    NoteRecorded,
+    SessionReassigned,
+    SessionReceived,
+)
 from caselog.domain.instants import stamp, utc
 from caselog.projections.views import LogEntry
 
@@ -119,7 +127,14 @@ def _entry(
         if since is not None and event.timestamp < since:
             return None
         recorded_at, actor = stamp(event.timestamp), event.actor
-        noted = (Correction, SessionReassigned, SessionReceived)
+        noted = (
+            Correction,
+            SessionReassigned,
+            SessionReceived,
+            HomeworkAdded,
+            InsightAdded,
+            NoteRecorded,
+        )
         reason = event.reason if isinstance(event, noted) else None
     return LogEntry(
         position=n.id,

@@ -24,6 +24,9 @@ written by bench/corpus.py; its size comes from the environment:
   with associated data against without (bench/verified_reads.py).
 - ``BENCH_ONLY=live``: only live appends (the write API, one commit each) against raw
   sqlite3 single-row commits (bench/live.py), in under a minute.
+- ``BENCH_ONLY=chat``: only chat import parsed against format A (bench/chat.py).
+- ``BENCH_ONLY=web``: only the web view's timeline page in a store of 10 clients against
+  one of ``BENCH_WEB_CLIENTS`` (default 1000), synthetic, in a few minutes (bench/web.py).
 
 The table is printed and appended to bench/RESULTS.md; progress goes to stderr.
 """
@@ -40,6 +43,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .adversarial import linearity_rows
+from .chat import chat_rows
 from .corpus import ClientFiles, check_corpus, write_corpus
 from .dialogue import client_name
 from .ingest import RawSQLite, build, parse_share, sqlite_rows
@@ -55,6 +59,7 @@ from .startup import bare_start_rows
 from .timing import progress
 from .verified_reads import integrity_rows
 from .versions import BEFORE, before_after_rows
+from .web import web_only, web_rows
 
 
 def _env(name: str, default: int) -> int:
@@ -176,10 +181,10 @@ def main() -> None:
     only = os.environ.get("BENCH_ONLY", "")
     if clients < 3:
         raise SystemExit("BENCH_CLIENTS must be at least 3")
-    if only not in ("", "before-after", "log", "startup", "integrity", "live"):
+    if only not in ("", "before-after", "log", "startup", "integrity", "chat", "web", "live"):
         raise SystemExit(
             f"BENCH_ONLY={only!r}: the sections that run alone: "
-            "before-after, log, startup, integrity, live"
+            "before-after, log, startup, integrity, chat, web, live"
         )
     # Stores are encrypted with a key of this run's own, which CLI children inherit.
     os.environ["CASELOG_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
@@ -200,6 +205,16 @@ def main() -> None:
         rows = []
         _guarded("Live appends", rows, live_rows)
         publish(rows, "BENCH_ONLY=live", ["Ratios of rates: at 1, as fast as raw sqlite3."])
+        return
+    if only == "chat":
+        rows = []
+        _guarded("Chat import", rows, chat_rows)
+        publish(rows, "BENCH_ONLY=chat", ["Parse rates and times, measured side by side."])
+        return
+    if only == "web":
+        rows = []
+        _guarded("Web view", rows, web_only)
+        publish(rows, "BENCH_ONLY=web", ["Growth ratios: above 1, slower in the bigger store."])
         return
     if only:
         _before_after_only(clients, seed, continuations)
@@ -229,6 +244,11 @@ def main() -> None:
         _guarded("Before/after", ingest_rows, lambda: versions.rows(big.clients, scratch))
         query: list[Row] = []
         _guarded("Query growth", query, lambda: query_growth(small, big, client_name(1)))
+        _guarded(
+            "Web view",
+            query,
+            lambda: web_rows(small.store, big.store, client_name(1), (10, clients)),
+        )
         _guarded("Continuation", query, lambda: [continuation_growth(small, big, scratch)])
         _guarded("Rebuild", query, lambda: rebuild_rows(big))
         logged = big.clients[: _env("BENCH_LOG_CLIENTS", 20)]
@@ -243,6 +263,7 @@ def main() -> None:
         _guarded("As-of reads", process, as_of_queries)
         _guarded("Encryption and chain", process, protection_rows)
         _guarded("Adversarial lines", process, linearity_rows)
+        _guarded("Chat import", process, chat_rows)
         _guarded("Integrity", process, integrity_rows)
         _guarded("Live appends", process, live_rows)
         for built in (big, small):

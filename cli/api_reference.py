@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from caselog.adapters import store
 from caselog.adapters.store import Store
+from caselog.application.entries import EntryAdded
 from caselog.application.ingest import IngestResult
 from caselog.application.live import Appended, LiveClient, LiveSession
 from caselog.application.records import ClientRecord, Records
@@ -56,6 +57,7 @@ SECTIONS: tuple[tuple[str, Any], ...] = (
     ("Recording as it happens", live.SessionSummary),
     ("Recording as it happens", live.End),
     ("Recording as it happens", live.Opening),
+    ("Recording", EntryAdded),
 )
 
 

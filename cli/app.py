@@ -9,6 +9,7 @@ import typer
 from caselog.cli.access import access_log_command
 from caselog.cli.context import ActorOption, DbOption, QuietOption, SchemaOption, Settings
 from caselog.cli.corrections import amend_command, retract_command
+from caselog.cli.entries import homework_add_command, insight_add_command, note_command
 from caselog.cli.homework import homework_command, homework_set_command
 from caselog.cli.ingest import ingest_command
 from caselog.cli.live import end_command, record_command
@@ -17,6 +18,7 @@ from caselog.cli.project import project_app, search_command
 from caselog.cli.protect import erase_command, rotate_key_command
 from caselog.cli.reading import clients_command, replay_command, sessions_command
 from caselog.cli.reassign import reassign_command
+from caselog.cli.serve import serve_command
 from caselog.cli.summaries import recap_command, summary_command
 from caselog.cli.transfer import export_command, import_command
 from caselog.cli.verify import verify_command
@@ -101,6 +103,10 @@ app.command("erase")(erase_command)
 app.command("rotate-key")(rotate_key_command)
 app.command("record")(record_command)
 app.command("end")(end_command)
+app.command("homework-add")(homework_add_command)
+app.command("insight-add")(insight_add_command)
+app.command("note")(note_command)
+app.command("serve")(serve_command)
 app.add_typer(
     project_app,
     name="project",

@@ -17,7 +17,9 @@ SessionOpt = Annotated[
     typer.Option(
         "--session",
         metavar="N",
-        help="The session the entry belongs to (for --homework, optional: the id says it).",
+        help=(
+            "The session the entry belongs to (for --homework or --note, optional: the id says it)."
+        ),
         show_default=False,
     ),
 ]
@@ -46,6 +48,12 @@ HomeworkOpt = Annotated[
     str | None,
     typer.Option(
         "--homework", metavar="ID", help="A homework item, e.g. S1.H2.", show_default=False
+    ),
+]
+NoteOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--note", metavar="ID", help="A clinician's progress note, e.g. S3.N1.", show_default=False
     ),
 ]
 ReasonOpt = Annotated[
@@ -88,6 +96,7 @@ def amend_command(
     seq: SeqOpt = None,
     summary: SummaryOpt = None,
     homework: HomeworkOpt = None,
+    note: NoteOpt = None,
     actor_name: ActorOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -103,9 +112,9 @@ def amend_command(
 
     Example:  caselog amend alex --session 5 --seq 3 --speaker "Dr. Lee" --reason "misheard"
     """
-    where = _address(session, seq, summary, homework)
+    where = _address(session, seq, summary, homework, note)
     request = CorrectionRequest(
-        "amend", *where, text=text, reason=reason, speaker=speaker, role=role
+        "amend", *where, text=text, reason=reason, speaker=speaker, role=role, note_id=note
     )
     _record(request, client, actor_name, db, as_json)
 
@@ -118,6 +127,7 @@ def retract_command(
     seq: SeqOpt = None,
     summary: SummaryOpt = None,
     homework: HomeworkOpt = None,
+    note: NoteOpt = None,
     actor_name: ActorOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -129,20 +139,25 @@ def retract_command(
 
     Example:  caselog retract alicia --session 1 --summary topics:2 --reason "wrong client"
     """
-    where = _address(session, seq, summary, homework)
-    request = CorrectionRequest("retract", *where, reason=reason)
+    where = _address(session, seq, summary, homework, note)
+    request = CorrectionRequest("retract", *where, reason=reason, note_id=note)
     _record(request, client, actor_name, db, as_json)
 
 
 def _address(
-    session: int | None, seq: int | None, summary: str | None, homework: str | None
+    session: int | None,
+    seq: int | None,
+    summary: str | None,
+    homework: str | None,
+    note: str | None,
 ) -> tuple[int | None, int | None, str | None, str | None]:
-    if sum(x is not None for x in (seq, summary, homework)) != 1:
+    if sum(x is not None for x in (seq, summary, homework, note)) != 1:
         raise typer.BadParameter(
-            "address exactly one entry: --seq K, --summary SECTION:ITEM or --homework ID",
-            param_hint="--seq/--summary/--homework",
+            "address exactly one entry: --seq K, --summary SECTION:ITEM, --homework ID or "
+            "--note ID",
+            param_hint="--seq/--summary/--homework/--note",
         )
-    if homework is None and session is None:
+    if homework is None and note is None and session is None:
         raise typer.BadParameter("give the session the entry belongs to", param_hint="--session")
     return session, seq, summary, homework
 
@@ -166,4 +181,6 @@ def _label(event: Correction) -> str:
         return f"homework {event.homework_id}"
     if event.target == "summary":
         return f"session {event.session} summary {event.section}:{event.item}"
+    if event.target == "note":
+        return f"note {event.note_id}"
     return f"session {event.session} entry {event.seq}"

@@ -70,7 +70,7 @@ def ingest_command(
             "--format",
             metavar="FORMAT",
             autocompletion=complete_ingest_format,
-            help="Force a format: A, B, C, D, vtt, srt, otter or csv "
+            help="Force a format: A, B, C, D, vtt, srt, otter, csv or chat "
             "(default: by extension, else detected).",
         ),
     ] = None,
@@ -107,7 +107,7 @@ def ingest_command(
         typer.Option(
             metavar="LABEL=client|professional",
             help="A speaker's role, for files without a header (repeatable; "
-            "the label in any case).",
+            "the label in any case); for a chat, a message role or name.",
         ),
     ] = None,
     column: Annotated[
@@ -126,6 +126,20 @@ def ingest_command(
             "what was inferred from the dialogue).",
         ),
     ] = None,
+    skip_system: Annotated[
+        bool,
+        typer.Option(
+            "--skip-system",
+            help="Leave a chat's system messages out (default: kept as stage directions).",
+        ),
+    ] = False,
+    skip_tools: Annotated[
+        bool,
+        typer.Option(
+            "--skip-tools",
+            help="Leave a chat's tool messages and tool calls out (default: refused).",
+        ),
+    ] = False,
     strict: Annotated[
         bool,
         typer.Option(
@@ -174,8 +188,11 @@ def ingest_command(
     Example:  caselog ingest zoom.vtt --client Sam --session 3
     --role "Dr. Lee=professional" --role Sam=client
 
-    WebVTT, SRT, Otter and CSV files have no header: give the client, session,
-    date and roles by option or in a <file>.meta.json beside the file.
+    WebVTT, SRT, Otter, CSV and chat files have no header: give the client,
+    session, date and roles by option or in a <file>.meta.json beside the file.
+
+    Chat messages (.json, .jsonl) map assistant to the professional and user to
+    the client, unless --role says otherwise (--role ROLE=... or NAME=...).
 
     Files are read as UTF-8, or UTF-16 with a byte-order mark; a file in another
     encoding is refused, naming the one it looks like: give it with --encoding.
@@ -183,6 +200,7 @@ def ingest_command(
     refused: give --day-first or --month-first, or --date.
     """
     from caselog.adapters.parsing import FORMATS, parse_format
+    from caselog.adapters.parsing.sidecar import ChatOptions
     from caselog.adapters.parsing.text import known_encoding
     from caselog.adapters.transcript_files import IngestOptions, expand
 
@@ -218,6 +236,7 @@ def ingest_command(
         encoding=encoding,
         date_order="day_first" if day_first else "month_first" if month_first else None,
         max_bytes=max_file_size * 1024 * 1024,
+        chat=ChatOptions(skip_system=skip_system, skip_tools=skip_tools),
     )
     opened = dry_run_store(db) if dry_run else store(db, create=True, plaintext=plaintext)
     show_progress = len(files) > 1 and not (as_json or Settings.quiet) and sys.stderr.isatty()

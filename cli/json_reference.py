@@ -14,12 +14,13 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from caselog.adapters.readmodels import OpenHomeworkRow, ProjectionStatus, SearchHit
-from caselog.cli.live import EntryRecorded, SessionClosedNow
+from caselog.cli.live import SessionClosedNow, StepRecorded
 from caselog.cli.receipts import (
     AccessRow,
     ClientErasure,
     CorrectionRecorded,
     DocumentWritten,
+    EntryRecorded,
     ExportWritten,
     FollowApplied,
     FollowStarted,
@@ -29,6 +30,7 @@ from caselog.cli.receipts import (
     KeyRotated,
     ReadModelsSwitched,
     Rebuilt,
+    Serving,
     SessionMoved,
     VerifyReport,
 )
@@ -58,7 +60,7 @@ SHAPES: tuple[tuple[str, str, Any], ...] = (
     ("amend CLIENT … --json, retract CLIENT … --json", "object", CorrectionRecorded),
     ("reassign CLIENT --session N --to OTHER --json", "object", SessionMoved),
     ("search TEXT --json", "array", list[SearchHit]),
-    ("record CLIENT --session N --json", "lines", EntryRecorded),
+    ("record CLIENT --session N --json", "lines", StepRecorded),
     ("end CLIENT --session N --json", "object", SessionClosedNow),
     ("project status --json", "object", ProjectionStatus),
     ("project rebuild --json", "object", Rebuilt),
@@ -71,6 +73,8 @@ SHAPES: tuple[tuple[str, str, Any], ...] = (
     ("import FILE --json", "object", Imported),
     ("erase CLIENT --reason WHY --yes --json", "object", ClientErasure),
     ("rotate-key --json", "object", KeyRotated),
+    ("homework-add, insight-add, note CLIENT TEXT --json", "object", EntryRecorded),
+    ("serve --json", "lines", Serving),
 )
 
 NOTES = {

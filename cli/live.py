@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 SessionOpt = Annotated[int, typer.Option("--session", metavar="N", help="The session's number.")]
 
 
-class EntryRecorded(BaseModel):
+class StepRecorded(BaseModel):
     """One step ``record`` committed (a JSON line each, as it is committed)."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -155,7 +155,7 @@ def _acknowledge(live: LiveSession, done: Appended, as_json: bool) -> int:
         None,
     )
     if done.events:
-        ack = EntryRecorded(
+        ack = StepRecorded(
             session=live.number,
             seq=done.seq,
             version=done.events[-1].originator_version,

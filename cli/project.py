@@ -240,6 +240,7 @@ def search_command(
     for h in hits:
         # Text, not a markup string: the [match] marks must print as written; one line per hit.
         snippet = Text(" ".join(h.snippet.split()))
-        speaker = h.speaker + (" (amended)" if h.amended else "")
-        table.add_row(h.client, str(h.session), str(h.seq), speaker, snippet)
+        speaker = h.speaker + (f" ({h.role})" if h.seq < 0 else "")  # a clinician's entry
+        speaker += " (amended)" if h.amended else ""
+        table.add_row(h.client, str(h.session), h.entry, speaker, snippet)
     console().print(table)

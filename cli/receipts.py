@@ -18,6 +18,7 @@ from caselog.domain.instants import stamp
 from caselog.domain.transcript import Inference
 
 if TYPE_CHECKING:
+    from caselog.application.entries import EntryAdded
     from caselog.application.ingest import IngestResult
     from caselog.application.service import Reassigned
     from caselog.domain.events import ClientErased, Correction, HomeworkStatusChanged
@@ -93,6 +94,7 @@ class CorrectionRecorded(Receipt):
     item: int | None
     homework_id: str | None
     reason: str
+    note_id: str | None = None
     text: str | None = None
     speaker: str | None = None
     role: str | None = None
@@ -256,3 +258,53 @@ class VerifyReport(Receipt):
 class AccessRow(AccessEntry):
     client: str | None
     """The client's name, when the store can be read."""
+
+
+class EntryRecorded(Receipt):
+    """A clinician entry recorded (``homework-add``, ``insight-add``, ``note``)."""
+
+    client: str
+    client_id: str
+    kind: Literal["homework", "insight", "note"]
+    type: Literal["HomeworkAdded", "InsightAdded", "NoteRecorded"]
+    entry_id: str
+    """``S3.H4``, ``insights:3`` or ``S3.N1``."""
+    session: int
+    latest_session: bool
+    """No --session was given: the entry went to the client's latest session."""
+    text: str
+    reason: str
+    continues: str | None
+    """Homework only: the earlier open item it carries forward, if any."""
+    version: int
+    recorded_at: str
+    actor: str
+
+    @classmethod
+    def of(cls, added: EntryAdded) -> EntryRecorded:
+        event = added.event
+        return cls(
+            client=added.client_name,
+            client_id=str(added.client_id),
+            kind=added.kind,
+            type=type(event).__name__,
+            entry_id=added.entry_id,
+            session=added.session,
+            latest_session=added.latest,
+            text=event.text,
+            reason=event.reason,
+            continues=added.continues,
+            version=event.originator_version,
+            recorded_at=stamp(event.timestamp),
+            actor=event.actor,
+        )
+
+
+class Serving(Receipt):
+    """The one line ``serve --json`` prints once it listens, before it serves."""
+
+    url: str
+    """The URL to open, with this run's token: a secret, like a password."""
+    store: str
+    host: str
+    port: int

@@ -23,9 +23,11 @@ from caselog.domain.events import (
     DomainEvent,
     EntryAmended,
     EntryRetracted,
+    HomeworkAdded,
     HomeworkAssigned,
     HomeworkCarriedForward,
     HomeworkStatusChanged,
+    NoteRecorded,
     Persisted,
     PriorSummaryQuoted,
     QualityFlagRaised,
@@ -212,13 +214,14 @@ def _(event: SessionEnded, client: Client | None) -> Client:
 @evolve.register
 def _(event: HomeworkAssigned, client: Client | None) -> Client:
     assert client is not None
+    why = event.reason if isinstance(event, HomeworkAdded) else None
     item = HomeworkState(
         homework_id=event.homework_id,
         session=event.session,
         status="assigned",
         source=event.source,
         text=event.text,
-        history=(_step(event, "assigned", event.session),),
+        history=(_step(event, "assigned", event.session, why),),
     )
     return _touched(client, event, homework=(*client.homework, item))
 
@@ -353,9 +356,11 @@ _VERSION_ONLY = (
     SummaryItemNoted,
     QualityFlagRaised,
     SessionReceived,
+    NoteRecorded,
 )
 
 
+@evolve.register(NoteRecorded)
 @evolve.register(SessionReceived)
 @evolve.register(UtteranceRecorded)
 @evolve.register(StageDirectionRecorded)

@@ -42,6 +42,7 @@ from caselog.domain.events import (
     EntryAmended,
     EntryRetracted,
     HomeworkAssigned,
+    NoteRecorded,
     SessionEvent,
     StageDirectionRecorded,
     SummaryItemNoted,
@@ -71,6 +72,8 @@ def address_of(event: DomainEvent) -> Address | None:
         return Address("summary", event.session, f"{event.section}:{event.item}")
     if isinstance(event, HomeworkAssigned):
         return Address("homework", None, event.homework_id)
+    if isinstance(event, NoteRecorded):
+        return Address("note", None, event.note_id)
     return None
 
 
@@ -80,6 +83,8 @@ def target_of(correction: Correction) -> Address:
         return Address("entry", correction.session, str(correction.seq))
     if correction.target == "summary":
         return Address("summary", correction.session, f"{correction.section}:{correction.item}")
+    if correction.target == "note":
+        return Address("note", None, correction.note_id or "")
     return Address("homework", None, correction.homework_id or "")
 
 
@@ -147,6 +152,18 @@ class CorrectionRequest:
     """An utterance's new speaker label (``amend`` only)."""
     role: str | None = None
     """An utterance's new role: ``client`` or ``professional`` (``amend`` only)."""
+    note_id: str | None = None
+    """A clinician's note (``S3.N1``); its session is the one its id names, unless given."""
+
+    def __post_init__(self) -> None:
+        if self.note_id is not None and self.session is None:
+            object.__setattr__(self, "session", note_session(self.note_id))
+
+
+def note_session(note_id: str) -> int | None:
+    """The session a note id names ("S3.N1" -> 3), or None if it is not a note id."""
+    found = re.fullmatch(r"\s*S([0-9]{1,9})\.N[0-9]{1,9}\s*", note_id)
+    return int(found.group(1)) if found else None
 
 
 def decide_correction(
@@ -164,21 +181,27 @@ def decide_correction(
     if not request.reason.strip():
         raise InvalidCorrection("a correction needs a reason: give --reason")
     _check_amendment(request)
-    given = [x for x in (request.seq, request.summary, request.homework_id) if x is not None]
+    addresses = (request.seq, request.summary, request.homework_id, request.note_id)
+    given = [x for x in addresses if x is not None]
     if len(given) != 1:
         raise InvalidCorrection(
-            "address exactly one entry: --seq K, --summary SECTION:ITEM or --homework ID"
+            "address exactly one entry: --seq K, --summary SECTION:ITEM, --homework ID or --note ID"
         )
     if request.homework_id is not None:
         _text_only(request, "a homework item")
         return _homework(client, request, request.homework_id, actor)
     session = request.session
+    if session is None and request.note_id is not None:
+        raise InvalidCorrection(f"expected a note id like S3.N1; got {request.note_id[:40]!r}")
     if session is None:
         raise InvalidCorrection("give the --session the entry belongs to")
     if client.session(session) is None:
         raise SessionNotFound(f"{client.name} has no session {session} recorded")
     own = [e for e in session_events if isinstance(e, SessionEvent) and e.session == session]
     fixes = corrections_by_address(session_events)
+    if request.note_id is not None:
+        _text_only(request, "a note")
+        return _note(client, own, fixes, request, actor)
     if request.seq is not None:
         entries = [e for e in own if isinstance(e, UtteranceRecorded | StageDirectionRecorded)]
         entry = next((e for e in entries if e.seq == request.seq), None)
@@ -233,6 +256,26 @@ def _homework(
     return _event(
         client, request, actor, session=item.session, target="homework", homework_id=homework_id
     )
+
+
+def _note(
+    client: Client,
+    own: Sequence[DomainEvent],
+    fixes: dict[Address, list[Correction]],
+    request: CorrectionRequest,
+    actor: str,
+) -> Correction:
+    note_id = (request.note_id or "").strip()
+    note = next((e for e in own if isinstance(e, NoteRecorded) and e.note_id == note_id), None)
+    if note is None:
+        notes = [e.note_id for e in own if isinstance(e, NoteRecorded)]
+        raise EntryNotFound(
+            f"session {request.session} of {client.name} has no note {note_id[:40]!r} "
+            f"(notes: {', '.join(notes) or 'none'})"
+        )
+    now = corrected(note.text, fixes.get(Address("note", None, note.note_id), []))
+    _check(request, f"note {note.note_id}", now)
+    return _event(client, request, actor, session=note.session, target="note", note_id=note.note_id)
 
 
 def _check_amendment(request: CorrectionRequest) -> None:

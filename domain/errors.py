@@ -107,3 +107,7 @@ class SessionClosed(CaselogError):
 
 class InvalidLiveInput(CaselogError):
     """A value given to the live write API is not what it expects."""
+
+
+class InvalidEntry(CaselogError):
+    """A clinician entry that cannot be recorded: its text is empty."""

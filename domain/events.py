@@ -152,7 +152,7 @@ class HomeworkStatusChanged(DomainEvent):
     """The session in which the homework was reviewed, when known."""
 
 
-CorrectionTarget = Literal["entry", "summary", "homework"]
+CorrectionTarget = Literal["entry", "summary", "homework", "note"]
 
 
 class Correction(DomainEvent):
@@ -162,7 +162,8 @@ class Correction(DomainEvent):
     - ``summary``: an item of the session's own summary, by ``session``, ``section``
       (topics, techniques, helpful, insights or other) and ``item`` (its place in the section);
     - ``homework``: a homework item by ``homework_id`` (``session`` is the item's session).
-      A summary's homework items are homework, and are addressed as such.
+      A summary's homework items are homework, and are addressed as such;
+    - ``note``: a clinician's progress note by ``note_id`` (``session`` is the note's).
 
     Not a ``SessionEvent``: it is recorded whenever the correction is made, and
     ``session`` names the corrected session, not the one being recorded.
@@ -175,6 +176,8 @@ class Correction(DomainEvent):
     item: int | None = None
     homework_id: str | None = None
     reason: str
+    note_id: str | None = None
+    """Events stored before notes existed have none: the default reads them as before."""
 
 
 class EntryAmended(Correction):
@@ -264,6 +267,34 @@ class ClientErased(DomainEvent):
     it is stored unencrypted so the erasure itself stays readable."""
 
     kept_in_clear: ClassVar[bool] = True
+    reason: str
+
+
+class HomeworkAdded(HomeworkAssigned):
+    """Homework a clinician assigned by hand (``caselog homework-add``), not read from a
+    transcript: homework like any other (its lifecycle, carry-forward, corrections by id),
+    with the ``reason`` it was entered for."""
+
+    source: HomeworkSource = "manual"
+    reason: str
+
+
+class InsightAdded(InsightRecorded):
+    """An insight a clinician noted by hand (``caselog insight-add``): an item of the
+    session's insights, after those of its summary block (``item`` goes on from them)."""
+
+    heading: str = "Insights/realizations:"
+    line: int = 0
+    """No source line: it was not read from a file."""
+    reason: str
+
+
+class NoteRecorded(SessionEvent):
+    """A clinician's free-text progress note on a session (``caselog note``); ``note_id``
+    is ``S<session>.N<k>``, numbered in the session."""
+
+    note_id: str
+    text: str
     reason: str
 
 

@@ -21,8 +21,10 @@ from caselog.domain.events import (
     ClientRegistered,
     Correction,
     DomainEvent,
+    HomeworkAdded,
     HomeworkAssigned,
     HomeworkStatusChanged,
+    NoteRecorded,
     PriorSummaryQuoted,
     SessionEvent,
     SessionOpened,
@@ -76,10 +78,10 @@ def _marks(event: DomainEvent) -> dict[str, object]:
     """What this event tells the span it falls in."""
     if isinstance(event, SessionOpened):
         return {"opened_on": event.date or event.timestamp.date()}
-    if isinstance(event, SummaryItemNoted) or (
+    if isinstance(event, SummaryItemNoted | HomeworkAdded | NoteRecorded) or (
         isinstance(event, HomeworkAssigned) and event.source == "summary"
     ):
-        return {"summary": True}
+        return {"summary": True}  # a clinician's entries are shown with the summary
     if isinstance(event, PriorSummaryQuoted) and event.about_session is not None:
         return {"quotes": event.about_session}
     return {}

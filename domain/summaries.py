@@ -34,7 +34,9 @@ from dataclasses import dataclass
 from caselog.domain.events import (
     DomainEvent,
     HelpfulNoted,
+    HomeworkAdded,
     HomeworkAssigned,
+    InsightAdded,
     InsightRecorded,
     OtherItemNoted,
     SummaryItemNoted,
@@ -66,8 +68,12 @@ SUMMARY_EVENTS: tuple[type[DomainEvent], ...] = (
     InsightRecorded,
     OtherItemNoted,
     HomeworkAssigned,
+    InsightAdded,
+    HomeworkAdded,
 )
-"""The stored event types a session's own summary is read back from."""
+"""The stored event types a session's own summary is read back from. A clinician's insights
+and homework are among them: a recap shows them in the summary, so a later transcript
+quoting that recap quotes them too."""
 
 MATCHED_EVENTS: tuple[type[DomainEvent], ...] = tuple(
     t for t in SUMMARY_EVENTS if t is not OtherItemNoted
@@ -79,7 +85,9 @@ def note_summary_item(found: SessionSummaries, event: DomainEvent) -> None:
     """Add ``event`` to ``found`` if it is an item of its session's own summary."""
     if isinstance(event, SummaryItemNoted):
         key: SectionKey = event.section
-    elif isinstance(event, HomeworkAssigned) and event.source == "summary":
+    elif isinstance(event, HomeworkAdded) or (
+        isinstance(event, HomeworkAssigned) and event.source == "summary"
+    ):
         key = "homework"
     else:
         return

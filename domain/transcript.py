@@ -19,7 +19,7 @@ NAMED_SECTIONS: tuple[SectionKey, ...] = ("topics", "techniques", "helpful", "ho
 SECTION_KEYS: tuple[SectionKey, ...] = (*NAMED_SECTIONS, "other")
 """Every section key: ``other`` holds the items of any extra section ("Risk assessment:"),
 each section under its own heading."""
-TranscriptFormat = Literal["A", "B", "C", "D", "vtt", "srt", "otter", "csv"]
+TranscriptFormat = Literal["A", "B", "C", "D", "vtt", "srt", "otter", "csv", "chat"]
 """A–D: the text formats with headers; the rest are imported recordings and tables."""
 
 TEXT_FORMATS: tuple[TranscriptFormat, ...] = ("A", "B", "C", "D")

@@ -128,14 +128,19 @@ class SummaryItemEntry(Correctable):
     line: int
 
 
-class HomeworkEntry(Correctable):
-    kind: Literal["homework_assigned"] = "homework_assigned"
-    type: Literal["HomeworkAssigned"] = "HomeworkAssigned"
+class HomeworkItemEntry(Correctable):
+    """A homework item's assignment, from a transcript or by hand: what both kinds have."""
+
     homework_id: str
     source: HomeworkSource
     utterance: int | None = None
     heading: str | None = None
     line: int | None = None
+
+
+class HomeworkEntry(HomeworkItemEntry):
+    kind: Literal["homework_assigned"] = "homework_assigned"
+    type: Literal["HomeworkAssigned"] = "HomeworkAssigned"
 
 
 class HomeworkStatusEntry(EntryBase):
@@ -181,6 +186,7 @@ class CorrectionEntry(EntryBase):
     item: int | None = None
     homework_id: str | None = None
     reason: str
+    note_id: str | None = None
 
 
 class AmendmentEntry(CorrectionEntry):
@@ -215,6 +221,36 @@ class ErasureEntry(EntryBase):
     reason: str
 
 
+class HomeworkAddedEntry(HomeworkItemEntry):
+    """Homework a clinician added by hand (``caselog homework-add``), and why."""
+
+    kind: Literal["homework_added"] = "homework_added"
+    type: Literal["HomeworkAdded"] = "HomeworkAdded"
+    reason: str
+
+
+class InsightAddedEntry(Correctable):
+    """An insight a clinician added by hand (``caselog insight-add``): the session's
+    insights item ``item``, addressed ``insights:<item>`` by a correction."""
+
+    kind: Literal["insight_added"] = "insight_added"
+    type: Literal["InsightAdded"] = "InsightAdded"
+    section: SectionKey
+    item: int
+    heading: str
+    line: int
+    reason: str
+
+
+class NoteEntry(Correctable):
+    """A clinician's progress note on the session (``caselog note``)."""
+
+    kind: Literal["note"] = "note"
+    type: Literal["NoteRecorded"] = "NoteRecorded"
+    note_id: str
+    reason: str
+
+
 TimelineEntry = Annotated[
     RegistrationEntry
     | SessionStartEntry
@@ -230,7 +266,10 @@ TimelineEntry = Annotated[
     | AmendmentEntry
     | RetractionEntry
     | SessionReceivedEntry
-    | ErasureEntry,
+    | ErasureEntry
+    | HomeworkAddedEntry
+    | InsightAddedEntry
+    | NoteEntry,
     Field(discriminator="kind"),
 ]
 """One event as replay shows it; ``kind`` says which model it is."""

@@ -27,7 +27,10 @@ _ORIGIN = {
 
 
 def _change(item: HomeworkState, step: HomeworkStep) -> HomeworkChange:
-    note = _ORIGIN.get(item.source, item.source) if step.status == "assigned" else step.note
+    note = step.note
+    if step.status == "assigned":  # where it came from; for an entry by hand, and why
+        origin = _ORIGIN.get(item.source, item.source)
+        note = f"{origin}: {step.note}" if step.note else origin
     return HomeworkChange(
         status=step.status,
         at=stamp(step.at),

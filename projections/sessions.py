@@ -16,6 +16,7 @@ from caselog.domain.events import (
     HomeworkAssigned,
     HomeworkCarriedForward,
     HomeworkStatusChanged,
+    NoteRecorded,
     PriorSummaryQuoted,
     QualityFlagRaised,
     SessionEnded,
@@ -107,6 +108,7 @@ def _(event: Correction, acc: _Sessions) -> None:
 @_apply.register(HomeworkAssigned)
 @_apply.register(HomeworkStatusChanged)
 @_apply.register(HomeworkCarriedForward)
+@_apply.register(NoteRecorded)
 def _(event: DomainEvent, acc: _Sessions) -> None:
     return None
 

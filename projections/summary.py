@@ -8,14 +8,19 @@ from collections.abc import Iterable
 from caselog.domain.corrections import address_of, corrected, corrections_by_address
 from caselog.domain.events import (
     DomainEvent,
+    HomeworkAdded,
     HomeworkAssigned,
+    InsightAdded,
+    NoteRecorded,
     PriorSummaryQuoted,
     SummaryItemNoted,
 )
+from caselog.domain.instants import stamp
 from caselog.domain.transcript import NAMED_SECTIONS, SectionKey
 from caselog.domain.withdrawal import withdrawn
 from caselog.projections.corrections import note_of
 from caselog.projections.views import (
+    ClinicianEntryView,
     HomeworkView,
     RecapHomework,
     RecapView,
@@ -46,7 +51,12 @@ def summary_text(view: SummaryView) -> str:
             lines += [f"- {text}" for text in items]
     for section in view.other:
         lines += ["", section.heading, *(f"- {text}" for text in section.items)]
+    if view.notes:
+        lines += ["", NOTES_HEADING, *(f"- {text}" for text in view.notes)]
     return "\n".join(lines)
+
+
+NOTES_HEADING = "Clinician notes:"
 
 
 def heading_words(heading: str) -> str:
@@ -99,7 +109,61 @@ def summaries(events: Iterable[DomainEvent]) -> dict[int, SummaryView]:
             other=_other_sections(other),
             **sections,
         )
+    for number, entries in _entered(events).items():
+        found[number] = _with_entries(found.get(number), number, entries)
     return found
+
+
+_ENTRY_KIND = {HomeworkAdded: "homework", InsightAdded: "insight", NoteRecorded: "note"}
+
+
+def _entered(events: list[DomainEvent]) -> dict[int, list[ClinicianEntryView]]:
+    """Each session's clinician entries (``domain/entries.py``), as they read now."""
+    fixes = corrections_by_address(events)
+    found: dict[int, list[ClinicianEntryView]] = {}
+    for e in events:
+        if not isinstance(e, HomeworkAdded | InsightAdded | NoteRecorded):
+            continue
+        address = address_of(e)
+        now = corrected(e.text, fixes.get(address, []) if address else [])
+        if isinstance(e, HomeworkAdded):
+            entry_id = e.homework_id
+        elif isinstance(e, InsightAdded):
+            entry_id = f"insights:{e.item}"
+        else:
+            entry_id = e.note_id
+        found.setdefault(e.session, []).append(
+            ClinicianEntryView(
+                kind=_ENTRY_KIND[type(e)],
+                entry_id=entry_id,
+                text=now.text,
+                actor=e.actor,
+                recorded_at=stamp(e.timestamp),
+                reason=e.reason,
+                amended=now.amended,
+                retracted=now.retracted,
+            )
+        )
+    return found
+
+
+def _with_entries(
+    view: SummaryView | None, session: int, entries: list[ClinicianEntryView]
+) -> SummaryView:
+    """``view`` with a clinician's entries added: insights and homework after the
+    summary's own, notes in their own list (retracted ones left out of all three)."""
+    if view is None:
+        empty: dict[str, list[str]] = {k: [] for k in NAMED_SECTIONS}
+        view = SummaryView(session=session, source="clinician", **empty)
+    shown = [e for e in entries if not e.retracted]
+    return view.model_copy(
+        update={
+            "insights": [*view.insights, *(e.text for e in shown if e.kind == "insight")],
+            "homework": [*view.homework, *(e.text for e in shown if e.kind == "homework")],
+            "notes": [e.text for e in shown if e.kind == "note"],
+            "clinician_entries": entries,
+        }
+    )
 
 
 _Recorded = tuple[dict[SectionKey, list[str]], list[tuple[str, str]], list[SummaryItemCorrection]]
@@ -112,6 +176,8 @@ def _recorded(events: list[DomainEvent]) -> dict[int, _Recorded]:
     found: dict[int, _Recorded] = {}
     counts: dict[tuple[int, SectionKey], int] = {}
     for e in events:
+        if isinstance(e, InsightAdded):
+            continue  # a clinician's entry (``_entered``), not an item of the summary block
         if isinstance(e, SummaryItemNoted):
             key: SectionKey = e.section
         elif isinstance(e, HomeworkAssigned) and e.source == "summary":

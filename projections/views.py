@@ -107,8 +107,9 @@ class LogEntry(View):
     recorded_at: str
     actor: str
     reason: str | None = None
-    """Why, for a correction (``EntryAmended``, ``EntryRetracted``) or a reassignment
-    (``SessionReassigned``, ``SessionReceived``)."""
+    """Why, for a correction (``EntryAmended``, ``EntryRetracted``), a reassignment
+    (``SessionReassigned``, ``SessionReceived``) or a clinician's entry (``HomeworkAdded``,
+    ``InsightAdded``, ``NoteRecorded``)."""
 
 
 class HomeworkChange(View):
@@ -160,10 +161,28 @@ class SummarySectionView(View):
     items: list[str]
 
 
+class ClinicianEntryView(View):
+    """An entry a clinician made by hand on a session: homework, an insight or a note."""
+
+    kind: str
+    """``homework``, ``insight`` or ``note``."""
+    entry_id: str
+    """The homework id (``S3.H4``), the insight's address (``insights:3``) or the note id
+    (``S3.N1``)."""
+    text: str
+    """What it reads now."""
+    actor: str
+    recorded_at: str
+    reason: str
+    amended: bool = False
+    retracted: bool = False
+
+
 class SummaryView(View):
     session: int
     source: str
-    """``recorded`` (the session's own summary block) or ``quoted`` (known from a later session)."""
+    """``recorded`` (the session's own summary block), ``quoted`` (known from a later session)
+    or ``clinician`` (no summary block: only what a clinician entered by hand)."""
     topics: list[str]
     techniques: list[str]
     helpful: list[str]
@@ -174,6 +193,12 @@ class SummaryView(View):
     ``other:N``, numbered across all of them."""
     corrections: list[SummaryItemCorrection] = []
     """The items shown amended, and those left out as retracted."""
+    notes: list[str] = []
+    """The clinician's progress notes on the session (``caselog note``), retracted ones left
+    out."""
+    clinician_entries: list[ClinicianEntryView] = []
+    """What a clinician entered by hand: the insights and homework above that came from
+    ``insight-add`` and ``homework-add``, and the notes, each with who, when and why."""
 
 
 class RecapHomework(View):

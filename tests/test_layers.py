@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parent.parent
-LAYERS = ["domain", "projections", "application", "adapters", "cli"]
+LAYERS = ["domain", "projections", "application", "adapters", "web", "cli"]
 """Lowest first; the ``caselog`` package on top re-exports the public API."""
 PURE = {"domain", "projections"}
 PURE_MAY_USE = {"pydantic", "eventsourcing", "typing_extensions"}

@@ -112,7 +112,8 @@ def test_search_through_the_cli_prints_json_hits_and_filters_by_client(seeded, d
     hits = json.loads(result.stdout)
     assert hits and {h["client"] for h in hits} == {MARCUS}
     assert set(hits[0]) == {
-        "client_id", "client", "session", "seq", "speaker", "role", "amended", "snippet", "rank"
+        "client_id", "client", "session", "seq", "speaker", "role", "amended", "snippet", "rank",
+        "entry",
     }  # fmt: skip
     only_alicia = json.loads(
         _run(db, "search", "kindness meditation", "--client", "alicia", "--json").stdout

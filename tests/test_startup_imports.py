@@ -27,6 +27,10 @@ LAZY = (
     "caselog.adapters.follow",
     "caselog.adapters.verify",
     "caselog.adapters.erasure",
+    "caselog.web",  # serve: the web view and its stack
+    "starlette",
+    "jinja2",
+    "uvicorn",
     "hypothesis",  # tests only
     "fhir",
 )

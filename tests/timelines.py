@@ -1,7 +1,8 @@
 """A store holding every kind of timeline entry a reader can see, for the timeline tests.
 
 The seed transcripts, then corrections of each kind (text, speaker, retraction; an
-utterance, a summary item, homework), a status change and a reassignment.
+utterance, a summary item, homework), a status change, a reassignment and a clinician's
+entries (homework, an insight, a note).
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ CORRECTIONS = (
     ("amend", "alicia", "--homework", "S1.H1", "--text", "Write it down", "--reason", "clearer"),
     ("homework-set", "alicia", "S1.H1", "completed", "--note", "did it"),
     ("reassign", "alex", "--session", "5", "--to", "Jordan Lee", "--reason", "misfiled"),
+    ("homework-add", "alicia", "Walk after lunch", "--session", "1", "--reason", "by phone"),
+    ("insight-add", "alicia", "Evenings are easier", "--session", "1"),
+    ("note", "alicia", "Engaged and open", "--session", "1"),
 )
 
 

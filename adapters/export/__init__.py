@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from caselog.application.records import ClientRecord
 from caselog.domain.errors import SessionNotFound
 from caselog.projections.asof import AsOf
-from caselog.projections.entries import HomeworkEntry, TimelineEntry
+from caselog.projections.entries import HomeworkItemEntry, TimelineEntry
 from caselog.projections.timeline import replayed_with
 from caselog.projections.views import HomeworkView, SessionView, SummaryView
 
@@ -76,5 +76,5 @@ def homework_places(history: list[TimelineEntry]) -> dict[str, int]:
         entry.homework_id: session
         for session, entries in replayed_with(history).items()
         for entry in entries
-        if isinstance(entry, HomeworkEntry)
+        if isinstance(entry, HomeworkItemEntry)
     }

@@ -17,9 +17,13 @@ import uuid
 from typing import Any
 
 from caselog.adapters.export import ClientExport
+from caselog.adapters.export.fhir_entries import entry_key, entry_resource
 from caselog.projections.entries import (
     AmendmentEntry,
+    HomeworkAddedEntry,
     HomeworkStatusEntry,
+    InsightAddedEntry,
+    NoteEntry,
     RetractionEntry,
     SessionReceivedEntry,
 )
@@ -50,7 +54,16 @@ _DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 _PROVENANCE_ROLE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 # Events whose actor recorded the session (corrections and status changes come later,
 # by whoever made them: those are on the Tasks' notes and in `caselog log`).
-_NOT_RECORDING = (AmendmentEntry, RetractionEntry, HomeworkStatusEntry, SessionReceivedEntry)
+# A clinician's entries are not the session's recording either: each has its own Provenance.
+_NOT_RECORDING = (
+    AmendmentEntry,
+    RetractionEntry,
+    HomeworkStatusEntry,
+    SessionReceivedEntry,
+    HomeworkAddedEntry,
+    InsightAddedEntry,
+    NoteEntry,
+)
 
 
 def bundle(
@@ -72,10 +85,14 @@ def bundle(
         resources.append(_session_provenance(export, s, ids))
         if s.reassigned_from is not None:
             resources.append(_reassignment_provenance(s, ids))
+    resources += _entries(export, ids, patient, encounters)
     held = set(encounters)
+    entered = _entered(export)
     # An item placed with no session in the bundle (assigned by hand to a session never
     # ingested) has no session Provenance to name it: it gets its own, from its assignment.
     for h in export.homework:
+        if h.homework_id in entered:
+            continue  # a clinician's entry: its Provenance is made with the others (_entries)
         if export.placed[h.homework_id] not in held and h.history:
             first = h.history[0]
             targets = [ids.ref("task", h.homework_id)]
@@ -261,12 +278,41 @@ def _task(
     return task
 
 
+def _entered(export: ClientExport) -> set[str]:
+    """The homework a clinician entered by hand (``homework-add``): each has its own
+    Provenance, not the session's."""
+    return {e.homework_id for e in export.history if isinstance(e, HomeworkAddedEntry)}
+
+
+def _entries(
+    export: ClientExport, ids: _Ids, patient: dict[str, str], encounters: dict[int, dict[str, str]]
+) -> list[dict[str, Any]]:
+    """A clinician's entries (``fhir_entries.py``), each with a Provenance giving its author,
+    when, and why: an insight's Observation, a note's DocumentReference, a homework Task."""
+    tasks = {h.homework_id for h in export.homework}
+    found: list[dict[str, Any]] = []
+    for e in export.history:
+        if isinstance(e, HomeworkAddedEntry) and e.homework_id in tasks:
+            target, key = ids.ref("task", e.homework_id), e.homework_id
+        elif isinstance(e, InsightAddedEntry | NoteEntry):
+            encounter = encounters.get(e.session) if e.session is not None else None
+            found.append(entry_resource(export.client_id, e, ids, patient, encounter))
+            target, key = ids.ref(*entry_key(e)), "/".join(entry_key(e))
+        else:
+            continue
+        provenance = _provenance(ids.of("provenance", key), [target], e.recorded_at, [e.actor])
+        provenance["reason"] = [{"text": e.reason}]
+        found.append(provenance)
+    return found
+
+
 def _session_provenance(export: ClientExport, s: SessionView, ids: _Ids) -> dict[str, Any]:
     targets = [ids.ref("encounter", s.number), ids.ref("transcript", s.number)]
+    entered = _entered(export)
     targets += [
         ids.ref("task", h.homework_id)
         for h in export.homework
-        if export.placed[h.homework_id] == s.number
+        if export.placed[h.homework_id] == s.number and h.homework_id not in entered
     ]
     actors = [s.recorded_by]
     for e in export.history:

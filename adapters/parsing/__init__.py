@@ -16,6 +16,7 @@ from typing import Literal
 from caselog.domain.errors import TranscriptError
 from caselog.domain.transcript import TEXT_FORMATS, ParsedSession, TranscriptFormat
 
+from .chat import parse_chat
 from .clocked import parse_clocked
 from .csvtable import parse_table
 from .detect import detect_lines
@@ -23,7 +24,7 @@ from .labelled import parse_labelled
 from .labels import label_key
 from .otter import has_speaker_lines, parse_otter
 from .session import assemble
-from .sidecar import SIDECAR_SUFFIX, ImportOptions, merge
+from .sidecar import SIDECAR_SUFFIX, ChatOptions, ImportOptions, merge
 from .text import decode, first_nonblank, split_lines
 from .vtt import parse_captions
 
@@ -31,6 +32,7 @@ __all__ = [
     "FORMATS",
     "SIDECAR_SUFFIX",
     "TEXT_FORMATS",
+    "ChatOptions",
     "ImportOptions",
     "detect_format",
     "parse_format",
@@ -38,9 +40,15 @@ __all__ = [
     "parse_transcript",
 ]
 
-FORMATS: tuple[TranscriptFormat, ...] = (*TEXT_FORMATS, "vtt", "srt", "otter", "csv")
+FORMATS: tuple[TranscriptFormat, ...] = (*TEXT_FORMATS, "vtt", "srt", "otter", "csv", "chat")
 _BY_NAME: dict[str, TranscriptFormat] = {f.casefold(): f for f in FORMATS}
-_BY_EXTENSION: dict[str, TranscriptFormat] = {".vtt": "vtt", ".srt": "srt", ".csv": "csv"}
+_BY_EXTENSION: dict[str, TranscriptFormat] = {
+    ".vtt": "vtt",
+    ".srt": "srt",
+    ".csv": "csv",
+    ".json": "chat",
+    ".jsonl": "chat",
+}
 
 
 def parse_format(format: str) -> TranscriptFormat | None:
@@ -96,12 +104,12 @@ def parse_sessions(
     """Parse a file of any format into its sessions.
 
     The format is ``format`` if given, else the extension's (``.vtt``, ``.srt``,
-    ``.csv``), else detected: A–D by their first line, failing that WebVTT, SRT
-    or Otter by theirs. ``options`` and ``sidecar`` (the bytes of
-    ``<name>.meta.json``) supply what the formats without a header lack; of the
-    options, the date (which wins over a header's), how to read a numeric header
-    date and the encoding apply to every format. ``encoding``, if given, wins
-    over ``options.encoding``.
+    ``.csv``, ``.json`` and ``.jsonl`` for chat), else detected: A–D by their first
+    line, failing that WebVTT, SRT, Otter or chat messages by theirs. ``options``
+    and ``sidecar`` (the bytes of ``<name>.meta.json``) supply what the formats
+    without a header lack; of the options, the date (which wins over a header's),
+    how to read a numeric header date and the encoding apply to every format.
+    ``encoding``, if given, wins over ``options.encoding``.
     """
     data = bytes(data)
     options = _with_encoding(options, encoding)
@@ -121,6 +129,8 @@ def parse_sessions(
         return parse_table(data, name, given)
     if fmt == "otter":
         return [parse_otter(data, name, given)]
+    if fmt == "chat":
+        return [parse_chat(data, name, given, options.chat)]
     assert fmt in ("vtt", "srt")
     return [parse_captions(data, name, fmt, given)]
 
@@ -136,6 +146,8 @@ def _detect(lines: Sequence[str], name: str) -> TranscriptFormat:
             return "srt"
         if has_speaker_lines(lines):
             return "otter"
+        if lines[start].lstrip()[:1] in ("[", "{"):
+            return "chat"
         raise
 
 

@@ -30,6 +30,16 @@ SIDECAR_SUFFIX = ".meta.json"
 
 
 @dataclass(frozen=True)
+class ChatOptions:
+    """Which chat messages to leave out."""
+
+    skip_system: bool = False
+    """System messages, rather than keep them as stage directions."""
+    skip_tools: bool = False
+    """Tool messages and tool calls, rather than refuse the file."""
+
+
+@dataclass(frozen=True)
 class ImportOptions:
     """What the command line says about files: mostly those without a header."""
 
@@ -45,6 +55,8 @@ class ImportOptions:
     """The file's text encoding; None: UTF-8, or UTF-16/32 with a byte-order mark."""
     date_order: DateOrder | None = None
     """How to read a numeric header date such as 03/04/2025 (``--day-first``...)."""
+    chat: ChatOptions = ChatOptions()
+    """Which chat messages to leave out (``--skip-system``, ``--skip-tools``)."""
 
     @property
     def dates(self) -> DateReading:

@@ -20,8 +20,11 @@ from caselog.projections.entries import (
     CarryForwardEntry,
     Correctable,
     ErasureEntry,
+    HomeworkAddedEntry,
     HomeworkEntry,
     HomeworkStatusEntry,
+    InsightAddedEntry,
+    NoteEntry,
     QualityFlagEntry,
     QuotedSummaryEntry,
     RegistrationEntry,
@@ -109,8 +112,28 @@ def _block(entry: TimelineEntry, markup: Markup) -> Block | None:
             return None  # in the homework list, with its current status
         case ErasureEntry():
             return None  # an erased record is not read at all
+        case HomeworkAddedEntry() | InsightAddedEntry() | NoteEntry():
+            return _clinician_entry(entry, markup)
         case _:
             assert_never(entry)
+
+
+def _clinician_entry(
+    entry: HomeworkAddedEntry | InsightAddedEntry | NoteEntry, markup: Markup
+) -> Block:
+    """An entry a clinician made by hand: what, by whom, when and why."""
+    match entry:
+        case HomeworkAddedEntry():
+            what = f"homework {entry.homework_id}"
+        case InsightAddedEntry():
+            what = f"insight insights:{entry.item}"
+        case NoteEntry():
+            what = f"note {entry.note_id}"
+    said = (
+        f"✎ {what} added {moment(entry.recorded_at)} by {entry.actor} ({entry.reason}): "
+        f"{_marked(entry)}{entry.text}"
+    )
+    return Block([*markup.note(said), *correction_notes(entry, markup)], True, True)
 
 
 def _entry(text: str, entry: Correctable, markup: Markup) -> Block:

@@ -1,0 +1,228 @@
+"""Chat messages, as simulation frameworks and research corpora save conversations.
+
+    [{"role": "system", "content": "You are Dr. Ines Ward, a CBT therapist."},
+     {"role": "assistant", "name": "Dr. Ward", "content": "Good morning, Rowan."},
+     {"role": "user", "content": [{"type": "text", "text": "I kept waking at four."}]}]
+
+A message is an object with a ``role`` (ShareGPT: ``from``) and a ``content``
+(ShareGPT: ``value``; Gemini: ``parts``): a string, or a list of text parts
+``{"type": "text", "text": …}``, joined by blank lines. Each message is one
+utterance (or stage direction); its lines are the message object's.
+
+Roles: a message's ``name``, when ``--role`` or the sidecar maps it, decides;
+else its role as written or as its alias (``human`` is ``user``; ``gpt`` and
+``model`` are ``assistant``; ``developer`` is ``system``; ``function``,
+``ipython`` and ``observation`` are ``tool``), when mapped; else ``assistant``
+is the professional, ``user`` the client, and the role words of the text
+formats (``therapist``, ``patient``) their roles. ``system`` messages are
+stage directions, or left out with ``--skip-system``. Tool messages and tool
+calls are refused unless ``--skip-tools`` leaves them out: they are neither
+party's words. Any other role is an error that says how to map it.
+
+The speaker label is the message's ``name``, else its role as written. Two
+different names under the client's role are refused, as a second client is in
+the text formats: a record is one client's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from caselog.domain.errors import TranscriptError
+from caselog.domain.transcript import Entry, LineSpan, ParsedSession, StageDirection, Utterance
+
+from .chatjson import Located, read_conversation
+from .header import end_of_recording
+from .headerless import Headerless, parsed_session, professional_of, require_client, require_session
+from .labels import ROLE_WORDS, label_key
+from .sidecar import ChatOptions, Given
+from .text import decode, split_lines
+
+ALIASES = {
+    "human": "user",
+    "gpt": "assistant",
+    "model": "assistant",
+    "developer": "system",
+    **dict.fromkeys(("function", "ipython", "observation", "function_call"), "tool"),
+}
+DEFAULT_ROLES = {"assistant": "professional", "user": "client"}
+
+
+@dataclass(frozen=True)
+class _Message:
+    at: Located
+    role: str
+    """As written."""
+    name: str | None
+    text: str | None
+    """None for a tool call without words."""
+    calls: bool
+    """It calls a tool (``tool_calls``, ``function_call``)."""
+
+
+def parse_chat(
+    data: bytes, name: str, given: Given, options: ChatOptions | None = None
+) -> ParsedSession:
+    options = options or ChatOptions()
+    lines = decode(data, name, given.encoding)
+    conversation = read_conversation(lines, name)
+    messages = [_message(m, name) for m in conversation.messages]
+    kept: list[tuple[_Message, Entry]] = []
+    unmapped: list[_Message] = []
+    for m in messages:
+        kind = _kind(m, given.roles)
+        if (kind == "tool" or m.calls) and not options.skip_tools:
+            raise TranscriptError(name, m.at.first, _tool(m))
+        if kind is None:
+            unmapped.append(m)
+        elif kind in ("client", "professional") or (kind == "system" and not options.skip_system):
+            kept.append((m, _entry(m, kind)))
+    entries = [e for _, e in kept]
+    if not any(isinstance(e, Utterance) for e in entries) and not unmapped:
+        raise TranscriptError(
+            name,
+            conversation.line,
+            "expected at least one message from the client or the professional, "
+            "but the conversation has none",
+        )
+    client, session = require_client(given, name), require_session(given, name)
+    if unmapped:
+        raise TranscriptError(name, unmapped[0].at.first, _no_role(unmapped[0], given))
+    named = [e for m, e in kept if m.name is not None]
+    _one_client(named, name)
+    facts = Headerless(
+        "chat", client, session, given.date, professional_of(given, named), (), given.date_source
+    )
+    ending = end_of_recording("a chat", messages[-1].at.last)
+    return parsed_session(facts, entries, ending, data, name)
+
+
+def _message(at: Located, name: str) -> _Message:
+    value = at.value
+    if not isinstance(value, dict) or not any(k in value for k in ("role", "from")):
+        raise TranscriptError(
+            name,
+            at.first,
+            'expected a message object with a role, such as {"role": "user", "content": "…"}',
+        )
+    key = "role" if "role" in value else "from"
+    role = value[key]
+    if not isinstance(role, str) or not role.strip():
+        raise TranscriptError(name, at.first, f'expected the message\'s "{key}" as a word')
+    speaker = value.get("name")
+    if speaker is not None and not isinstance(speaker, str):
+        raise TranscriptError(name, at.first, 'expected the message\'s "name" as a string')
+    speaker = " ".join((speaker or "").split()) or None
+    calls = bool(value.get("tool_calls") or value.get("function_call"))
+    return _Message(at, role.strip(), speaker, _content(value, calls, at.first, name), calls)
+
+
+def _content(value: Mapping[str, object], calls: bool, line: int, name: str) -> str | None:
+    key = next((k for k in ("content", "value", "parts") if k in value), None)
+    content = value[key] if key is not None else None
+    if calls and content in (None, "", []):
+        return None
+    if key is None:
+        raise TranscriptError(name, line, 'expected the message\'s "content", but it has none')
+    if isinstance(content, list):
+        content = "\n\n".join(_part(part, line, name) for part in content)
+    if not isinstance(content, str):
+        raise TranscriptError(
+            name,
+            line,
+            f'expected the message\'s "{key}" as a string or a list of text parts, '
+            f"not {_json_type(content)}",
+        )
+    text = "\n".join(line.rstrip() for line in split_lines(content.strip()))
+    if not text.strip():
+        raise TranscriptError(
+            name, line, f'expected words in the message\'s "{key}", but it is empty'
+        )
+    return text
+
+
+def _part(part: object, line: int, name: str) -> str:
+    if isinstance(part, str):
+        return part.strip()
+    if (
+        isinstance(part, dict)
+        and isinstance(part.get("text"), str)
+        and part.get("type", "text") in ("text", "input_text", "output_text")
+    ):
+        return str(part["text"]).strip()
+    kind = part.get("type") if isinstance(part, dict) else None
+    what = f"a {kind!r} part" if isinstance(kind, str) else _json_type(part)
+    raise TranscriptError(
+        name,
+        line,
+        f'expected text parts such as {{"type": "text", "text": "…"}} in the content, not '
+        f"{what}: caselog records words",
+    )
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    return "an object" if isinstance(value, dict) else "a list"
+
+
+def _kind(m: _Message, mapped: Mapping[str, str]) -> str | None:
+    """client, professional, system or tool; None for a role nobody mapped."""
+    if m.text is None:
+        return "tool"  # a call without words
+    written = label_key(m.role)
+    alias = ALIASES.get(written, written)
+    for key in (label_key(m.name or ""), written, alias):
+        if key in mapped:
+            return mapped[key]
+    if alias in ("system", "tool"):
+        return alias
+    return DEFAULT_ROLES.get(alias) or ROLE_WORDS.get(alias)
+
+
+def _entry(m: _Message, kind: str) -> Entry:
+    assert m.text is not None
+    lines = LineSpan(first=m.at.first, last=m.at.last)
+    if kind == "system":
+        return StageDirection(text=m.text, lines=lines)
+    role = "client" if kind == "client" else "professional"
+    return Utterance(role=role, speaker=m.name or m.role, text=m.text, lines=lines)
+
+
+def _tool(m: _Message) -> str:
+    what = "a tool call" if m.calls else f"a {m.role!r} message"
+    return (
+        f"expected words of the client or the professional, not {what}: tool messages are "
+        "neither party's; leave them out with --skip-tools"
+    )
+
+
+def _no_role(m: _Message, given: Given) -> str:
+    return (
+        f'the message role {m.role!r} has no mapping: give --role "{m.role}=client" or '
+        f'--role "{m.role}=professional", or map it under "roles" in {given.sidecar}'
+    )
+
+
+def _one_client(named: Sequence[Entry], name: str) -> None:
+    """Two names under the client's role would file one person's words as another's
+    (messages without a name are taken as the one client's)."""
+    first: dict[str, tuple[str, int]] = {}
+    for e in named:
+        if isinstance(e, Utterance) and e.role == "client":
+            first.setdefault(label_key(e.speaker), (e.speaker, e.lines.first))
+    if len(first) < 2:
+        return
+    (one, line), (other, there) = list(first.values())[:2]
+    raise TranscriptError(
+        name,
+        there,
+        f"expected one client, but '{one}' (line {line}) and '{other}' both speak as the "
+        "client: a record is one client's; record each person's session on its own, or give "
+        f'--role "{other}=professional" if they are a professional',
+    )

@@ -1,0 +1,179 @@
+"""The pages: each reads through the one store and, if it shows a client's record,
+writes one access-log entry naming the actor and the page (``serve <page>``)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.templating import Jinja2Templates
+
+from caselog.adapters.store import Store
+from caselog.application.records import ClientRecord, Records
+from caselog.domain.errors import (
+    CaselogError,
+    ClientNotFound,
+    ClientWasErased,
+    SessionNotFound,
+)
+from caselog.projections.asof import AsOf
+from caselog.projections.sessions import fold_sessions
+from caselog.projections.timeline import timeline
+from caselog.web import asof
+from caselog.web.listing import client_rows, corrected, marked
+
+Handler = Callable[["Pages", Request], Awaitable[Response]]
+
+_STATUS: tuple[tuple[type[CaselogError], int], ...] = (
+    (asof.BadParameter, 400),
+    (ClientWasErased, 410),
+    (ClientNotFound, 404),
+    (SessionNotFound, 404),
+)
+
+
+def page(handler: Handler) -> Handler:
+    """caselog's own errors as a page saying what went wrong, with a fitting status."""
+
+    @functools.wraps(handler)
+    async def shown(self: Pages, request: Request) -> Response:
+        try:
+            return await handler(self, request)
+        except CaselogError as e:
+            status = next((code for kind, code in _STATUS if isinstance(e, kind)), 500)
+            return self.render(request, "error.html", status_code=status, message=str(e))
+
+    return shown
+
+
+class Pages:
+    def __init__(self, store: Store, templates: Jinja2Templates) -> None:
+        self.store = store
+        self.templates = templates
+
+    def render(
+        self, request: Request, name: str, status_code: int = 200, **context: Any
+    ) -> HTMLResponse:
+        return self.templates.TemplateResponse(
+            request, name, {"store": self.store.where, **context}, status_code=status_code
+        )
+
+    def _log(self, page: str, client_ids: Iterable[UUID | None]) -> None:
+        self.store.access_log.append(
+            actor=self.store.actor, command=f"serve {page}", client_ids=client_ids
+        )
+
+    def _client(self, request: Request, page: str) -> ClientRecord:
+        """The client the URL names; resolving it is the page's one access-log entry."""
+        records = Records(self.store.app, on_access=lambda cid: self._log(page, [cid]))
+        return records.client(request.path_params["client"])
+
+    def _sessions_held(self, record: ClientRecord) -> list[int]:
+        """Every session the record holds now, for the as-of control (state only)."""
+        state = self.store.app.get_client(record.id)
+        return sorted(s.number for s in state.sessions) if state is not None else []
+
+    def _client_page(
+        self, request: Request, name: str, record: ClientRecord, at: AsOf, **context: Any
+    ) -> HTMLResponse:
+        return self.render(
+            request,
+            name,
+            client=record,
+            at=at,
+            at_text=asof.described(at),
+            held=self._sessions_held(record),
+            **context,
+        )
+
+    @page
+    async def clients(self, request: Request) -> Response:
+        wanted = request.query_params.get("q", "")
+        rows = client_rows(self.store.app, wanted)
+        self._log("clients", [None])  # names of every client: a read of the whole store
+        return self.render(request, "clients.html", rows=rows, q=wanted)
+
+    @page
+    async def timeline(self, request: Request) -> Response:
+        at = asof.as_of(request.query_params)
+        record = self._client(request, "timeline")
+        # One read of the client's events for both folds (history() and sessions() would
+        # each read and decrypt them again).
+        events = record.events(at)
+        entries = timeline(events)
+        return self._client_page(
+            request,
+            "timeline.html",
+            record,
+            at,
+            sessions=fold_sessions(events),
+            entries=entries,
+            homework=record.homework(at=at),
+            corrected=corrected(entries),
+        )
+
+    @page
+    async def homework(self, request: Request) -> Response:
+        at = asof.as_of(request.query_params)
+        record = self._client(request, "homework")
+        return self._client_page(
+            request, "homework.html", record, at, homework=record.homework(at=at)
+        )
+
+    @page
+    async def recap(self, request: Request) -> Response:
+        at = asof.as_of(request.query_params)
+        record = self._client(request, "recap")
+        sessions = [s.number for s in record.sessions(at=at)]
+        given = request.query_params.get("session") or None
+        if given is not None and not given.isdigit():
+            raise asof.BadParameter(f"session: expected a session number, not {given!r}")
+        number = int(given) if given is not None else max(sessions, default=0)
+        try:
+            summary = record.summary(number, at=at)
+        except SessionNotFound:
+            summary = None
+        return self._client_page(
+            request,
+            "recap.html",
+            record,
+            at,
+            number=number,
+            summary=summary,
+            recap=record.recap(for_session=number + 1, at=at),
+        )
+
+    @page
+    async def search(self, request: Request) -> Response:
+        text = request.query_params.get("q", "")
+        if not self.store.keeps_read_models:
+            return self.render(request, "search.html", q=text, hits=None, off=True)
+        hits = self.store.read_models("search").search(text, limit=50) if text.strip() else []
+        if hits:
+            self._log("search", sorted({h.client_id for h in hits}))
+        shown = [(h, marked(" ".join(h.snippet.split()))) for h in hits]
+        return self.render(request, "search.html", q=text, hits=shown, off=False)
+
+    @page
+    async def integrity(self, request: Request) -> Response:
+        from caselog.adapters.verify import verify_access_log, verify_events
+
+        record = self._client(request, "integrity")
+        settings = self.store.settings
+        own = verify_events(settings.db, settings.integrity_key, record.id)
+        whole = verify_events(settings.db, settings.integrity_key)
+        access = verify_access_log(settings.db, settings.integrity_key)
+        return self._client_page(
+            request,
+            "integrity.html",
+            record,
+            AsOf(),
+            own=own,
+            whole=whole,
+            access=access,
+            entries=list(self.store.access_log.entries(record.id)),
+        )
