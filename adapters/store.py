@@ -522,6 +522,9 @@ class Store:
             cid, known = found.id, found.name
         except ClientNotFound:
             cid, known = app.client_id_for(name), " ".join(name.split())
+        except ClientWasErased as e:
+            # For a reader the erasure is the answer; for a writer it is a refusal.
+            raise StoreError(f"{e}: nothing can be recorded for this client") from None
         cues = turn_homework if detect_homework else None
         return LiveClient(app, cid, known, actor=self.actor, cues=cues)
 

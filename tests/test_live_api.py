@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from caselog.adapters.store import open_store
-from caselog.domain.errors import InvalidLiveInput, SessionClosed
+from caselog.domain.errors import InvalidLiveInput, SessionClosed, StoreError
 from caselog.domain.events import HomeworkAssigned, UtteranceRecorded
 from caselog.domain.live import Opening, SessionSummary
 from tests.conftest import event_count
@@ -226,3 +226,11 @@ def test_two_writer_processes_on_one_client_lose_nothing_and_number_each_entry_o
     for tag in ("w0", "w1"):
         mine = [t.text for t in turns if t.actor == tag]
         assert mine == [f"{tag} turn {i}" for i in range(TURNS)]
+
+
+def test_an_erased_client_refuses_a_new_session(store, db):
+    store.client(ROWAN).session(1).say("client", "Hello.")
+    cid = store.client_id(ROWAN)
+    store.app.erase_client(cid, actor="Dr. Ines Ward", reason="request")
+    with pytest.raises(StoreError, match="nothing can be recorded for this client"):
+        store.client(ROWAN).session(2)
