@@ -18,7 +18,7 @@ from eventsourcing.utils import get_topic
 
 from caselog.adapters.client_ids import to_uuid
 from caselog.domain.errors import StoreError
-from caselog.domain.events import Persisted, upcast
+from caselog.domain.events import DomainEvent, Persisted, upcast
 
 _ID_FIELDS = {"originator_id", "originator_version"}
 
@@ -120,6 +120,9 @@ class PydanticMapper(Mapper[Any]):
     def to_stored_event(self, domain_event: DomainEventProtocol[Any]) -> StoredEvent:
         event = cast(Persisted, domain_event)
         state = event.model_dump(mode="json", exclude=_ID_FIELDS)
+        if state.get("idempotency_key", "") is None:
+            # Most events carry none: their stored form stays as it was before keys existed.
+            del state["idempotency_key"]
         if event.class_version > 1:
             state["class_version"] = event.class_version
         stored = self.transcoder.encode(state)
@@ -164,6 +167,8 @@ class PydanticMapper(Mapper[Any]):
             data = self.compressor.decompress(data)
         state: dict[str, Any] = self.transcoder.decode(data)
         upcast(cls, state, state.pop("class_version", 1))
+        if issubclass(cls, DomainEvent):
+            state.setdefault("idempotency_key", None)  # stored only when given
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return cls, state

@@ -32,7 +32,7 @@ POSTGRES_CHAIN_TABLES = [
     "PRIMARY KEY (originator_id, originator_version))",
 ]
 # caselog's tables, named with their schema in statements run on the library's connections.
-_OWN_TABLES = re.compile(r"\b(event_chain|chain_heads|snapshot_links)\b")
+_OWN_TABLES = re.compile(r"\b(event_chain|chain_heads|snapshot_links|stored_events)\b")
 
 
 class ChainedPostgresRecorder(Chained, PostgresApplicationRecorder):
@@ -142,3 +142,9 @@ class CaselogPostgresFactory(PostgresFactory):
     def __init__(self, env: Any) -> None:
         super().__init__(env)
         self.env.name = ""
+        # No server-side prepared statements: psycopg loses track of one prepared in a
+        # pipeline that a concurrent writer's clash aborts ("_pg3_N does not exist"), and
+        # live appends clash by design. The pool has not connected yet.
+        connect = self.datastore.pool.kwargs
+        assert isinstance(connect, dict)
+        connect["prepare_threshold"] = None

@@ -94,8 +94,19 @@ def check_events(
                 _refuse(cid, version, "does not match its chain link")
     if to_the_end:
         head = None if rows[0][2] is None else int(rows[0][2])
-        if head != last:
+        if head != last and not _appended_since(query, cid, last, head):
             _refuse(cid, last + 1 if head is None or head > last else head, "is missing")
+
+
+def _appended_since(query: Query, cid: str, last: int, head: int | None) -> bool:
+    """Whether a head past the events read is another writer's append, committed between
+    reading them and reading the head, rather than a removed tail: its events are there."""
+    if head is None or head < last:
+        return False
+    ((stored,),) = query(
+        "SELECT MAX(originator_version) FROM stored_events WHERE originator_id=?", (cid,)
+    )
+    return stored is not None and int(stored) >= head
 
 
 def _refuse(cid: str, version: int, problem: str) -> NoReturn:

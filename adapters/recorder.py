@@ -265,8 +265,9 @@ class ChainedSQLiteRecorder(Chained, SQLiteApplicationRecorder):
             return bytes(row["link"]) if row else GENESIS
 
         rows = self.chain(stored_events, link_before)
-        c.executemany("INSERT INTO event_chain VALUES (?,?,?)", rows)
-        c.executemany(
+        _write(c, "INSERT INTO event_chain VALUES (?,?,?)", rows)
+        _write(
+            c,
             "INSERT INTO chain_heads VALUES (?,?,?) ON CONFLICT (originator_id) DO UPDATE SET "
             "originator_version=excluded.originator_version, link=excluded.link",
             heads_of(rows),
@@ -292,13 +293,20 @@ class ChainedSQLiteRecorder(Chained, SQLiteApplicationRecorder):
         """
         if not stored_events:
             return []
-        c.executemany(
-            self.insert_events_statement,
-            [
-                (to_hex(s.originator_id), s.originator_version, s.topic, s.state)
-                for s in stored_events
-            ],
-        )
+        rows = [
+            (to_hex(s.originator_id), s.originator_version, s.topic, s.state) for s in stored_events
+        ]
+        _write(c, self.insert_events_statement, rows)
+        if len(rows) == 1:
+            return [c.lastrowid]
         c.execute("SELECT last_insert_rowid()")
         (last,) = c.fetchone()
         return list(range(last - len(stored_events) + 1, last + 1))
+
+
+def _write(c: SQLiteCursor, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """One row (a live append) is one ``execute``: ``executemany`` costs more per call."""
+    if len(rows) == 1:
+        c.execute(statement, rows[0])
+    else:
+        c.executemany(statement, rows)

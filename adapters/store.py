@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from caselog.adapters.transcript_files import IngestOptions
     from caselog.application.entries import EntryAdded
     from caselog.application.ingest import IngestResult
+    from caselog.application.live import LiveClient
     from caselog.domain.entries import EntryKind
 
 DEFAULT_DB = "caselog.db"
@@ -506,6 +507,26 @@ class Store:
         if self._records is None:
             self._records = Records(self.app, on_access=lambda cid: self.log_access([cid]))
         return self._records
+
+    def client(self, name: str, *, detect_homework: bool = False) -> LiveClient:
+        """The client to record sessions of as they happen (``LiveClient.session``): the
+        one ``name`` names as every command resolves it, else a new client of that name.
+        ``detect_homework``: a professional's turn that assigns homework records it, as
+        ingest does (``caselog record``)."""
+        from caselog.adapters.parsing.homework import turn_homework
+        from caselog.application.live import LiveClient
+
+        app = self.app
+        try:
+            found = Records(app).client(name)
+            cid, known = found.id, found.name
+        except ClientNotFound:
+            cid, known = app.client_id_for(name), " ".join(name.split())
+        except ClientWasErased as e:
+            # For a reader the erasure is the answer; for a writer it is a refusal.
+            raise StoreError(f"{e}: nothing can be recorded for this client") from None
+        cues = turn_homework if detect_homework else None
+        return LiveClient(app, cid, known, actor=self.actor, cues=cues)
 
     def client_id(self, query: str) -> UUID:
         """The client ``query`` names, resolved as every command resolves it (full name,

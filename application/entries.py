@@ -61,7 +61,7 @@ def add_entry(
         ]
         events = decide_entry(client, app._read_spans(cid, spans), request, actor=actor)
         try:
-            app._append(events)
+            app.append(events)
         except IntegrityError:
             continue  # another writer got there first: decide again on fresh state
         return _added(client.name, request, events)

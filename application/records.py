@@ -91,11 +91,20 @@ class ClientRecord:
         before = _Seen(seen.state, choose(spans, AsOf(session=for_session - 1)))
         summarised = {s.session for s in spans if s.summary} | {s.quotes for s in spans}
         held = {s.session for s in before.spans if s.opened_on is not None}
-        candidates = [n for n in summarised | held if n is not None and n < for_session]
+        # Sessions going on now (begun live, not ended); the record as of an earlier point
+        # is what it was then, with nothing going on.
+        now = seen.state.sessions if seen.state and at.is_now else ()
+        going_on = sorted(s.number for s in now if not s.ended and s.number < for_session)
+        # A session still going on has no summary yet: the one before it speaks for it.
+        candidates = [
+            n
+            for n in summarised | held
+            if n is not None and n < for_session and (n in summarised or n not in going_on)
+        ]
         from_session = max(candidates, default=None)
         summary = self._summary(seen, from_session, at) if from_session is not None else None
         open_items = open_homework(self._homework(before, at))
-        return recap(for_session, summary, from_session, open_items)
+        return recap(for_session, summary, from_session, open_items, going_on)
 
     # --- bounded reading --------------------------------------------------------------
 

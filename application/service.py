@@ -161,7 +161,7 @@ class CaselogApplication(Application[UUID]):
                 return
             start = batch[-1].id
 
-    def _append(self, events: Sequence[DomainEvent], *, then: Sequence[Client] = ()) -> None:
+    def append(self, events: Sequence[DomainEvent], *, then: Sequence[Client] = ()) -> None:
         """Store events atomically, in one transaction (optimistic on their versions).
 
         ``then`` are the clients' states after the events: their snapshots go in the
@@ -177,7 +177,10 @@ class CaselogApplication(Application[UUID]):
         snapshots = []
         if self.snapshots is not None:
             snapshots = [self.mapper.to_stored_event(ClientSnapshot.take(c)) for c in then]
-        self.events.put(cast(Sequence[Any], events), snapshots=snapshots)
+        # The recorder directly, rather than ``events.put``, which builds a recording per
+        # event that nothing here reads (a live append is one event: it shows).
+        stored = [self.mapper.to_stored_event(cast(Any, e)) for e in events]
+        self.recorder.insert_events(stored, snapshots=snapshots)
 
     # --- recording ------------------------------------------------------------------
 
@@ -271,7 +274,7 @@ class CaselogApplication(Application[UUID]):
             touched = {e.originator_id for e in events}
             after = [c for cid, c in clients.items() if c is not None and cid in touched]
             try:
-                self._append(events, then=after)
+                self.append(events, then=after)
             except IntegrityError:
                 continue  # another writer got there first: decide again on fresh state
             self._remember(after)
@@ -339,7 +342,7 @@ class CaselogApplication(Application[UUID]):
                 raise ClientNotFound(f"no client with id {cid}")
             event = decide(client)
             try:
-                self._append([event])
+                self.append([event])
             except IntegrityError:
                 continue  # another writer got there first: decide again on fresh state
             return event
@@ -413,7 +416,7 @@ class CaselogApplication(Application[UUID]):
             after = [project_client(source, decided.source_events)]
             after.append(project_client(target, decided.target_events))
             try:
-                self._append(events, then=[c for c in after if c is not None])
+                self.append(events, then=[c for c in after if c is not None])
             except IntegrityError:
                 continue  # another writer got there first: decide again on fresh state
             moved = cast(SessionReassigned, decided.source_events[0])

@@ -22,6 +22,8 @@ written by bench/corpus.py; its size comes from the environment:
   start (bench/startup.py), on a store of 3 clients; ``BENCH_STARTUP_ROUNDS`` (default 11).
 - ``BENCH_ONLY=integrity``: only verified reads against unverified ones, and AES-GCM
   with associated data against without (bench/verified_reads.py).
+- ``BENCH_ONLY=live``: only live appends (the write API, one commit each) against raw
+  sqlite3 single-row commits (bench/live.py), in under a minute.
 - ``BENCH_ONLY=chat``: only chat import parsed against format A (bench/chat.py).
 - ``BENCH_ONLY=web``: only the web view's timeline page in a store of 10 clients against
   one of ``BENCH_WEB_CLIENTS`` (default 1000), synthetic, in a few minutes (bench/web.py).
@@ -45,6 +47,7 @@ from .chat import chat_rows
 from .corpus import ClientFiles, check_corpus, write_corpus
 from .dialogue import client_name
 from .ingest import RawSQLite, build, parse_share, sqlite_rows
+from .live import live_rows
 from .log import log_rows
 from .postgres import postgres_rows
 from .processes import memory_rows, startup_rows
@@ -178,10 +181,10 @@ def main() -> None:
     only = os.environ.get("BENCH_ONLY", "")
     if clients < 3:
         raise SystemExit("BENCH_CLIENTS must be at least 3")
-    if only not in ("", "before-after", "log", "startup", "integrity", "chat", "web"):
+    if only not in ("", "before-after", "log", "startup", "integrity", "chat", "web", "live"):
         raise SystemExit(
             f"BENCH_ONLY={only!r}: the sections that run alone: "
-            "before-after, log, startup, integrity, chat, web"
+            "before-after, log, startup, integrity, chat, web, live"
         )
     # Stores are encrypted with a key of this run's own, which CLI children inherit.
     os.environ["CASELOG_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
@@ -197,6 +200,11 @@ def main() -> None:
         rows: list[Row] = []
         _guarded("Integrity", rows, integrity_rows)
         publish(rows, "BENCH_ONLY=integrity", ["Ratios of rates: at 1, integrity costs nothing."])
+        return
+    if only == "live":
+        rows = []
+        _guarded("Live appends", rows, live_rows)
+        publish(rows, "BENCH_ONLY=live", ["Ratios of rates: at 1, as fast as raw sqlite3."])
         return
     if only == "chat":
         rows = []
@@ -257,6 +265,7 @@ def main() -> None:
         _guarded("Adversarial lines", process, linearity_rows)
         _guarded("Chat import", process, chat_rows)
         _guarded("Integrity", process, integrity_rows)
+        _guarded("Live appends", process, live_rows)
         for built in (big, small):
             built.store.close()
         rows = ingest_rows + query + process

@@ -18,8 +18,10 @@ from caselog.adapters import store
 from caselog.adapters.store import Store
 from caselog.application.entries import EntryAdded
 from caselog.application.ingest import IngestResult
+from caselog.application.live import Appended, LiveClient, LiveSession
 from caselog.application.records import ClientRecord, Records
 from caselog.application.service import CaselogApplication, Reassigned, Recorded
+from caselog.domain import live
 from caselog.projections import entries, views
 from caselog.projections.asof import AsOf
 
@@ -45,6 +47,16 @@ SECTIONS: tuple[tuple[str, Any], ...] = (
     ("Recording", Recorded),
     ("Recording", Reassigned),
     ("Recording", IngestResult),
+    ("Recording as it happens", LiveClient),
+    ("Recording as it happens", LiveSession),
+    ("Recording as it happens", Appended),
+    ("Recording as it happens", live.Say),
+    ("Recording as it happens", live.Direction),
+    ("Recording as it happens", live.Assignment),
+    ("Recording as it happens", live.Insight),
+    ("Recording as it happens", live.SessionSummary),
+    ("Recording as it happens", live.End),
+    ("Recording as it happens", live.Opening),
     ("Recording", EntryAdded),
 )
 

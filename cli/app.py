@@ -12,6 +12,7 @@ from caselog.cli.corrections import amend_command, retract_command
 from caselog.cli.entries import homework_add_command, insight_add_command, note_command
 from caselog.cli.homework import homework_command, homework_set_command
 from caselog.cli.ingest import ingest_command
+from caselog.cli.live import end_command, record_command
 from caselog.cli.log import log_command
 from caselog.cli.project import project_app, search_command
 from caselog.cli.protect import erase_command, rotate_key_command
@@ -100,6 +101,8 @@ app.command("export")(export_command)
 app.command("import")(import_command)
 app.command("erase")(erase_command)
 app.command("rotate-key")(rotate_key_command)
+app.command("record")(record_command)
+app.command("end")(end_command)
 app.command("homework-add")(homework_add_command)
 app.command("insight-add")(insight_add_command)
 app.command("note")(note_command)

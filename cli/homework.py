@@ -110,7 +110,8 @@ def homework_command(
             for h in v.history
         )
         text = v.text + (f"\n(amended; originally: {v.original_text})" if v.amended else "")
-        table.add_row(v.homework_id, str(v.session), v.status + link, text, history)
+        session = f"{v.session} (in progress)" if v.session_in_progress else str(v.session)
+        table.add_row(v.homework_id, session, v.status + link, text, history)
     console().print(table)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from caselog.adapters.readmodels import OpenHomeworkRow, ProjectionStatus, SearchHit
+from caselog.cli.live import SessionClosedNow, StepRecorded
 from caselog.cli.receipts import (
     AccessRow,
     ClientErasure,
@@ -59,6 +60,8 @@ SHAPES: tuple[tuple[str, str, Any], ...] = (
     ("amend CLIENT … --json, retract CLIENT … --json", "object", CorrectionRecorded),
     ("reassign CLIENT --session N --to OTHER --json", "object", SessionMoved),
     ("search TEXT --json", "array", list[SearchHit]),
+    ("record CLIENT --session N --json", "lines", StepRecorded),
+    ("end CLIENT --session N --json", "object", SessionClosedNow),
     ("project status --json", "object", ProjectionStatus),
     ("project rebuild --json", "object", Rebuilt),
     ("project follow --json", "lines", FollowStarted | FollowApplied),

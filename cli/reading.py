@@ -91,7 +91,7 @@ def sessions_command(
     add_columns(table, columns, keys=("#", "date"))
     for s in views:
         of = f"/{s.planned_total}" if s.planned_total else ""
-        ended = s.ended.reason.replace("_", " ") if s.ended else "—"
+        ended = s.ended.reason.replace("_", " ") if s.ended else "in progress"
         if s.ended and s.ended.clock:
             ended += f" at {s.ended.clock}"
         table.add_row(

@@ -109,7 +109,8 @@ class CorrectionRecorded(Receipt):
             version=event.originator_version,
             recorded_at=stamp(event.timestamp),
             **event.model_dump(
-                mode="json", exclude={"originator_id", "originator_version", "timestamp"}
+                mode="json",
+                exclude={"originator_id", "originator_version", "timestamp", "idempotency_key"},
             ),
         )
 

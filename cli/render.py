@@ -47,3 +47,6 @@ def _session_lines(client: str, s: SessionView, entries: list[TimelineEntry]) ->
             f"{shown(moved.at)} by {moved.actor}: {moved.reason}"
         )
     yield from session_body(entries, TEXT)
+    if s.status == "in_progress":
+        yield ""
+        yield "— session in progress (not ended yet)"

@@ -61,7 +61,9 @@ def recap_command(
     """The "Last time we talked about:" recap that opens the next session.
 
     Prints exactly the text to paste into the client's first turn: the latest
-    earlier session's summary, then the homework still open.
+    earlier session's summary, then the homework still open. While an earlier
+    session is still in progress (`caselog record`), a note on standard error
+    says so; with --json, "text" is the prompt and "note" the note.
 
     Example:  caselog recap marcus --for-session 9
     """
@@ -70,4 +72,7 @@ def recap_command(
     if as_json:
         print_json(view)
         return
+    if view.note:
+        # Standard error: standard output is exactly the text to paste.
+        typer.echo(printable(f"note: {view.note}"), err=True)
     typer.echo(printable(view.text))

@@ -101,5 +101,13 @@ class RecordErased(CaselogError):
         super().__init__(f"the record of client {client_id} was erased{when}")
 
 
+class SessionClosed(CaselogError):
+    """The session has ended: nothing more can be appended to it."""
+
+
+class InvalidLiveInput(CaselogError):
+    """A value given to the live write API is not what it expects."""
+
+
 class InvalidEntry(CaselogError):
     """A clinician entry that cannot be recorded: its text is empty."""

@@ -48,6 +48,9 @@ class Persisted(BaseModel):
 
 class DomainEvent(Persisted):
     actor: str
+    idempotency_key: str | None = None
+    """Given by a caller that may retry (the live write API): a call whose key the
+    session already holds is not recorded again. Not stored when None."""
 
 
 class SessionEvent(DomainEvent):

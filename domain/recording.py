@@ -1,18 +1,20 @@
-"""Deciding what a parsed session adds to a client's record: a pure function.
+"""Deciding what a session adds to a client's record: pure functions.
 
-``record_session`` turns one ``ParsedSession`` into the events that record it,
-or into nothing when the same source is already recorded. It needs no store,
-so it is tested directly.
+``SessionSteps`` makes each recording decision — open, utterance, stage direction,
+homework, summary item, carry-forward, end — for one session, a step at a time.
+``record_session`` takes a whole ``ParsedSession`` through those steps (or records
+nothing when the same source is already recorded); the live write API takes them as
+each call arrives. Nothing here needs a store, so it is tested directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from caselog.domain.client import Client
+from caselog.domain.client import _VERSION_ONLY, Client, project_client
 from caselog.domain.errors import SessionConflict
 from caselog.domain.events import (
     SUMMARY_EVENT_BY_SECTION,
@@ -20,19 +22,27 @@ from caselog.domain.events import (
     DomainEvent,
     HomeworkAssigned,
     HomeworkCarriedForward,
+    HomeworkSource,
     PriorSummaryQuoted,
     QualityFlagRaised,
     SessionEnded,
+    SessionEvent,
     SessionOpened,
     StageDirectionRecorded,
+    SummaryItemNoted,
     UtteranceRecorded,
 )
 from caselog.domain.homework import OPEN, OpenItem, continued_item
 from caselog.domain.transcript import (
+    EndReason,
     Inference,
+    LineSpan,
     ParsedSession,
     QualityFlag,
     QuotedSummary,
+    Role,
+    SectionKey,
+    SourceRef,
     Utterance,
 )
 
@@ -52,13 +62,181 @@ def homework_id(session: int, index: int) -> str:
     return f"S{session}.H{index}"
 
 
-class _Versions:
-    def __init__(self, after: int) -> None:
-        self.last = after
+class SessionSteps:
+    """The recording decisions of one session, a step at a time: both whole-file ingest
+    (``record_session``) and the live write API (``caselog.application.live``) take every
+    step through here, so a session is recorded the same way however it arrives.
 
-    def __next__(self) -> int:
-        self.last += 1
-        return self.last
+    It numbers what it decides — versions after ``client``'s, entries (``seq``), summary
+    items per section, homework ids — and changes nothing else: the caller stores the
+    events, and a caller that fails to store them (a version clash) rolls back with
+    ``rewind`` and decides again.
+    """
+
+    def __init__(self, client: Client | None, client_id: UUID, session: int, actor: str) -> None:
+        self._client = client
+        self._unfolded: list[DomainEvent] = []
+        self.client_id = client_id
+        self.session = session
+        self.actor = actor
+        self.version = client.version if client else 0
+        self.seq = 0
+        """The entries (utterances and stage directions) the session holds."""
+        self.items: dict[SectionKey, int] = {}
+        """The session's summary items so far, per section key."""
+        # A quote may already have put homework under this session's number.
+        self.homework = len(client.homework_for(session)) if client else 0
+        self.keys: dict[str, int] = {}
+        """Each idempotency key the session holds, with the version of its event."""
+        held = client.session(session) if client else None
+        self.opened, self.ended = held is not None, held is not None and held.ended
+
+    @property
+    def client(self) -> Client | None:
+        """The client's state after every event followed so far."""
+        if self._unfolded:
+            # A run of text-bearing events folds in one step (``project_client``).
+            self._client = project_client(self._client, self._unfolded)
+            self._unfolded = []
+        return self._client
+
+    def follow(self, events: Sequence[DomainEvent]) -> None:
+        """Move past ``events``, the client's next ones in the store (recorded here, or by
+        another writer since): the live API keeps its state this way, never reloading it.
+
+        Events that change only the version (a turn, a stage direction) are folded into
+        the state when a decision next needs it, many at once."""
+        if self._client is not None and all(isinstance(e, _VERSION_ONLY) for e in events):
+            self._unfolded.extend(events)
+            self.version = events[-1].originator_version if events else self.version
+            self._tally(events)
+            return
+        self.load(project_client(self.client, events), events)
+
+    def load(self, client: Client | None, session_events: Sequence[DomainEvent]) -> None:
+        """Start from ``client`` as stored, with the events of this session it holds."""
+        self._client, self._unfolded = client, []
+        if client is None:
+            return
+        self.version = client.version
+        self.homework = len(client.homework_for(self.session))
+        held = client.session(self.session)
+        self.opened, self.ended = held is not None, held is not None and held.ended
+        self._tally(session_events)
+
+    def _tally(self, events: Sequence[DomainEvent]) -> None:
+        for e in events:
+            if not isinstance(e, SessionEvent) or e.session != self.session:
+                continue
+            if isinstance(e, UtteranceRecorded | StageDirectionRecorded):
+                self.seq = max(self.seq, e.seq)
+            elif isinstance(e, SummaryItemNoted):
+                self.items[e.section] = max(self.items.get(e.section, 0), e.item)
+            if e.idempotency_key is not None:
+                self.keys.setdefault(e.idempotency_key, e.originator_version)
+
+    def mark(self) -> tuple[int, int, int, dict[SectionKey, int]]:
+        return self.version, self.seq, self.homework, dict(self.items)
+
+    def rewind(self, mark: tuple[int, int, int, dict[SectionKey, int]]) -> None:
+        self.version, self.seq, self.homework, self.items = mark
+
+    def _next(self) -> int:
+        self.version += 1
+        return self.version
+
+    def fields(self, key: str | None = None) -> dict[str, Any]:
+        """The next event's client, version, actor and session (and idempotency key)."""
+        fields: dict[str, Any] = {
+            "originator_id": self.client_id,
+            "originator_version": self._next(),
+            "actor": self.actor,
+            "session": self.session,
+        }
+        if key is not None:
+            fields["idempotency_key"] = key
+        return fields
+
+    def register(self, name: str, descriptor: str | None, title: str | None) -> ClientRegistered:
+        return ClientRegistered(
+            originator_id=self.client_id,
+            originator_version=self._next(),
+            actor=self.actor,
+            name=name,
+            descriptor=descriptor,
+            title=title,
+        )
+
+    def open(self, source: SourceRef, *, key: str | None = None, **facts: Any) -> SessionOpened:
+        """``facts``: the session's date, professional, header and what was inferred."""
+        return SessionOpened(**self.fields(key), source=source, **facts)
+
+    def utterance(
+        self,
+        role: Role,
+        speaker: str,
+        text: str,
+        clock: str | None,
+        lines: LineSpan,
+        key: str | None = None,
+    ) -> UtteranceRecorded:
+        self.seq += 1
+        return UtteranceRecorded(
+            **self.fields(key),
+            seq=self.seq,
+            role=role,
+            speaker=speaker,
+            text=text,
+            clock=clock,
+            lines=lines,
+        )
+
+    def direction(
+        self, text: str, clock: str | None, lines: LineSpan, key: str | None = None
+    ) -> StageDirectionRecorded:
+        self.seq += 1
+        return StageDirectionRecorded(
+            **self.fields(key), seq=self.seq, text=text, clock=clock, lines=lines
+        )
+
+    def flag(self, seq: int, kind: str, excerpt: str) -> QualityFlagRaised:
+        return QualityFlagRaised(**self.fields(None), seq=seq, kind=kind, excerpt=excerpt)
+
+    def homework_item(
+        self, text: str, source: HomeworkSource, key: str | None = None, **where: Any
+    ) -> HomeworkAssigned:
+        """``where``: the utterance it was said in, or the summary heading and line."""
+        self.homework += 1
+        return HomeworkAssigned(
+            **self.fields(key),
+            homework_id=homework_id(self.session, self.homework),
+            text=text,
+            source=source,
+            **where,
+        )
+
+    def summary_item(
+        self, section: SectionKey, text: str, heading: str, line: int, key: str | None = None
+    ) -> DomainEvent:
+        """An item of the session's own summary; a homework item is homework."""
+        if section == "homework":
+            return self.homework_item(text, "summary", key, heading=heading, line=line)
+        index = self.items[section] = self.items.get(section, 0) + 1
+        return SUMMARY_EVENT_BY_SECTION[section](
+            **self.fields(key), item=index, text=text, heading=heading, line=line
+        )
+
+    def carried_forward(self, batch: list[DomainEvent]) -> list[DomainEvent]:
+        """Links from this session's homework in ``batch`` to the earlier open items
+        it continues (see homework.py)."""
+        if not any(isinstance(e, HomeworkAssigned) for e in batch):
+            return []  # nothing to link (and no need to bring the state up to date)
+        return list(_carried_forward(self.client, batch, self.session, self))
+
+    def end(
+        self, reason: EndReason, detail: str, clock: str | None, key: str | None = None
+    ) -> SessionEnded:
+        return SessionEnded(**self.fields(key), reason=reason, detail=detail, clock=clock)
 
 
 def record_session(
@@ -82,142 +260,58 @@ def record_session(
             # Moved to another client (domain/reassignment.py): the file's content is in the
             # record there, so recording it here again would undo the move.
             return []
-    versions = _Versions(client.version if client else 0)
-    common = {"originator_id": target.client_id, "actor": actor}
+    steps = SessionSteps(client, target.client_id, target.session, actor)
     events: list[DomainEvent] = []
     if client is None:
         events.append(
-            ClientRegistered(
-                **common,
-                originator_version=next(versions),
-                name=target.client_name,
-                descriptor=parsed.client_descriptor,
-                title=parsed.client_title,
-            )
+            steps.register(target.client_name, parsed.client_descriptor, parsed.client_title)
         )
-    n = target.session
-    session = {**common, "session": n}
-    # A quote may already have put homework under this session's number.
-    already = len(client.homework_for(n)) if client else 0
     events.append(
-        SessionOpened(
-            **session,
-            originator_version=next(versions),
+        steps.open(
+            parsed.source,
             planned_total=parsed.planned_total,
             date=parsed.date,
             start_time=parsed.start_time,
             professional=parsed.professional_name,
             professional_title=parsed.professional_title,
-            source=parsed.source,
             header=parsed.header,
             client_title=parsed.client_title,
             inferred=target.inferred,
         )
     )
     if parsed.quoted_summary is not None:
-        events.extend(_quoted(client, parsed.quoted_summary, n, common, versions))
+        events.extend(_quoted(client, parsed.quoted_summary, steps))
     flags: dict[int, list[QualityFlag]] = {}
     for flag in parsed.flags:
         flags.setdefault(flag.seq, []).append(flag)
-    for seq, entry in enumerate(parsed.entries, start=1):
+    for entry in parsed.entries:
         if isinstance(entry, Utterance):
             events.append(
-                UtteranceRecorded(
-                    **session,
-                    originator_version=next(versions),
-                    seq=seq,
-                    role=entry.role,
-                    speaker=entry.speaker,
-                    text=entry.text,
-                    clock=entry.clock,
-                    lines=entry.lines,
-                )
+                steps.utterance(entry.role, entry.speaker, entry.text, entry.clock, entry.lines)
             )
         else:
-            events.append(
-                StageDirectionRecorded(
-                    **session,
-                    originator_version=next(versions),
-                    seq=seq,
-                    text=entry.text,
-                    clock=entry.clock,
-                    lines=entry.lines,
-                )
-            )
-        for flag in flags.get(seq, ()):
-            events.append(
-                QualityFlagRaised(
-                    **session,
-                    originator_version=next(versions),
-                    seq=seq,
-                    kind=flag.kind,
-                    excerpt=flag.excerpt,
-                )
-            )
+            events.append(steps.direction(entry.text, entry.clock, entry.lines))
+        for flag in flags.get(steps.seq, ()):
+            events.append(steps.flag(steps.seq, flag.kind, flag.excerpt))
     if parsed.summary is not None:
         # Items are numbered per section key across the whole summary, so that two
         # homework sections ("Homework:", "Next steps:") give distinct ids and two
         # extra sections' items distinct ``other:N`` addresses.
-        numbered: dict[str, int] = {}
         for section in parsed.summary.sections:
             for item in section.items:
-                index = numbered[section.key] = numbered.get(section.key, 0) + 1
-                if section.key == "homework":
-                    events.append(
-                        HomeworkAssigned(
-                            **session,
-                            originator_version=next(versions),
-                            homework_id=homework_id(n, already + index),
-                            text=item.text,
-                            source="summary",
-                            heading=section.heading,
-                            line=item.line,
-                        )
-                    )
-                else:
-                    events.append(
-                        SUMMARY_EVENT_BY_SECTION[section.key](
-                            **session,
-                            originator_version=next(versions),
-                            item=index,
-                            text=item.text,
-                            heading=section.heading,
-                            line=item.line,
-                        )
-                    )
+                item_event = steps.summary_item(section.key, item.text, section.heading, item.line)
+                events.append(item_event)
     else:
-        for index, work in enumerate(parsed.homework, start=1):
-            events.append(
-                HomeworkAssigned(
-                    **session,
-                    originator_version=next(versions),
-                    homework_id=homework_id(n, already + index),
-                    text=work.text,
-                    source=work.source,
-                    utterance=work.utterance,
-                )
-            )
-    events.extend(_carried_forward(client, events, n, session, versions))
-    events.append(
-        SessionEnded(
-            **session,
-            originator_version=next(versions),
-            reason=parsed.ending.reason,
-            detail=parsed.ending.detail,
-            clock=parsed.ending.clock,
-        )
-    )
+        for work in parsed.homework:
+            events.append(steps.homework_item(work.text, work.source, utterance=work.utterance))
+    events.extend(steps.carried_forward(events))
+    events.append(steps.end(parsed.ending.reason, parsed.ending.detail, parsed.ending.clock))
     return events
 
 
 def _carried_forward(
-    client: Client | None,
-    batch: list[DomainEvent],
-    session: int,
-    common: dict[str, Any],
-    versions: _Versions,
+    client: Client | None, batch: list[DomainEvent], session: int, steps: SessionSteps
 ) -> Iterator[HomeworkCarriedForward]:
-    """Link this session's homework to the earlier open items it continues (see homework.py)."""
     pool = [
         OpenItem(h.homework_id, h.session, h.text)
         for h in (client.homework if client else ())
@@ -231,8 +325,7 @@ def _carried_forward(
             continue
         pool = [item for item in pool if item.homework_id != found.earlier_id]
         yield HomeworkCarriedForward(
-            **common,
-            originator_version=next(versions),
+            **steps.fields(None),
             earlier_id=found.earlier_id,
             later_id=new.homework_id,
             overlap=found.overlap,
@@ -240,20 +333,15 @@ def _carried_forward(
 
 
 def _quoted(
-    client: Client | None,
-    quoted: QuotedSummary,
-    session: int,
-    common: dict[str, object],
-    versions: _Versions,
+    client: Client | None, quoted: QuotedSummary, steps: SessionSteps
 ) -> Iterator[DomainEvent]:
+    session = steps.session
     about = quoted.summary.about_session
     if about is None and quoted.in_utterance is None:
         # A continuation opens with the summary of the session it continues.
         about = session - 1
     yield PriorSummaryQuoted(
-        **common,
-        session=session,
-        originator_version=next(versions),
+        **steps.fields(None),
         about_session=about,
         sections=quoted.summary.sections,
         in_utterance=quoted.in_utterance,
@@ -271,9 +359,7 @@ def _quoted(
         for item in section.items:
             index += 1
             yield HomeworkAssigned(
-                **common,
-                session=about,
-                originator_version=next(versions),
+                **{**steps.fields(None), "session": about},
                 homework_id=homework_id(about, index),
                 text=item.text,
                 source="quoted",

@@ -25,6 +25,9 @@ TranscriptFormat = Literal["A", "B", "C", "D", "vtt", "srt", "otter", "csv", "ch
 TEXT_FORMATS: tuple[TranscriptFormat, ...] = ("A", "B", "C", "D")
 """The formats of one session per file, with a header naming the client."""
 
+LiveFormat = Literal["live"]
+"""A session recorded as it happened (the write API, ``caselog record``): no file."""
+
 EndReason = Literal["natural_end", "end_marker", "end_of_recording", "incomplete"]
 """``end_of_recording``: a recording, captions or table that just stops; such sources
 mark no end of session, so their last words are taken as its end, not as a cut."""
@@ -38,7 +41,7 @@ class SourceRef(Value):
     file: str
     """The file's name as given on the command line (no directories)."""
     sha256: str
-    format: TranscriptFormat
+    format: TranscriptFormat | LiveFormat
 
 
 class LineSpan(Value):

@@ -40,7 +40,7 @@ def _change(item: HomeworkState, step: HomeworkStep) -> HomeworkChange:
     )
 
 
-def _view(item: HomeworkState) -> HomeworkView:
+def _view(item: HomeworkState, going_on: set[int]) -> HomeworkView:
     return HomeworkView(
         homework_id=item.homework_id,
         session=item.session,
@@ -54,6 +54,7 @@ def _view(item: HomeworkState) -> HomeworkView:
         retracted=item.status == RETRACTED,
         original_text=item.original_text,
         corrections=[homework_note(c) for c in item.corrections],
+        session_in_progress=item.session in going_on,
     )
 
 
@@ -63,7 +64,10 @@ def _order(view: HomeworkView) -> tuple[int, int]:
 
 def homework_views(client: Client | None) -> list[HomeworkView]:
     """Every homework item of the client, in (session, number) order."""
-    views = [_view(item) for item in (client.homework if client else ())]
+    if client is None:
+        return []
+    going_on = {s.number for s in client.sessions if not s.ended}
+    views = [_view(item, going_on) for item in client.homework]
     return sorted(views, key=_order)
 
 

@@ -145,6 +145,7 @@ def _view(s: _Session) -> SessionView:
         retracted=sum(s.corrected.values()),
         inferred=o.inferred,
         reassigned_from=reassignment_of(moved) if moved else None,
+        status="ended" if s.ended else "in_progress",
     )
 
 

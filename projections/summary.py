@@ -216,6 +216,7 @@ def recap(
     summary: SummaryView | None,
     from_session: int | None,
     open_items: list[HomeworkView],
+    in_progress: list[int] | None = None,
 ) -> RecapView:
     """The text a generator pastes into the client's first turn of ``for_session``."""
     ordered = sorted(open_items, key=lambda h: (-h.session, int(h.homework_id.rsplit("H", 1)[-1])))
@@ -230,10 +231,20 @@ def recap(
     if homework:
         parts += ["", "Homework still open:"]
         parts += [f"- {h.text} ({h.homework_id}, {h.status.replace('_', ' ')})" for h in homework]
+    going_on = in_progress or []
+    note = None
+    if going_on:
+        which = ", ".join(str(n) for n in going_on)
+        note = (
+            f"session {which} {'is' if len(going_on) == 1 else 'are'} still in progress: "
+            "this recap holds what is recorded so far"
+        )
     return RecapView(
         for_session=for_session,
         from_session=from_session,
         text="\n".join(parts),
         summary=summary,
         open_homework=homework,
+        in_progress=going_on,
+        note=note,
     )

@@ -71,7 +71,14 @@ from caselog.projections.entries import (
     UtteranceEntry,
 )
 
-_OWN_FIELDS = {"originator_id", "originator_version", "timestamp", "actor", "session"}
+_OWN_FIELDS = {
+    "originator_id",
+    "originator_version",
+    "timestamp",
+    "actor",
+    "session",
+    "idempotency_key",
+}
 
 _ENTRY_OF: dict[type[DomainEvent], Callable[[dict[str, Any]], TimelineEntry]] = {
     ClientRegistered: RegistrationEntry.model_validate,

@@ -5,9 +5,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict
 
 from caselog.domain.transcript import Inference
+
+SessionStatus = Literal["in_progress", "ended"]
 
 
 class View(BaseModel):
@@ -90,6 +94,8 @@ class SessionView(View):
     reassigned_from: Reassignment | None = None
     """Set when the session was moved here from another client (``caselog reassign``);
     ``recorded_at`` is then when it was first recorded there."""
+    status: SessionStatus = "ended"
+    """``in_progress``: begun (``caselog record``, the write API) and not ended yet."""
 
 
 class LogEntry(View):
@@ -129,6 +135,8 @@ class HomeworkView(View):
     """Retracted (its status is ``retracted``): never open, kept for the record."""
     original_text: str | None = None
     corrections: list[CorrectionNote] = []
+    session_in_progress: bool = False
+    """Assigned in a session that is still in progress (not ended yet)."""
 
 
 class SummaryItemCorrection(View):
@@ -205,3 +213,7 @@ class RecapView(View):
     text: str
     summary: SummaryView | None
     open_homework: list[RecapHomework]
+    in_progress: list[int] = []
+    """Earlier sessions begun and not ended yet (the one before may still be going on)."""
+    note: str | None = None
+    """Said beside the text, never in it: why the recap may be short of what is coming."""

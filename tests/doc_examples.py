@@ -5,7 +5,7 @@ shows: nothing shown means the command prints nothing, and ``…`` stands for wh
 A ```python block is a program. A block right after
 ``<!-- not run: reason -->`` is counted but not run. A page that starts from an empty folder says
 so with ``<!-- examples: empty store -->``; every other page's examples run in a folder holding
-``samples/`` and ``clinic.db``, the seed transcripts ingested.
+``samples/``, ``examples/`` and ``clinic.db``, the seed transcripts ingested.
 
 Run as ``python -m tests.doc_examples PAGE`` to print what each command of PAGE prints now, or
 ``python -m tests.doc_examples --update PAGE`` to write what they print into the page where it
@@ -112,6 +112,7 @@ def environment() -> dict[str, str]:
 def prepare(folder: Path, with_store: bool) -> None:
     """``folder`` as the pages' reader has it: samples/, and clinic.db holding the seeds."""
     shutil.copytree(SAMPLES, folder / "samples")
+    shutil.copytree(ROOT / "examples", folder / "examples")  # docs/live.md runs simulate.py
     if with_store:
         done = shell("caselog --quiet --db clinic.db ingest samples/", folder)
         if done.returncode != 0:

@@ -93,7 +93,9 @@ def _session_facts(s: SessionView) -> Iterator[str]:
             f"- **Reassigned:** from client `{moved.client_id}` session {moved.session},"
             f" {shown(moved.at)} by {moved.actor}: {moved.reason}"
         )
-    if s.ended is not None:
+    if s.ended is None:
+        yield "- **Status:** in progress (not ended yet)"
+    else:
         at = f" at {s.ended.clock}" if s.ended.clock else ""
         detail = f" — `{s.ended.detail}`" if s.ended.detail else ""
         yield f"- **Ended:** {s.ended.reason.replace('_', ' ')}{at}{detail}"

@@ -116,14 +116,14 @@ def dialogue_homework(entries: Sequence[Entry]) -> list[HomeworkItem]:
     for seq, entry in enumerate(entries, start=1):
         if not isinstance(entry, Utterance) or entry.role != "professional":
             continue
-        for text in _turn_homework(entry.text):
+        for text in turn_homework(entry.text):
             if text.casefold() not in seen:
                 seen.add(text.casefold())
                 found.append(HomeworkItem(text=text, source="dialogue", utterance=seq))
     return found
 
 
-def _turn_homework(raw: str) -> list[str]:
+def turn_homework(raw: str) -> list[str]:
     """The homework items of one professional turn, in the order they are said."""
     lowered = _lower(raw)
     if "possible response" in lowered:
