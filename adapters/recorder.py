@@ -9,6 +9,7 @@ on SQLite and PostgreSQL (``caselog.adapters.postgres``); only the cursor differ
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -20,6 +21,8 @@ from eventsourcing.persistence import (
     AggregateRecorder,
     ApplicationRecorder,
     EventStore,
+    IntegrityError,
+    OperationalError,
     StoredEvent,
 )
 from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteApplicationRecorder, SQLiteCursor
@@ -170,14 +173,23 @@ class Chained:
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         self._writing.heads = []
-        ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+        ids = self._transact(stored_events, **kwargs)
         # Committed: only now are these links the chain's end.
         for cid, version, link in self._writing.heads:
             self._written.pop(cid, None)
             self._written[cid] = (version, link)
         while len(self._written) > WRITTEN_LINKS:
             del self._written[next(iter(self._written))]
-        return cast(Sequence[int] | None, ids)
+        return ids
+
+    def _transact(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Insert and link the events in one committed transaction."""
+        return cast(
+            Sequence[int] | None,
+            super().insert_events(stored_events, **kwargs),  # type: ignore[misc]
+        )
 
     def select_events(
         self,
@@ -233,6 +245,36 @@ class ChainedSQLiteRecorder(Chained, SQLiteApplicationRecorder):
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *CHAIN_TABLES]
+
+    def _transact(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if len(stored_events) != 1 or kwargs.get("snapshots"):
+            return super()._transact(stored_events, **kwargs)
+        # One event, a live append: its statements on the pool's writer connection,
+        # without the library's context-managed transaction and cursor, which cost
+        # about as much Python as the statements themselves.
+        pool = self.datastore.pool
+        conn = pool.get_connection(is_writer=True)
+        try:
+            cursor = conn.cursor()
+            sql = cursor.sqlite_cursor
+            try:
+                sql.execute("BEGIN")
+                ids = self._insert_events(cursor, stored_events)
+                sql.connection.commit()
+            except BaseException:
+                sql.connection.rollback()
+                raise
+            finally:
+                sql.close()
+        except sqlite3.IntegrityError as e:
+            raise IntegrityError(e) from e
+        except sqlite3.OperationalError as e:
+            raise OperationalError(e) from e
+        finally:
+            pool.put_connection(conn)
+        return ids
 
     @contextmanager
     def restoring(self) -> Iterator[Restoring]:

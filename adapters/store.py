@@ -47,11 +47,12 @@ from caselog.adapters.settings_seal import (
     seals,
     unsealed,
 )
+from caselog.adapters.sqlite_pool import CaselogSQLiteFactory
 from caselog.adapters.summary_index import SummaryIndex, index_key
-from caselog.application.records import Records
+from caselog.application.records import ClientRecord, Records
 from caselog.application.service import CaselogApplication
 from caselog.domain.errors import AmbiguousClient, ClientNotFound, ClientWasErased, StoreError
-from caselog.domain.identity import client_id
+from caselog.domain.identity import client_id, fold_name
 
 if TYPE_CHECKING:
     # Imported where used: most commands never touch them (see tests/test_startup_imports.py).
@@ -360,12 +361,22 @@ def set_read_models(settings: StoreSettings, on: bool) -> None:
         reseal_in(conn, settings.master_key, settings.integrity_key)
 
 
+def _named_in_full(app: CaselogApplication, query: str, cid: UUID) -> bool:
+    """``query`` names client ``cid`` in full (its name, case and accents aside) or by
+    its id (or a leading part of it), rather than by the leading part of a name."""
+    found = app.get_client(cid)
+    if app.client_id_for(query) == cid or (found and fold_name(found.name) == fold_name(query)):
+        return True
+    return str(cid).startswith(query.strip().lower()) or cid.hex.startswith(query.strip())
+
+
 def store_env(settings: StoreSettings) -> dict[str, str]:
     """The eventsourcing environment for a store with these settings (and nothing else:
     the application never reads the process environment)."""
     db = settings.db
     env = db.es_env()
     recorder: type = ChainedSQLiteRecorder
+    env["PERSISTENCE_MODULE"] = get_topic(CaselogSQLiteFactory)
     if isinstance(db, PostgresDatabase):
         from caselog.adapters.postgres import CaselogPostgresFactory, ChainedPostgresRecorder
 
@@ -508,25 +519,52 @@ class Store:
             self._records = Records(self.app, on_access=lambda cid: self.log_access([cid]))
         return self._records
 
-    def client(self, name: str, *, detect_homework: bool = False) -> LiveClient:
-        """The client to record sessions of as they happen (``LiveClient.session``): the
-        one ``name`` names as every command resolves it, else a new client of that name.
-        ``detect_homework``: a professional's turn that assigns homework records it, as
-        ingest does (``caselog record``)."""
+    def client(
+        self, name: str, *, detect_homework: bool = False, new_client: bool = False
+    ) -> LiveClient:
+        """The client to record sessions of as they happen (``LiveClient.session``).
+
+        ``name`` is the client's full name (case and accents aside) or id; a name
+        no client has is a new client. A name that only begins a client's name
+        ("Rowan" when "Rowan Vale" is recorded) is refused: it may be that client
+        or someone else, and a guess would file one person's words under another.
+        ``new_client``: the name is a new client's, whatever names it begins;
+        refused if a client has it already. ``detect_homework``: a professional's
+        turn that assigns homework records it, as ingest does (``caselog record``).
+        """
         from caselog.adapters.parsing.homework import turn_homework
         from caselog.application.live import LiveClient
 
         app = self.app
+        found: ClientRecord | None
         try:
             found = Records(app).client(name)
-            cid, known = found.id, found.name
         except ClientNotFound:
-            cid, known = app.client_id_for(name), " ".join(name.split())
+            found = None
+        except AmbiguousClient:
+            if not new_client:
+                raise
+            found = None
         except ClientWasErased as e:
             # For a reader the erasure is the answer; for a writer it is a refusal.
             raise StoreError(f"{e}: nothing can be recorded for this client") from None
+        if found is not None and not _named_in_full(app, name, found.id):
+            if not new_client:
+                raise AmbiguousClient(
+                    f"{name!r} is not a recorded client's full name: it begins "
+                    f"{found.name!r} ({str(found.id)[:8]}). Give that client's full name "
+                    f"or id to record for them, or --new-client (new_client=True) to "
+                    f"begin a new client named {name!r}"
+                )
+            found = None
+        if found is not None and new_client:
+            raise StoreError(
+                f"{found.name} is already a client ({str(found.id)[:8]}): leave out "
+                "--new-client (new_client=True) to record for them"
+            )
+        cid, known = (found.id, found.name) if found else (app.client_id_for(name), None)
         cues = turn_homework if detect_homework else None
-        return LiveClient(app, cid, known, actor=self.actor, cues=cues)
+        return LiveClient(app, cid, known or " ".join(name.split()), actor=self.actor, cues=cues)
 
     def client_id(self, query: str) -> UUID:
         """The client ``query`` names, resolved as every command resolves it (full name,

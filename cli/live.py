@@ -76,6 +76,14 @@ def record_command(
             "--jsonl", help='Read JSON lines: {"speaker", "role", "text", "clock"}, one a turn.'
         ),
     ] = False,
+    new_client: Annotated[
+        bool,
+        typer.Option(
+            "--new-client",
+            help="CLIENT is a new client, even though the name begins a recorded client's "
+            "(refused if a client has that very name).",
+        ),
+    ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -89,6 +97,10 @@ def record_command(
     turn is recorded as homework, as ingest does. Each recorded step is
     acknowledged on standard output once it is committed.
 
+    CLIENT is a recorded client's full name or id, or a new client's name. A name
+    that only begins a recorded client's ("Rowan" for "Rowan Vale") is refused:
+    give the full name, or --new-client for someone new.
+
     The end of input leaves the session in progress: run record again to go on
     with it, and `caselog end` to end it. Ctrl-C records the turn already read,
     then stops. A session that has ended refuses more.
@@ -101,7 +113,7 @@ def record_command(
     on = _date(date)
     live = (
         open_store(db, create=True)
-        .client(client, detect_homework=True)
+        .client(client, detect_homework=True, new_client=new_client)
         .session(session, date=on, professional=professional)
     )
     if live.ended:

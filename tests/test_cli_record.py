@@ -147,8 +147,10 @@ def _drained(proc: subprocess.Popen[str]) -> bool:
 
 def test_a_later_record_resumes_the_session_and_end_closes_it(store):
     first = caselog(store, "record", ROWAN, "--session", "3", stdin="Rowan: One.\n")
-    again = caselog(store, "record", "rowan", "--session", "3", "--json", stdin="Therapist: Two.\n")
-    ended = caselog(store, "end", "rowan", "--session", "3", "--json")
+    again = caselog(
+        store, "record", "rowan vale", "--session", "3", "--json", stdin="Therapist: Two.\n"
+    )
+    ended = caselog(store, "end", "Rowan Vale", "--session", "3", "--json")
     assert first.returncode == again.returncode == ended.returncode == 0, ended.stderr
     assert json.loads(again.stdout)["seq"] == 2
     assert json.loads(ended.stdout)["reason"] == "natural_end"
@@ -169,6 +171,24 @@ def test_appending_after_end_is_refused_and_records_nothing(store):
     )
     assert len(ended_again.stderr.strip().splitlines()) == 1
     assert event_count(store) == before
+
+
+def test_a_name_that_only_begins_a_recorded_clients_is_refused_until_said_to_be_new(store):
+    caselog(store, "record", ROWAN, "--session", "1", stdin="Rowan: One.\n")
+    before = event_count(store)
+    refused = caselog(store, "record", "Rowan", "--session", "1", stdin="Rowan: Other.\n")
+    assert refused.returncode == 1
+    (line,) = refused.stderr.strip().splitlines()
+    assert "'Rowan' is not a recorded client's full name: it begins 'Rowan Vale'" in line
+    assert "--new-client" in line
+    assert event_count(store) == before
+    new = caselog(
+        store, "record", "Rowan", "--new-client", "--session", "1", stdin="Rowan: Other.\n"
+    )
+    assert new.returncode == 0, new.stderr
+    assert said(store, 1) == [("Rowan", "One.")]
+    clients = json.loads(caselog(store, "clients", "--json").stdout)
+    assert sorted(c["name"] for c in clients) == ["Rowan", "Rowan Vale", "Someone Else"]
 
 
 def test_ending_a_session_never_begun_is_refused(store):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from caselog.adapters.store import open_store
-from caselog.domain.errors import InvalidLiveInput, SessionClosed, StoreError
+from caselog.domain.errors import AmbiguousClient, InvalidLiveInput, SessionClosed, StoreError
 from caselog.domain.events import HomeworkAssigned, UtteranceRecorded
 from caselog.domain.live import Opening, SessionSummary
 from tests.conftest import event_count
@@ -76,7 +76,7 @@ def test_a_later_store_resumes_an_unended_session_where_it_stopped(store, db):
     first.say("client", "One.")
     first.direct("pauses")
     with open_store(db) as later:
-        resumed = later.client("rowan").session(2)
+        resumed = later.client("rowan vale").session(2)
         said = resumed.say("professional", "Two.")
     assert resumed.resumed and not first.resumed
     assert said.seq == 3
@@ -234,3 +234,40 @@ def test_an_erased_client_refuses_a_new_session(store, db):
     store.app.erase_client(cid, actor="Dr. Ines Ward", reason="request")
     with pytest.raises(StoreError, match="nothing can be recorded for this client"):
         store.client(ROWAN).session(2)
+
+
+def test_a_name_that_only_begins_a_clients_name_is_refused_and_records_nothing(store, db):
+    store.client(ROWAN).session(1).say("client", "Hello.")
+    before = event_count(db)
+    with pytest.raises(AmbiguousClient, match="'Rowan' is not a recorded client's full name"):
+        store.client("Rowan").session(1).say("client", "Someone else entirely.")
+    assert event_count(db) == before
+    assert _texts(store, 1) == ["Hello."]
+
+
+def test_a_full_name_in_any_case_or_the_id_records_for_the_same_client(store, db):
+    store.client(ROWAN).session(1).say("client", "Hello.")
+    store.client("rowan VALE").session(1).say("client", "Again.")
+    store.client(str(store.client_id(ROWAN))[:8]).session(1).say("client", "Third.")
+    assert _texts(store, 1) == ["Hello.", "Again.", "Third."]
+    assert [name for _, name in store.app.registered_clients()] == [ROWAN]
+
+
+def test_new_client_begins_someone_new_whose_name_begins_another(store):
+    store.client(ROWAN).session(1).say("client", "Hello.")
+    store.client("Rowan", new_client=True).session(1).say("client", "I am not Rowan Vale.")
+    assert sorted(name for _, name in store.app.registered_clients()) == ["Rowan", ROWAN]
+    assert _texts(store, 1) == ["Hello."]
+    # Named in full from then on, the new client is found without the flag.
+    store.client("Rowan").session(1).say("client", "Still me.")
+    history = store.records.client("Rowan").history(session=1)
+    assert [e.text for e in history if e.kind == "utterance"] == [
+        "I am not Rowan Vale.",
+        "Still me.",
+    ]
+
+
+def test_new_client_is_refused_for_a_name_already_recorded(store):
+    store.client(ROWAN).session(1).say("client", "Hello.")
+    with pytest.raises(StoreError, match="Rowan Vale is already a client"):
+        store.client("rowan vale", new_client=True)
