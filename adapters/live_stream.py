@@ -16,7 +16,8 @@ JSON lines (``--jsonl``): one turn a line, ``{"speaker", "role", "text", "clock"
 A label is given its role by ``--role LABEL=ROLE``, by a role word ("Therapist",
 "Client", …), or by naming the session's professional or the client. A line shaped
 like a label that names nobody known is refused: it would otherwise be taken for
-words of the turn before.
+words of the turn before. So is a short label ("T:", "Q:", "R.V.:") that ``--role``
+does not name, and a participant's label behind marks or an unread clock.
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from caselog.adapters.parsing.labels import ROLE_WORDS, is_speaker_shaped, read_label
+from caselog.adapters.parsing.labels import (
+    NOT_SPEAKERS,
+    ROLE_WORDS,
+    is_speaker_shaped,
+    label_key,
+    read_label,
+)
 from caselog.adapters.parsing.turns import STAGE_DIRECTION
 from caselog.domain.errors import InvalidLiveInput
 from caselog.domain.identity import fold_name
@@ -35,6 +42,9 @@ from caselog.domain.live import Direction, LiveInput, Say, checked
 from caselog.domain.transcript import Role
 
 _CLOCK = re.compile(r"\[?(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)\]?\s+(?=\S)")
+_LEAD = re.compile(r"[\W\d_]+(?=[^\W\d_])")
+"""What comes before a line's first letter: marks, digits, an unread clock."""
+_SHORT = re.compile(r"(?:[^\W\d_]\.?){1,2}\d?|(?:[A-Z]\.?){3}")
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ class TurnReader:
             return [*self.close(), self._step(Direction, direction, number)]
         clock, words = _clocked(text)
         label = read_label(words)
-        if label is not None and is_speaker_shaped(label[0]):
+        if label is not None and self._opens_turn(label[0]):
             name, said = label
             role = self.roles.of(name)
             if role is None:
@@ -111,6 +121,7 @@ class TurnReader:
             done = self.close()
             self._turn = _Turn(name, role, clock, number, number, [said] if said else [])
             return done
+        self._refuse_hidden_turn(number, words)
         if self._turn is not None:
             self._turn.lines.append(text)
             self._turn.last = number
@@ -121,6 +132,26 @@ class TurnReader:
             )
         self._turn = _Turn(*self._last, clock, number, number, [words])
         return []
+
+    def _opens_turn(self, label: str) -> bool:
+        """Whether a line's label opens a turn: one named by ``--role``, a person's or a
+        role's, or a short one ("T", "C", "Q", "Pt"), which may be a speaker's
+        initials and must never be taken for words of the turn before."""
+        return self.roles.of(label) is not None or is_speaker_shaped(label) or _is_short(label)
+
+    def _refuse_hidden_turn(self, number: int, words: str) -> None:
+        """A line that would open a turn but for what comes before its label ("(10:04)
+        Ada: …", "- Ada: …") is refused: as words of the turn before, it would put one
+        speaker's words in another's mouth."""
+        lead = _LEAD.match(words)
+        if lead is None:
+            return
+        label = read_label(words[lead.end() :])
+        if label is not None and self.roles.of(label[0]) is not None:
+            raise InvalidLiveInput(
+                f"{self.source}:{number}: {words[: lead.end()].strip()!r} before "
+                f"{label[0]!r}: expected a turn as 'Label: words' or 'HH:MM Label: words'"
+            )
 
     def close(self) -> list[LiveInput]:
         """The turn in hand, complete now (a blank line, or the end of the stream)."""
@@ -163,6 +194,12 @@ class TurnReader:
     ) -> LiveInput:
         key = {"idempotency_key": f"{self.run}:{first}"}
         return checked(model, {**key, **values}, f"{self.source}:{first}")
+
+
+def _is_short(label: str) -> bool:
+    """One or two letters, or three capitals, perhaps with dots or a digit: "T", "Pt",
+    "R.V.", "P1", "RVW"."""
+    return _SHORT.fullmatch(label) is not None and label_key(label) not in NOT_SPEAKERS
 
 
 def _clocked(text: str) -> tuple[str | None, str]:

@@ -93,9 +93,11 @@ def record_command(
     A line "Label: words" opens a turn; lines after it, up to a blank line, go on
     with it; a line "(…)" is a stage direction. A turn is complete at the blank
     line after it, at the next turn, or at the end of input: end each turn with a
-    blank line to have it recorded at once. Homework a professional assigns in a
-    turn is recorded as homework, as ingest does. Each recorded step is
-    acknowledged on standard output once it is committed.
+    blank line to have it recorded at once. A label that names nobody known, and a
+    short one ("T:", "Q:") that --role does not name, stops the stream with an
+    error rather than be taken for words of the turn before. Homework a
+    professional assigns in a turn is recorded as homework, as ingest does. Each
+    recorded step is acknowledged on standard output once it is committed.
 
     CLIENT is a recorded client's full name or id, or a new client's name. A name
     that only begins a recorded client's ("Rowan" for "Rowan Vale") is refused:

@@ -1,0 +1,198 @@
+"""How ``caselog record`` reads a stream of lines into turns (``TurnReader``): each
+line is a turn's start, more of its words, or a stage direction — and a line that may be
+another speaker's turn is refused rather than glued into the turn before it."""
+
+from __future__ import annotations
+
+import pytest
+
+from caselog.adapters.live_stream import TurnReader, roles
+from caselog.domain.errors import InvalidLiveInput
+from caselog.domain.live import Direction, Say
+
+CLIENT, WARD = "Rowan Vale", "Dr. Ines Ward"
+
+
+def read(text: str, *given: tuple[str, str]) -> list[tuple[str | None, str, str]]:
+    """(speaker, role, text) of each step the lines give; a direction is (None, "", text)."""
+    reader = TurnReader(roles(list(given), CLIENT, WARD), "run")  # type: ignore[arg-type]
+    steps = []
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        steps.extend(reader.feed(number, line))
+    steps.extend(reader.close())
+    out: list[tuple[str | None, str, str]] = []
+    for step in steps:
+        if isinstance(step, Say):
+            out.append((step.speaker, step.role, step.text))
+        else:
+            assert isinstance(step, Direction)
+            out.append((None, "", step.text))
+    return out
+
+
+def refused(text: str, *given: tuple[str, str]) -> str:
+    with pytest.raises(InvalidLiveInput) as caught:
+        read(text, *given)
+    return str(caught.value)
+
+
+# --- turns --------------------------------------------------------------------------------
+
+TURNS = [
+    pytest.param(
+        "Rowan: I kept waking at four.\n\nDr. Ward: What woke you?\n",
+        [
+            ("Rowan", "client", "I kept waking at four."),
+            ("Dr. Ward", "professional", "What woke you?"),
+        ],
+        id="first-name-and-titled-surname",
+    ),
+    pytest.param(
+        "ROWAN: Work, mostly.\nWARD: Mostly?\n",
+        [("ROWAN", "client", "Work, mostly."), ("WARD", "professional", "Mostly?")],
+        id="capitals-without-a-blank-line",
+    ),
+    pytest.param(
+        "Therapist: How was the week?\n\nClient: Long.\n",
+        [("Therapist", "professional", "How was the week?"), ("Client", "client", "Long.")],
+        id="role-words",
+    ),
+    pytest.param(
+        "**Ines:** Shall we start?\n\n**Rowan:** Yes.\n",
+        [("Ines", "professional", "Shall we start?"), ("Rowan", "client", "Yes.")],
+        id="markdown-bold-labels",
+    ),
+    pytest.param(
+        "10:04 Rowan: I slept.\n[10:05] Dr. Ward: Good.\n",
+        [("Rowan", "client", "I slept."), ("Dr. Ward", "professional", "Good.")],
+        id="clocks-before-labels",
+    ),
+    pytest.param(
+        "Rowan: I kept waking.\nThen I lay there.\n\nAnd on Sunday it was worse.\n",
+        [
+            ("Rowan", "client", "I kept waking.\nThen I lay there."),
+            ("Rowan", "client", "And on Sunday it was worse."),
+        ],
+        id="lines-and-paragraphs-go-on",
+    ),
+    pytest.param(
+        "Rowan: I said to him: stop it.\nHe said: no.\n",
+        [("Rowan", "client", "I said to him: stop it.\nHe said: no.")],
+        id="reported-speech-is-words",
+    ),
+    pytest.param(
+        "Rowan: My sheet says\nSituation: the email from work\nAutomatic Thought: I failed\n"
+        "Mood: anxious 80%\n",
+        [
+            (
+                "Rowan",
+                "client",
+                "My sheet says\nSituation: the email from work\nAutomatic Thought: I failed\n"
+                "Mood: anxious 80%",
+            )
+        ],
+        id="worksheet-fields-are-words",
+    ),
+    pytest.param(
+        "Dr. Ward: Two things.\nNote: keep it short.\nSee https://example.org/sleep: page 2\n",
+        [
+            (
+                "Dr. Ward",
+                "professional",
+                "Two things.\nNote: keep it short.\nSee https://example.org/sleep: page 2",
+            )
+        ],
+        id="notes-and-links-are-words",
+    ),
+    pytest.param(
+        "Rowan: Fine.\n(long pause)\nDr. Ward: Go on.\n",
+        [
+            ("Rowan", "client", "Fine."),
+            (None, "", "(long pause)"),
+            ("Dr. Ward", "professional", "Go on."),
+        ],
+        id="a-direction-between-turns",
+    ),
+    pytest.param(
+        "Rowan: Two of them.\n2 of them: no, three.\n",
+        [("Rowan", "client", "Two of them.\n2 of them: no, three.")],
+        id="a-line-opening-with-a-number-is-words",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TURNS)
+def test_each_line_opens_a_turn_goes_on_with_one_or_is_a_direction(text, expected):
+    assert read(text) == expected
+
+
+# --- short labels ----------------------------------------------------------------------------
+
+SHORT = [
+    pytest.param("Rowan: I feel low.\n\nT: Since when?\n", "T", 3, id="T-after-a-blank-line"),
+    pytest.param("Rowan: I feel low.\nC: Monday.\n", "C", 2, id="C-inside-a-turn"),
+    pytest.param("Dr. Ward: Ready?\nQ: How are you?\nA: Better.\n", "Q", 2, id="Q-and-A"),
+    pytest.param("Rowan: Hi.\n\nPt: I am the patient.\n", "Pt", 3, id="Pt"),
+    pytest.param("Rowan: Hi.\n\nR.V.: Me again.\n", "R.V.", 3, id="dotted-initials"),
+    pytest.param("T: How are you?\n", "T", 1, id="T-first"),
+    pytest.param("Rowan: Hi.\n\nP1: Hello.\n", "P1", 3, id="numbered-letter"),
+]
+
+
+@pytest.mark.parametrize(("text", "label", "line"), SHORT)
+def test_a_short_label_is_refused_until_given_a_role_never_glued_to_the_turn_before(
+    text, label, line
+):
+    message = refused(text)
+    assert message.startswith(f"stdin:{line}: who is {label!r}?")
+    assert f"--role '{label}=professional'" in message
+
+
+def test_short_labels_given_roles_are_turns_of_those_roles():
+    text = "T: How are you?\n\nC: Low.\nT: Since when?\nC: Monday.\n"
+    assert read(text, ("T", "professional"), ("C", "client")) == [
+        ("T", "professional", "How are you?"),
+        ("C", "client", "Low."),
+        ("T", "professional", "Since when?"),
+        ("C", "client", "Monday."),
+    ]
+
+
+# --- turns hidden behind something ----------------------------------------------------------
+
+HIDDEN = [
+    pytest.param(
+        "Rowan: Low.\n\n(10:04) Dr. Ward: Hm.\n", "(10:04)", "Dr. Ward", id="clock-in-parens"
+    ),
+    pytest.param("Rowan: Low.\n- Ines: Hm.\n", "-", "Ines", id="list-dash"),
+    pytest.param("Rowan: Low.\n> Dr. Ward: Hm.\n", ">", "Dr. Ward", id="quoted"),
+    pytest.param("Rowan: Low.\n12. Therapist: Hm.\n", "12.", "Therapist", id="numbered"),
+    pytest.param(
+        "Rowan: Low.\n10:04:33.120 Ward: Hm.\n", "10:04:33.120", "Ward", id="milliseconds"
+    ),
+    pytest.param("Dr. Ward: Hm.\n#7 Rowan: Low.\n", "#7", "Rowan", id="hash-number"),
+]
+
+
+@pytest.mark.parametrize(("text", "lead", "label"), HIDDEN)
+def test_a_participants_label_behind_marks_or_an_unread_clock_is_refused(text, lead, label):
+    message = refused(text)
+    assert f"{lead!r} before {label!r}" in message
+    assert "expected a turn as 'Label: words'" in message
+
+
+# --- people nobody named -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rowan: She came in.\n\nMum: Where were you?\n",
+        "Rowan: Hi.\nSam Okafor: Hello.\n",
+        "Rowan: Hi.\n\nSpeaker 2: Hello.\n",
+        "Rowan: Hi.\n\nClient (Rowan): Hello.\n",
+    ],
+    ids=["mum", "a-third-person", "numbered-speaker", "aside-in-the-label"],
+)
+def test_a_label_that_names_nobody_known_is_refused(text):
+    assert "who is" in refused(text)
