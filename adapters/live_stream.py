@@ -37,7 +37,7 @@ from caselog.adapters.parsing.labels import (
 )
 from caselog.adapters.parsing.turns import STAGE_DIRECTION
 from caselog.domain.errors import InvalidLiveInput
-from caselog.domain.identity import fold_name
+from caselog.domain.identity import fold_name, names_person
 from caselog.domain.live import Direction, LiveInput, Say, checked
 from caselog.domain.transcript import Role
 
@@ -62,19 +62,13 @@ class Roles:
         if key in ROLE_WORDS:
             return ROLE_WORDS[key]
         for name, role in ((self.professional, "professional"), (self.client, "client")):
-            if name and _names(key, fold_name(name)):
+            if name and names_person(label, name):
                 return role  # type: ignore[return-value]
         return None
 
 
 def roles(given: list[tuple[str, Role]], client: str, professional: str | None) -> Roles:
     return Roles({fold_name(label): role for label, role in given}, client, professional)
-
-
-def _names(key: str, name: str) -> bool:
-    """Whether a label (folded) names the person: the full name, or one of its words
-    ("Ward" or "Ines" for "Ines Ward")."""
-    return key == name or (bool(key) and key in name.split())
 
 
 @dataclass
@@ -182,11 +176,24 @@ class TurnReader:
             raise InvalidLiveInput(f"{where}: expected a JSON object, not JSON ({e})") from None
         if not isinstance(value, dict):
             raise InvalidLiveInput(f"{where}: expected a JSON object with role and text")
-        if value.get("role") is None and isinstance(speaker := value.get("speaker"), str):
-            role = self.roles.of(speaker)
+        speaker, role = value.get("speaker"), value.get("role")
+        if isinstance(speaker, str) and speaker.strip():
+            known = self.roles.of(speaker)
             if role is None:
-                raise InvalidLiveInput(f"{where}: who is {speaker!r}? give its role")
-            value = {**value, "role": role}
+                if known is None:
+                    raise InvalidLiveInput(f"{where}: who is {speaker!r}? give its role")
+                value = {**value, "role": known}
+            elif role == "client" and known != "client":
+                # The client's words are the client's record: someone else's are refused.
+                raise InvalidLiveInput(
+                    f"{where}: {speaker!r} is not the client, {self.roles.client}; give "
+                    f"--role '{speaker}=client' if they are"
+                )
+            elif role == "professional" and known == "client":
+                raise InvalidLiveInput(
+                    f"{where}: {speaker!r} is the client, {self.roles.client}, but the "
+                    f"line's role is professional"
+                )
         return [self._step(Say, {**value, "lines": (number, number)}, number)]
 
     def _step(

@@ -40,6 +40,7 @@ from caselog.domain.events import (
     StageDirectionRecorded,
     UtteranceRecorded,
 )
+from caselog.domain.identity import names_person
 from caselog.domain.live import (
     Assignment,
     Direction,
@@ -185,6 +186,7 @@ class LiveSession:
     def _decision(self, step: LiveInput) -> Callable[[SessionSteps], list[DomainEvent]]:
         key = step.idempotency_key
         if isinstance(step, Say):
+            self._refuse_swapped(step)
             return lambda steps: self._turn(steps, step)
         if isinstance(step, Direction):
             # As transcripts write it: "(pauses)", "[laughs]", "*sighs*" are kept as given.
@@ -222,6 +224,24 @@ class LiveSession:
             )
         )
         return events
+
+    def _refuse_swapped(self, say: Say) -> None:
+        """A turn whose speaker names the session's other participant, and not its own
+        role's, would put one person's words in the other's mouth."""
+        if say.speaker is None:
+            return
+        own: str | None
+        other: str | None
+        if say.role == "client":
+            own, other, other_role = self.client_name, self.professional, "professional"
+        else:
+            own, other, other_role = self.professional, self.client_name, "client"
+        mine = own is not None and names_person(say.speaker, own)
+        if other and names_person(say.speaker, other) and not mine:
+            raise InvalidLiveInput(
+                f"speaker {say.speaker!r} names the session's {other_role}, {other}, "
+                f"but the turn's role is {say.role}: give the role of who is speaking"
+            )
 
     def _turn(self, steps: SessionSteps, say: Say) -> list[DomainEvent]:
         speaker = say.speaker or (

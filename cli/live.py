@@ -211,7 +211,10 @@ def end_command(
 
     Example:  caselog end "Rowan Vale" --session 3
     """
-    live = open_store(db).client(client).session(session, begin=False)
+    # Ending names an existing client as every command does (a unique leading part will
+    # do); only recording, which may begin a client, asks for the full name.
+    opened = open_store(db)
+    live = opened.client(str(opened.client_id(client))).session(session, begin=False)
     done = live.end(reason, detail=detail)
     ended = done.events[-1]
     assert isinstance(ended, SessionEnded)

@@ -57,6 +57,32 @@ def fold_name(name: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def names_person(label: str, name: str) -> bool:
+    """Whether a speaker's label names the person: their name, one of its words ("Ward"
+    or "Ines" for "Dr. Ines Ward"), or words and initials in order ("R. Vale", "R.V."),
+    case, accents and a title aside."""
+    key, words = fold_name(label), fold_name(name).split()
+    if not key:
+        return False
+    if key in (" ".join(words), *words):
+        return True
+    given = key.replace(".", ". ").split()
+    initials = [w.rstrip(".") for w in given if len(w.rstrip(".")) == 1]
+    if len(given) < 2 or (len(initials) == len(given) and not all(w.endswith(".") for w in given)):
+        return False  # one word that is not a name's, or bare letters ("RV" may be a word)
+    at = 0
+    for word in given:
+        bare = word.rstrip(".")
+        while at < len(words) and not (
+            words[at] == bare or (len(bare) == 1 and words[at].startswith(bare))
+        ):
+            at += 1
+        if at == len(words):
+            return False
+        at += 1
+    return True
+
+
 def client_id(namespace: uuid.UUID, name: str) -> uuid.UUID:
     key = normalise_name(name)
     if not key:

@@ -16,7 +16,7 @@ from caselog.domain.events import (
     SessionOpened,
     UtteranceRecorded,
 )
-from caselog.domain.identity import client_id, normalise_name
+from caselog.domain.identity import client_id, names_person, normalise_name
 from caselog.domain.recording import Target, record_session
 from caselog.domain.transcript import QuotedSummary
 from tests.sessions import parsed, summary
@@ -131,3 +131,27 @@ def test_the_summary_event_types_are_every_concrete_summary_item_and_homework():
     # so must a clinician's entries (HomeworkAdded, InsightAdded), which a recap shows.
     expected = family(SummaryItemNoted) - {SummaryItemNoted} | family(HomeworkAssigned)
     assert set(SUMMARY_EVENTS) == expected
+
+
+@pytest.mark.parametrize(
+    ("label", "name", "names"),
+    [
+        ("Rowan Vale", "Rowan Vale", True),
+        ("rowan", "Rowan Vale", True),
+        ("Vale", "Rowan Vale", True),
+        ("R. Vale", "Rowan Vale", True),
+        ("R.V.", "Rowan Vale", True),
+        ("Dr. Ward", "Dr. Ines Ward", True),
+        ("I. Ward", "Dr. Ines Ward", True),
+        ("Inês", "Ines Ward", True),
+        ("Sam", "Rowan Vale", False),
+        ("S. Vale", "Rowan Vale", False),
+        ("Vale R.", "Rowan Vale", False),
+        ("RV", "Rowan Vale", False),
+        ("Mary Vale", "Rowan Vale", False),
+        ("Rowan Smith", "Rowan Vale", False),
+        ("", "Rowan Vale", False),
+    ],
+)
+def test_a_label_names_a_person_by_name_a_word_of_it_or_initials_in_order(label, name, names):
+    assert names_person(label, name) is names

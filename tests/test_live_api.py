@@ -271,3 +271,16 @@ def test_new_client_is_refused_for_a_name_already_recorded(store):
     store.client(ROWAN).session(1).say("client", "Hello.")
     with pytest.raises(StoreError, match="Rowan Vale is already a client"):
         store.client("rowan vale", new_client=True)
+
+
+@pytest.mark.parametrize(
+    ("role", "speaker", "named"),
+    [("client", "Ines", "professional, Dr. Ines Ward"), ("professional", "R. Vale", "client")],
+)
+def test_a_turn_whose_speaker_is_the_other_participant_is_refused(store, db, role, speaker, named):
+    live = store.client(ROWAN).session(1, professional="Dr. Ines Ward")
+    live.say("client", "Hello.")
+    before = event_count(db)
+    with pytest.raises(InvalidLiveInput, match=f"names the session's {named}"):
+        live.say(role, "Swapped words.", speaker=speaker)
+    assert event_count(db) == before

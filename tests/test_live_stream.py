@@ -114,6 +114,15 @@ TURNS = [
         id="a-direction-between-turns",
     ),
     pytest.param(
+        "R.V.: Me again.\n\nI. Ward: And me.\n\nR. Vale: Still here.\n",
+        [
+            ("R.V.", "client", "Me again."),
+            ("I. Ward", "professional", "And me."),
+            ("R. Vale", "client", "Still here."),
+        ],
+        id="initials-of-the-participants",
+    ),
+    pytest.param(
         "Rowan: Two of them.\n2 of them: no, three.\n",
         [("Rowan", "client", "Two of them.\n2 of them: no, three.")],
         id="a-line-opening-with-a-number-is-words",
@@ -133,7 +142,6 @@ SHORT = [
     pytest.param("Rowan: I feel low.\nC: Monday.\n", "C", 2, id="C-inside-a-turn"),
     pytest.param("Dr. Ward: Ready?\nQ: How are you?\nA: Better.\n", "Q", 2, id="Q-and-A"),
     pytest.param("Rowan: Hi.\n\nPt: I am the patient.\n", "Pt", 3, id="Pt"),
-    pytest.param("Rowan: Hi.\n\nR.V.: Me again.\n", "R.V.", 3, id="dotted-initials"),
     pytest.param("T: How are you?\n", "T", 1, id="T-first"),
     pytest.param("Rowan: Hi.\n\nP1: Hello.\n", "P1", 3, id="numbered-letter"),
 ]
@@ -196,3 +204,57 @@ def test_a_participants_label_behind_marks_or_an_unread_clock_is_refused(text, l
 )
 def test_a_label_that_names_nobody_known_is_refused(text):
     assert "who is" in refused(text)
+
+
+# --- JSON lines -------------------------------------------------------------------------------
+
+
+def read_json(text: str, *given: tuple[str, str]) -> list[tuple[str | None, str, str]]:
+    reader = TurnReader(roles(list(given), CLIENT, WARD), "run")  # type: ignore[arg-type]
+    steps = []
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        steps.extend(reader.json_line(number, line))
+    return [(s.speaker, s.role, s.text) for s in steps if isinstance(s, Say)]
+
+
+def test_json_lines_take_the_role_given_or_the_one_the_speaker_names():
+    text = (
+        '{"speaker": "Rowan", "text": "Hello."}\n'
+        '{"speaker": "Dr. Lee", "role": "professional", "text": "I am covering today."}\n'
+        '{"role": "client", "text": "Fine."}\n'
+    )
+    assert read_json(text) == [
+        ("Rowan", "client", "Hello."),
+        ("Dr. Lee", "professional", "I am covering today."),
+        (None, "client", "Fine."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            '{"speaker": "Sam", "role": "client", "text": "I am his brother."}',
+            "stdin:1: 'Sam' is not the client, Rowan Vale; give --role 'Sam=client' if they are",
+        ),
+        (
+            '{"speaker": "Ines", "role": "client", "text": "Swapped."}',
+            "stdin:1: 'Ines' is not the client, Rowan Vale",
+        ),
+        (
+            '{"speaker": "Rowan", "role": "professional", "text": "Swapped."}',
+            "stdin:1: 'Rowan' is the client, Rowan Vale, but the line's role is professional",
+        ),
+        ('{"speaker": "Sam", "text": "Who?"}', "stdin:1: who is 'Sam'? give its role"),
+    ],
+    ids=["someone-else-as-client", "professional-as-client", "client-as-professional", "no-role"],
+)
+def test_a_json_line_whose_speaker_is_not_its_roles_participant_is_refused(line, message):
+    with pytest.raises(InvalidLiveInput) as caught:
+        read_json(line + "\n")
+    assert str(caught.value).startswith(message)
+
+
+def test_a_json_line_of_someone_given_the_client_role_is_theirs():
+    line = '{"speaker": "Sam", "role": "client", "text": "I am the client today."}\n'
+    assert read_json(line, ("Sam", "client")) == [("Sam", "client", "I am the client today.")]
