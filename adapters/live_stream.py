@@ -37,7 +37,7 @@ from caselog.adapters.parsing.labels import (
 )
 from caselog.adapters.parsing.turns import STAGE_DIRECTION
 from caselog.domain.errors import InvalidLiveInput
-from caselog.domain.identity import fold_name, names_person
+from caselog.domain.identity import fold_name, may_be_client, names_person
 from caselog.domain.live import Direction, LiveInput, Say, checked
 from caselog.domain.transcript import Role
 
@@ -61,9 +61,10 @@ class Roles:
             return self.given[key]
         if key in ROLE_WORDS:
             return ROLE_WORDS[key]
-        for name, role in ((self.professional, "professional"), (self.client, "client")):
-            if name and names_person(label, name):
-                return role  # type: ignore[return-value]
+        if self.professional and names_person(label, self.professional):
+            return "professional"
+        if may_be_client(label, self.client):
+            return "client"
         return None
 
 

@@ -40,7 +40,7 @@ from caselog.domain.events import (
     StageDirectionRecorded,
     UtteranceRecorded,
 )
-from caselog.domain.identity import names_person
+from caselog.domain.identity import may_be_client, names_person
 from caselog.domain.live import (
     Assignment,
     Direction,
@@ -230,14 +230,18 @@ class LiveSession:
         role's, would put one person's words in the other's mouth."""
         if say.speaker is None:
             return
-        own: str | None
-        other: str | None
         if say.role == "client":
-            own, other, other_role = self.client_name, self.professional, "professional"
+            other = self.professional
+            swapped = other is not None and names_person(say.speaker, other)
+            swapped = swapped and not names_person(say.speaker, self.client_name)
+            other_role = "professional"
         else:
-            own, other, other_role = self.professional, self.client_name, "client"
-        mine = own is not None and names_person(say.speaker, own)
-        if other and names_person(say.speaker, other) and not mine:
+            other, other_role = self.client_name, "client"
+            swapped = may_be_client(say.speaker, other)
+            swapped = swapped and not (
+                self.professional is not None and names_person(say.speaker, self.professional)
+            )
+        if swapped:
             raise InvalidLiveInput(
                 f"speaker {say.speaker!r} names the session's {other_role}, {other}, "
                 f"but the turn's role is {say.role}: give the role of who is speaking"

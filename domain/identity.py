@@ -34,6 +34,13 @@ also common given names ("Don", "Dame" aside) are left out: they would change wh
 someone is."""
 
 
+CLINICAL_TITLES: frozenset[str] = frozenset(
+    ("dr", "doctor", "dra", "prof", "professor", "lic", "licda", "lcda", "dott", "mag")
+)
+"""Titles a professional is addressed by: "Dr. Haddad" is not the client Noor Haddad,
+whatever the surname they share."""
+
+
 def is_honorific(word: str) -> bool:
     return word.rstrip(".").casefold() in HONORIFICS
 
@@ -81,6 +88,15 @@ def names_person(label: str, name: str) -> bool:
             return False
         at += 1
     return True
+
+
+def may_be_client(label: str, client: str) -> bool:
+    """Whether a speaker's label may name the client: it names them (``names_person``)
+    and carries no clinical title."""
+    title, _ = split_title(label)
+    if title is not None and title.rstrip(".").casefold() in CLINICAL_TITLES:
+        return False
+    return names_person(label, client)
 
 
 def client_id(namespace: uuid.UUID, name: str) -> uuid.UUID:

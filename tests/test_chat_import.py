@@ -13,6 +13,9 @@ from tests.importing import clients, events, one_line_error, said, sessions
 
 CHAT = Path(__file__).parent / "fixtures" / "chat"
 GIVEN = ("--client", "Rowan Vale", "--session", "3")
+# turns.jsonl names its client Begoña: filed under Rowan Vale only when told they are one.
+BEGONA = ("--role", "Begoña=client")
+MIRA = ("--role", "Mira=client")
 
 # Each shape: (extra options, the utterances' (role, speaker) in order, stage directions,
 # the homework the professional assigned).
@@ -45,13 +48,13 @@ SHAPES: dict[str, tuple[tuple[str, ...], list[tuple[str, str]], int, list[str]]]
         ["write down what you would say to a friend in the same position before we meet again"],
     ),
     "turns.jsonl": (
-        (),
+        ("--role", "Begoña=client"),
         [("professional", "Dra. Méndez"), ("client", "Begoña")] * 3,
         1,
         ["practise the slow breathing for five minutes every morning"],
     ),
     "content-parts.json": (
-        (),
+        ("--role", "Jonah=client"),
         [("professional", "Dr. Osei"), ("client", "Jonah"), ("professional", "Dr. Osei")],
         1,
         ["write down three things you did well in your revision"],
@@ -63,7 +66,7 @@ SHAPES: dict[str, tuple[tuple[str, ...], list[tuple[str, str]], int, list[str]]]
         ["take ten minutes alone in the car before going in, every evening until we meet again"],
     ),
     "custom-roles.jsonl": (
-        ("--role", "counsellor_agent=professional", "--role", "client_agent=client"),
+        ("--role", "counsellor_agent=professional", "--role", "client_agent=client", *MIRA),
         [("professional", "Counsellor"), ("client", "Mira")] * 2 + [("professional", "Counsellor")],
         0,
         ["write the title and headings tomorrow morning, before opening your email"],
@@ -81,7 +84,7 @@ SHAPES: dict[str, tuple[tuple[str, ...], list[tuple[str, str]], int, list[str]]]
         [],
     ),
     "long-unicode.json": (
-        (),
+        ("--role", "田中=client"),
         [("professional", "佐藤先生"), ("client", "田中")] * 2 + [("professional", "佐藤先生")],
         1,
         ["write down each night-time thought in the worksheet, with how strongly you believed it"],
@@ -136,7 +139,7 @@ def test_the_named_assistant_is_the_professional_and_the_system_prompt_a_directi
 
 
 def test_the_recap_after_a_chat_session_carries_its_homework_forward(cli):
-    assert cli("ingest", str(CHAT / "turns.jsonl"), *GIVEN).exit_code == 0
+    assert cli("ingest", str(CHAT / "turns.jsonl"), *GIVEN, *BEGONA).exit_code == 0
     recap = cli("recap", "rowan")
     assert recap.exit_code == 0, recap.output
     assert "- practise the slow breathing for five minutes every morning (S3.H1, assigned)" in (
@@ -173,7 +176,8 @@ def test_a_chat_is_read_by_content_when_forced_or_without_an_extension(tmp_path,
     assert cli("ingest", str(forced), *GIVEN, "--format", "chat").exit_code == 0
     bare = tmp_path / "run-2"
     bare.write_bytes((CHAT / "turns.jsonl").read_bytes())
-    assert cli("ingest", str(bare), "--client", "Rowan Vale", "--session", "4").exit_code == 0
+    given = ("--client", "Rowan Vale", "--session", "4", *BEGONA)
+    assert cli("ingest", str(bare), *given).exit_code == 0
     assert [s["source"]["format"] for s in sessions(cli, "rowan")] == ["chat", "chat"]
 
 
@@ -202,11 +206,40 @@ def test_a_role_given_to_a_name_wins_over_the_message_role(tmp_path, cli):
         '{"role": "user", "name": "Coach", "content": "What would help this week?"}\n'
         '{"role": "user", "name": "Ada", "content": "Going to bed before midnight."}\n'
     )
-    assert cli("ingest", str(path), *GIVEN, "--role", "Coach=professional").exit_code == 0
+    roles = ("--role", "Coach=professional", "--role", "Ada=client")
+    assert cli("ingest", str(path), *GIVEN, *roles).exit_code == 0
     assert [(r, s) for r, s, _, _ in said(cli, "rowan", 3)] == [
         ("professional", "Coach"),
         ("client", "Ada"),
     ]
+
+
+def test_a_message_named_for_someone_other_than_the_client_is_refused_until_mapped(cli, db):
+    path = str(CHAT / "turns.jsonl")
+    refused = cli("ingest", path, *GIVEN)
+    assert refused.exit_code == 1
+    assert one_line_error(refused) == (
+        f"error: {path}:3: expected the client, Rowan Vale, but a client's message is named "
+        "'Begoña': give --client \"Begoña\" if the chat is theirs, or --role "
+        '"Begoña=client" if Begoña is Rowan Vale'
+    )
+    assert event_count(db) == 0
+    assert cli("ingest", path, "--client", "Begoña Ruiz", "--session", "3").exit_code == 0
+    assert [s for _, s, _, _ in said(cli, "begoña", 3)][:2] == ["Dra. Méndez", "Begoña"]
+
+
+def test_a_message_of_the_professional_named_for_the_client_is_refused(tmp_path, cli, db):
+    path = tmp_path / "swapped.jsonl"
+    path.write_text(
+        '{"role": "assistant", "name": "Rowan", "content": "I slept badly."}\n'
+        '{"role": "user", "name": "Dr. Ward", "content": "What woke you?"}\n'
+    )
+    refused = cli("ingest", str(path), *GIVEN)
+    assert refused.exit_code == 1
+    assert "'Rowan' names the client, Rowan Vale, but speaks as the professional" in (
+        one_line_error(refused)
+    )
+    assert event_count(db) == 0
 
 
 def test_a_sidecar_gives_client_session_date_and_roles(tmp_path, cli):
@@ -227,8 +260,8 @@ def test_a_sidecar_gives_client_session_date_and_roles(tmp_path, cli):
 
 def test_a_chat_ingested_again_is_unchanged(cli):
     path = str(CHAT / "turns.jsonl")
-    assert cli("ingest", path, *GIVEN).exit_code == 0
-    again = cli("ingest", path, *GIVEN, "--json")
+    assert cli("ingest", path, *GIVEN, *BEGONA).exit_code == 0
+    again = cli("ingest", path, *GIVEN, *BEGONA, "--json")
     assert json.loads(again.stdout)[0]["status"] == "unchanged"
 
 

@@ -16,7 +16,7 @@ from caselog.domain.events import (
     SessionOpened,
     UtteranceRecorded,
 )
-from caselog.domain.identity import client_id, names_person, normalise_name
+from caselog.domain.identity import client_id, may_be_client, names_person, normalise_name
 from caselog.domain.recording import Target, record_session
 from caselog.domain.transcript import QuotedSummary
 from tests.sessions import parsed, summary
@@ -155,3 +155,11 @@ def test_the_summary_event_types_are_every_concrete_summary_item_and_homework():
 )
 def test_a_label_names_a_person_by_name_a_word_of_it_or_initials_in_order(label, name, names):
     assert names_person(label, name) is names
+
+
+@pytest.mark.parametrize(
+    ("label", "names"),
+    [("Noor", True), ("Haddad", True), ("Ms. Haddad", True), ("Dr. Haddad", False)],
+)
+def test_a_label_with_a_clinical_title_is_never_the_client(label, names):
+    assert may_be_client(label, "Noor Haddad") is names

@@ -258,3 +258,10 @@ def test_a_json_line_whose_speaker_is_not_its_roles_participant_is_refused(line,
 def test_a_json_line_of_someone_given_the_client_role_is_theirs():
     line = '{"speaker": "Sam", "role": "client", "text": "I am the client today."}\n'
     assert read_json(line, ("Sam", "client")) == [("Sam", "client", "I am the client today.")]
+
+
+def test_a_titled_label_sharing_the_clients_surname_is_not_the_client():
+    reader = TurnReader(roles([], "Noor Haddad", None), "run")
+    reader.feed(1, "Noor: I nearly cancelled.\n")
+    with pytest.raises(InvalidLiveInput, match=r"who is 'Dr\. Haddad'"):
+        reader.feed(2, "Dr. Haddad: What made you want to?\n")

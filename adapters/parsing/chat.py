@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from caselog.domain.errors import TranscriptError
+from caselog.domain.identity import may_be_client, names_person
 from caselog.domain.transcript import Entry, LineSpan, ParsedSession, StageDirection, Utterance
 
 from .chatjson import Located, read_conversation
@@ -91,6 +92,7 @@ def parse_chat(
         raise TranscriptError(name, unmapped[0].at.first, _no_role(unmapped[0], given))
     named = [e for m, e in kept if m.name is not None]
     _one_client(named, name)
+    _names_fit(kept, client, given.roles, name)
     facts = Headerless(
         "chat", client, session, given.date, professional_of(given, named), (), given.date_source
     )
@@ -207,6 +209,32 @@ def _no_role(m: _Message, given: Given) -> str:
         f'the message role {m.role!r} has no mapping: give --role "{m.role}=client" or '
         f'--role "{m.role}=professional", or map it under "roles" in {given.sidecar}'
     )
+
+
+def _names_fit(
+    kept: Sequence[tuple[_Message, Entry]], client: str, mapped: Mapping[str, str], name: str
+) -> None:
+    """A message's ``name`` must fit its role: the client's messages named for someone
+    who is not the client, or the professional's named for the client, would put one
+    person's words in another's record. A name ``--role`` maps is taken as given."""
+    for m, e in kept:
+        if m.name is None or not isinstance(e, Utterance) or label_key(m.name) in mapped:
+            continue
+        if e.role == "client" and not names_person(m.name, client):
+            raise TranscriptError(
+                name,
+                m.at.first,
+                f"expected the client, {client}, but a client's message is named "
+                f"'{m.name}': give --client \"{m.name}\" if the chat is theirs, or "
+                f'--role "{m.name}=client" if {m.name} is {client}',
+            )
+        if e.role == "professional" and may_be_client(m.name, client):
+            raise TranscriptError(
+                name,
+                m.at.first,
+                f"'{m.name}' names the client, {client}, but speaks as the professional "
+                f"(role '{m.role}'): give --role \"{m.name}=client\" if that is the client",
+            )
 
 
 def _one_client(named: Sequence[Entry], name: str) -> None:
