@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from caselog.adapters.store import open_store
 from caselog.projections.asof import AsOf
 from caselog.web.app import create_app
-from tests.conftest import Cli
+from tests.conftest import Cli, raw
 from tests.web import ACTOR, SAMPLES, TOKEN, viewing, with_samples
 
 MARCUS = "Marcus Thompson"
@@ -342,3 +342,32 @@ def test_clinician_entries_show_on_the_timeline_and_in_the_summary(samples):
     assert "by dr.note (after the call)" in line
     assert "&lt;i&gt;Review&lt;/i&gt; the letter first" in line
     assert "<li>&lt;i&gt;Review&lt;/i&gt; the letter first</li>" in recap
+
+
+def test_a_record_altered_in_the_database_is_refused_on_every_page_of_it(samples):
+    """The attack: swap two of a client's event ciphertexts with the database's own tools."""
+    marcus = _ids(samples.db)[MARCUS]
+    eid = raw(samples.db).event_id(UUID(marcus).hex)
+    with raw(samples.db).transaction() as conn:
+        rows = conn.execute(
+            "SELECT originator_version, state FROM stored_events "
+            "WHERE originator_id=? AND originator_version IN (3, 4)",
+            (eid,),
+        ).fetchall()
+        (v3, s3), (v4, s4) = sorted((int(r[0]), bytes(r[1])) for r in rows)
+        for version, state in ((v3, s4), (v4, s3)):
+            conn.execute(
+                "UPDATE stored_events SET state=? WHERE originator_id=? AND originator_version=?",
+                (state, eid, version),
+            )
+    base = f"/clients/{marcus}"
+    with viewing(samples.db) as (client, _):
+        for path in (base, f"{base}/recap"):
+            got = client.get(path)
+            assert got.status_code == 500, path
+            main = got.text.split('<main id="main">')[1]
+            assert "the record was altered; nothing was read from it" in main
+            assert "<h1>Not shown</h1>" in main and 'class="session"' not in main
+        integrity = client.get(f"{base}/integrity").text
+    verdicts = re.findall(r'<strong class="bad">BROKEN</strong>', integrity)
+    assert len(verdicts) == 2  # the client's record and the whole store
