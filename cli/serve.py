@@ -85,7 +85,7 @@ def serve_command(
         )
     import uvicorn
 
-    from caselog.web.app import create_app
+    from caselog.web.app import LOOPBACK_NAMES, create_app
     from caselog.web.guard import new_token
 
     opened = store(db)
@@ -112,8 +112,9 @@ def serve_command(
         import webbrowser
 
         webbrowser.open(url)
+    hosts = [*LOOPBACK_NAMES, host] if _loopback(host) else None
     config = uvicorn.Config(
-        create_app(opened, token), log_level="warning", access_log=False, lifespan="off"
+        create_app(opened, token, hosts), log_level="warning", access_log=False, lifespan="off"
     )
     try:
         uvicorn.Server(config).run(sockets=[sock])

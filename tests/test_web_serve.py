@@ -49,6 +49,30 @@ def test_serve_prints_a_token_url_that_alone_lets_a_browser_in(db):
         assert process.wait(timeout=20) == 0
 
 
+def test_a_request_naming_another_host_is_refused_even_with_the_token(db):
+    """DNS rebinding: a page of attacker.example whose name now points at 127.0.0.1
+    reaches the port, but its requests say Host: attacker.example."""
+    with_samples(db)
+    with serving(db) as (started, process):
+        url = str(started["url"])
+        port = url.split(":")[2].split("/")[0]
+        # The token URL: the view's own names get the session cookie; another gets 400.
+        for host, status, cookie in (
+            ("attacker.example", "400", False),
+            (f"attacker.example:{port}", "400", False),
+            (f"localhost:{port}", "303", True),
+            (f"127.0.0.1:{port}", "303", True),
+        ):
+            with socket.create_connection(("127.0.0.1", int(port)), timeout=10) as conn:
+                path = "/?" + url.split("?")[1]
+                conn.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+                answer = conn.recv(65536).decode(errors="replace")
+            assert answer.split()[1] == status, (host, answer)
+            assert ("caselog_session=" in answer) is cookie, (host, answer)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+
+
 def test_serve_refuses_a_non_loopback_host_without_allow_remote(cli):
     with_samples(cli.db)
     refused = cli("serve", "--host", "0.0.0.0")

@@ -3,11 +3,13 @@ the guard."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -21,6 +23,9 @@ from caselog.web.guard import Guard
 from caselog.web.pages import Pages
 
 HERE = Path(__file__).parent
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
+"""What a browser on this machine calls a view that listens on loopback."""
 
 
 def templates() -> Jinja2Templates:
@@ -37,9 +42,12 @@ def templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def create_app(store: Store, token: str) -> Starlette:
+def create_app(store: Store, token: str, hosts: Sequence[str] | None = None) -> Starlette:
     """The view of ``store``, opened once by the caller and read by every request;
-    ``token`` is the one the caller printed in the URL."""
+    ``token`` is the one the caller printed in the URL. ``hosts``: the only names a
+    request may address the view by (``LOOPBACK_NAMES`` where it listens on loopback),
+    so that a page of another site, its name rebound to this machine, is answered with
+    400 before the guard; None lets any name through (a view served beyond loopback)."""
     pages = Pages(store, templates())
     routes = [
         Route("/", pages.clients, name="clients"),
@@ -50,4 +58,7 @@ def create_app(store: Store, token: str) -> Starlette:
         Route("/clients/{client}/integrity", pages.integrity, name="integrity"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(Guard, token=token)])
+    middleware = [Middleware(Guard, token=token)]
+    if hosts is not None:
+        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)))
+    return Starlette(routes=routes, middleware=middleware)
