@@ -1,7 +1,8 @@
 """A chat file's messages as JSON values, each with the lines it spans.
 
 The shapes read: a JSON list of messages; an object holding them under
-``"messages"`` (Gemini: ``"contents"``) or, as ShareGPT corpora do, ``"conversations"``; a list of one
+``"messages"`` (Gemini: ``"contents"``) or, as ShareGPT corpora do,
+``"conversations"``; a list of one
 such object; and JSON lines, one message per line. A file of several
 conversations is refused: a file is one session.
 
