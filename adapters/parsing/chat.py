@@ -33,10 +33,10 @@ from caselog.domain.errors import TranscriptError
 from caselog.domain.identity import may_be_client, names_person
 from caselog.domain.transcript import Entry, LineSpan, ParsedSession, StageDirection, Utterance
 
-from .chatjson import Located, read_conversation
+from .chatjson import Located, read_conversation, repeated, twice
 from .header import end_of_recording
 from .headerless import Headerless, parsed_session, professional_of, require_client, require_session
-from .labels import ROLE_WORDS, label_key
+from .labels import ROLE_WORDS, label_key, read_label
 from .sidecar import ChatOptions, Given
 from .text import decode, split_lines
 
@@ -48,6 +48,16 @@ ALIASES = {
     **dict.fromkeys(("function", "ipython", "observation", "function_call"), "tool"),
 }
 DEFAULT_ROLES = {"assistant": "professional", "user": "client"}
+READ_KEYS = ("role", "from", "name", "content", "value", "parts", "tool_calls", "function_call")
+TOOL_PARTS = frozenset(
+    ("tool_use", "tool_result", "tool_call", "function_call", "function_call_output")
+)
+"""Content parts that call a tool or carry its result (Anthropic, OpenAI Responses)."""
+# Direction marks and zero-width spaces that editors and right-to-left text put around a
+# name: invisible, and not part of it (joiners are, in Persian and in emoji, so they stay).
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,7 @@ def parse_chat(
     named = [e for m, e in kept if m.name is not None]
     _one_client(named, name)
     _names_fit(kept, client, given.roles, name)
+    _one_speaker_each(kept, client, given.roles, name)
     facts = Headerless(
         "chat", client, session, given.date, professional_of(given, named), (), given.date_source
     )
@@ -108,6 +119,9 @@ def _message(at: Located, name: str) -> _Message:
             at.first,
             'expected a message object with a role, such as {"role": "user", "content": "…"}',
         )
+    doubled = repeated(value, READ_KEYS)
+    if doubled is not None:
+        raise TranscriptError(name, at.first, twice(doubled))
     key = "role" if "role" in value else "from"
     role = value[key]
     if not isinstance(role, str) or not role.strip():
@@ -115,14 +129,24 @@ def _message(at: Located, name: str) -> _Message:
     speaker = value.get("name")
     if speaker is not None and not isinstance(speaker, str):
         raise TranscriptError(name, at.first, 'expected the message\'s "name" as a string')
-    speaker = " ".join((speaker or "").split()) or None
-    calls = bool(value.get("tool_calls") or value.get("function_call"))
-    return _Message(at, role.strip(), speaker, _content(value, calls, at.first, name), calls)
+    label = " ".join((speaker or "").translate(_INVISIBLE).split()) or None
+    found = next((k for k in ("content", "value", "parts") if k in value), None)
+    content = value[found] if found is not None else None
+    parts = [p for p in content if not _is_tool_part(p)] if isinstance(content, list) else None
+    calls = bool(value.get("tool_calls") or value.get("function_call")) or (
+        isinstance(content, list) and len(parts or ()) < len(content)
+    )
+    if parts is not None:
+        content = parts
+    text = _content(found, content, calls, at.first, name)
+    return _Message(at, role.strip(), label, text, calls)
 
 
-def _content(value: Mapping[str, object], calls: bool, line: int, name: str) -> str | None:
-    key = next((k for k in ("content", "value", "parts") if k in value), None)
-    content = value[key] if key is not None else None
+def _is_tool_part(part: object) -> bool:
+    return isinstance(part, dict) and part.get("type") in TOOL_PARTS
+
+
+def _content(key: str | None, content: object, calls: bool, line: int, name: str) -> str | None:
     if calls and content in (None, "", []):
         return None
     if key is None:
@@ -147,6 +171,9 @@ def _content(value: Mapping[str, object], calls: bool, line: int, name: str) -> 
 def _part(part: object, line: int, name: str) -> str:
     if isinstance(part, str):
         return part.strip()
+    doubled = repeated(part, ("type", "text"))
+    if doubled is not None:
+        raise TranscriptError(name, line, twice(doubled))
     if (
         isinstance(part, dict)
         and isinstance(part.get("text"), str)
@@ -197,7 +224,7 @@ def _entry(m: _Message, kind: str) -> Entry:
 
 
 def _tool(m: _Message) -> str:
-    what = "a tool call" if m.calls else f"a {m.role!r} message"
+    what = "a tool call or its result" if m.calls else f"a {m.role!r} message"
     return (
         f"expected words of the client or the professional, not {what}: tool messages are "
         "neither party's; leave them out with --skip-tools"
@@ -211,30 +238,78 @@ def _no_role(m: _Message, given: Given) -> str:
     )
 
 
+def _spaced(label: str) -> str:
+    """A name as a person reads it: OpenAI's ``name`` allows no spaces, so "Rowan_Vale"
+    stands for "Rowan Vale"."""
+    return " ".join(label.replace("_", " ").split())
+
+
 def _names_fit(
     kept: Sequence[tuple[_Message, Entry]], client: str, mapped: Mapping[str, str], name: str
 ) -> None:
     """A message's ``name`` must fit its role: the client's messages named for someone
-    who is not the client, or the professional's named for the client, would put one
-    person's words in another's record. A name ``--role`` maps is taken as given."""
+    who is not the client, or the professional's named for the client (or called
+    "client", "patient"), would put one person's words in another's record. A name
+    ``--role`` maps is taken as given."""
     for m, e in kept:
         if m.name is None or not isinstance(e, Utterance) or label_key(m.name) in mapped:
             continue
-        if e.role == "client" and not names_person(m.name, client):
+        person, word = _spaced(m.name), ROLE_WORDS.get(label_key(m.name))
+        if e.role == "client" and word != "client" and not names_person(person, client):
             raise TranscriptError(
                 name,
                 m.at.first,
                 f"expected the client, {client}, but a client's message is named "
-                f"'{m.name}': give --client \"{m.name}\" if the chat is theirs, or "
+                f"'{m.name}': give --client \"{person}\" if the chat is theirs, or "
                 f'--role "{m.name}=client" if {m.name} is {client}',
             )
-        if e.role == "professional" and may_be_client(m.name, client):
+        if e.role == "professional" and (word == "client" or may_be_client(person, client)):
             raise TranscriptError(
                 name,
                 m.at.first,
                 f"'{m.name}' names the client, {client}, but speaks as the professional "
                 f"(role '{m.role}'): give --role \"{m.name}=client\" if that is the client",
             )
+
+
+def _one_speaker_each(
+    kept: Sequence[tuple[_Message, Entry]], client: str, mapped: Mapping[str, str], name: str
+) -> None:
+    """A message is one speaker's words. A line inside it that opens with the other
+    party's label ("Client: …" in the assistant's message, as when a model writes a
+    whole session in one reply) would file that party's words as this speaker's."""
+    roles: dict[str, str] = dict(ROLE_WORDS)
+    roles.update(
+        {
+            k: DEFAULT_ROLES[ALIASES.get(k, k)]
+            for k in ("user", "human", "assistant", "gpt", "model")
+        }
+    )
+    for m, e in kept:
+        if isinstance(e, Utterance):
+            roles[label_key(e.speaker)] = e.role
+            roles[label_key(m.role)] = e.role
+    roles.update({k: v for k, v in mapped.items() if v in ("client", "professional")})
+    for m, e in kept:
+        if not isinstance(e, Utterance):
+            continue
+        for number, text in enumerate(e.text.split("\n"), start=1):
+            found = read_label(text.strip())
+            if found is None:
+                continue
+            label = found[0]
+            role = roles.get(label_key(label))
+            if role is None and may_be_client(_spaced(label), client):
+                role = "client"
+            if role is not None and role != e.role:
+                raise TranscriptError(
+                    name,
+                    m.at.first,
+                    f"expected one speaker's words in a message, but the {e.role}'s message "
+                    f"has a turn of the {role}, '{label}:', on line {number} of its content: "
+                    "a transcript of several speakers in one message is not a chat; save it "
+                    "as a text transcript and ingest that",
+                )
 
 
 def _one_client(named: Sequence[Entry], name: str) -> None:

@@ -1,7 +1,8 @@
 """A chat file's messages as JSON values, each with the lines it spans.
 
 The shapes read: a JSON list of messages; an object holding them under
-``"messages"`` or, as ShareGPT corpora do, ``"conversations"``; a list of one
+``"messages"`` (Gemini: ``"contents"``) or, as ShareGPT corpora do,
+``"conversations"``; a list of one
 such object; and JSON lines, one message per line. A file of several
 conversations is refused: a file is one session.
 
@@ -22,7 +23,8 @@ from caselog.domain.errors import TranscriptError
 
 from .text import first_nonblank, is_blank
 
-CONVERSATION_KEYS = ("messages", "conversations")
+CONVERSATION_KEYS = ("messages", "conversations", "contents")
+"""``contents``: the Gemini API's request body."""
 MESSAGE_KEYS = ("role", "from")
 SHAPES = (
     'a list of messages, {"messages": [...]}, ShareGPT {"conversations": [...]} '
@@ -31,7 +33,36 @@ SHAPES = (
 
 _TOO_DEEP = "expected chat messages, not JSON nested thousands of levels deep"
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
+
+
+class Repeated(dict[str, object]):
+    """A JSON object whose text gives a key twice. ``json`` keeps the last value and
+    drops the other without a word, which would lose a message's words or change its
+    role; the reader refuses such a key where it reads it."""
+
+    repeated: frozenset[str] = frozenset()
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) == len(keys):
+        return dict(pairs)
+    found = Repeated(pairs)
+    found.repeated = frozenset(k for k in keys if keys.count(k) > 1)
+    return found
+
+
+def repeated(value: object, keys: Sequence[str]) -> str | None:
+    """The first of ``keys`` the object gives twice, if any."""
+    doubled = value.repeated if isinstance(value, Repeated) else frozenset()
+    return next((k for k in keys if k in doubled), None)
+
+
+def _loads(text: str) -> object:
+    return json.loads(text, object_pairs_hook=_object)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object)
 
 
 @dataclass(frozen=True)
@@ -62,6 +93,19 @@ def is_message(value: object) -> bool:
     return isinstance(value, dict) and any(k in value for k in MESSAGE_KEYS)
 
 
+def is_chatgpt_export(value: object) -> bool:
+    """A ChatGPT data export (conversations.json): each conversation a ``mapping`` tree
+    of message nodes, the branch shown chosen by ``current_node``."""
+    return isinstance(value, dict) and isinstance(value.get("mapping"), dict)
+
+
+_CHATGPT = (
+    'expected chat messages, not a ChatGPT export\'s "mapping" tree: its messages branch '
+    "wherever a reply was edited or regenerated, so which were said is not in the file "
+    'alone; save the conversation as {"messages": [...]}'
+)
+
+
 def may_hold_chat(data: bytes) -> bool:
     """False only for valid JSON (or JSON lines) that is surely not chat messages."""
     try:
@@ -80,7 +124,8 @@ def may_hold_chat(data: bytes) -> bool:
         return True
     while isinstance(value, list) and value:  # a list of messages, or of conversations
         value = value[0]
-    return value != [] and (is_message(value) or is_conversation(value))
+    # A ChatGPT export is reported, never skipped: it does hold a conversation.
+    return value != [] and (is_message(value) or is_conversation(value) or is_chatgpt_export(value))
 
 
 def read_conversation(lines: Sequence[str], name: str) -> Conversation:
@@ -94,7 +139,7 @@ def read_conversation(lines: Sequence[str], name: str) -> Conversation:
 def _conversation(lines: Sequence[str], name: str) -> Conversation:
     text = "\n".join(lines)
     try:
-        value = json.loads(text)
+        value = _loads(text)
     except json.JSONDecodeError as e:
         start = first_nonblank(lines) or 0
         if not _parses(lines[start]) or first_nonblank(lines, start + 1) is None:
@@ -119,7 +164,7 @@ def _json_lines(lines: Sequence[str], name: str) -> Conversation:
         if is_blank(line):
             continue
         try:
-            value = json.loads(line)
+            value = _loads(line)
         except json.JSONDecodeError as e:
             raise TranscriptError(
                 name, number, f"expected one JSON message per line ({e.msg}, column {e.colno})"
@@ -135,6 +180,13 @@ def _json_lines(lines: Sequence[str], name: str) -> Conversation:
             name, wrapped[0], "expected one message per line, not a whole conversation"
         )
     return Conversation(found, found[0].first)
+
+
+def twice(key: str) -> str:
+    return (
+        f'expected "{key}" once, but the object gives it twice: JSON keeps only the last, '
+        "so the other would be lost"
+    )
 
 
 def several(first: int) -> str:
@@ -168,11 +220,27 @@ class _Document:
         if isinstance(value, dict) and is_conversation(value):
             key = next(k for k in CONVERSATION_KEYS if k in value)
             inner = self._member(at, key)
+            key_twice = repeated(value, (*CONVERSATION_KEYS, "system"))
+            if key_twice is not None:
+                raise TranscriptError(self.name, self.line(at), twice(key_twice))
             if not isinstance(value[key], list):
                 raise TranscriptError(
                     self.name, self.line(inner), f'expected "{key}" to be a list of messages'
                 )
-            return self.conversation(value[key], inner)
+            found = self.conversation(value[key], inner)
+            if "system" not in value:
+                return found
+            # Anthropic's API keeps the system prompt beside the messages, not among
+            # them: read as the system message it is, never silently dropped.
+            prompt = self._member(at, "system")
+            first = self.line(prompt)
+            last = self.line(_DECODER.raw_decode(self.text, prompt)[1] - 1)
+            system = Located({"role": "system", "content": value["system"]}, first, last, prompt)
+            return Conversation([system, *found.messages], found.line)
+        if isinstance(value, list) and value and all(map(is_chatgpt_export, value)):
+            raise TranscriptError(self.name, self.line(at), _CHATGPT)
+        if is_chatgpt_export(value):
+            raise TranscriptError(self.name, self.line(at), _CHATGPT)
         if not isinstance(value, list):
             raise TranscriptError(self.name, self.line(at), f"expected chat messages: {SHAPES}")
         items = self._items(at)
