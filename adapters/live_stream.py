@@ -88,9 +88,15 @@ class Roles:
             return self.given[key]
         if key in ROLE_WORDS:
             return ROLE_WORDS[key]
-        if self.professional and names_person(label, self.professional):
+        professional = bool(self.professional) and names_person(label, self.professional or "")
+        client = may_be_client(label, self.client)
+        if professional and client:
+            # "Haddad" or "N.H." with Noor Haddad and Dr. Nadia Haddad: either of them, so
+            # neither — the line is refused and --role says whose it is.
+            return None
+        if professional:
             return "professional"
-        if may_be_client(label, self.client):
+        if client:
             return "client"
         return None
 

@@ -476,3 +476,58 @@ def test_a_titled_label_sharing_the_clients_surname_is_not_the_client():
     reader.feed(1, "Noor: I nearly cancelled.\n")
     with pytest.raises(InvalidLiveInput, match=r"who is 'Dr\. Haddad'"):
         reader.feed(2, "Dr. Haddad: What made you want to?\n")
+
+
+@pytest.mark.parametrize(
+    ("line", "label"),
+    [("Haddad: Hello.\n", "Haddad"), ("N.H.: Hello.\n", "N.H."), ("HADDAD: Hi.\n", "HADDAD")],
+    ids=["shared-surname", "shared-initials", "shared-surname-in-capitals"],
+)
+def test_a_label_naming_both_participants_is_refused_until_given_a_role(line, label):
+    reader = TurnReader(roles([], "Noor Haddad", "Dr. Nadia Haddad"), "run")
+    with pytest.raises(InvalidLiveInput) as caught:
+        reader.feed(1, line)
+    assert str(caught.value).startswith(f"stdin:1: who is {label!r}?")
+    given = TurnReader(roles([(label, "client")], "Noor Haddad", "Dr. Nadia Haddad"), "run")
+    given.feed(1, line)
+    assert [(s.speaker, s.role) for s in given.close() if isinstance(s, Say)] == [(label, "client")]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"speaker": "Rowan", "role": "client"}', "stdin:1: Say text: Field required"),
+        ('{"text": "hi"}', "stdin:1: Say role: Field required"),
+        ('{"speaker": "Rowan", "text": ""}', "stdin:1: Say text: String should have at least"),
+        ('{"speaker": "Rowan", "text": "hi", "clock": "10:04 AM"}', "stdin:1: Say clock:"),
+        ('{"speaker": "Rowan", "text": "hi", "mood": "low"}', "stdin:1: Say mood: Extra inputs"),
+        ('{"speaker": "Rowan", "role": "Client", "text": "hi"}', "stdin:1: Say role: Input should"),
+        ('{"speaker": 5, "role": "client", "text": "hi"}', "stdin:1: Say speaker: Input should"),
+        ('{"role": "client", "text": ["a", "b"]}', "stdin:1: Say text: Input should be a valid"),
+        ('["Rowan", "hi"]', "stdin:1: expected a JSON object with role and text"),
+        ('{"speaker": "Haddad", "role": "client", "text": "hi"}', "stdin:1: 'Haddad' is not"),
+    ],
+    ids=[
+        "no-text",
+        "no-role-or-speaker",
+        "empty-text",
+        "clock-with-am",
+        "unknown-field",
+        "capitalised-role",
+        "number-as-speaker",
+        "list-as-text",
+        "array",
+        "both-surname",
+    ],
+)
+def test_a_json_line_with_a_missing_or_odd_field_is_refused_naming_the_field(line, message):
+    people = ("Noor Haddad", "Dr. Nadia Haddad") if "Haddad" in line else (CLIENT, WARD)
+    reader = TurnReader(roles([], *people), "run")
+    with pytest.raises(InvalidLiveInput) as caught:
+        reader.json_line(1, line + "\n")
+    assert str(caught.value).startswith(message)
+
+
+def test_a_json_line_by_role_word_or_with_speaker_null_takes_the_role():
+    text = '{"speaker": "Therapist", "text": "Hi."}\n{"speaker": null, "role": "client", "text": "Yo."}\n\n'
+    assert read_json(text) == [("Therapist", "professional", "Hi."), (None, "client", "Yo.")]
