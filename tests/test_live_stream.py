@@ -529,5 +529,8 @@ def test_a_json_line_with_a_missing_or_odd_field_is_refused_naming_the_field(lin
 
 
 def test_a_json_line_by_role_word_or_with_speaker_null_takes_the_role():
-    text = '{"speaker": "Therapist", "text": "Hi."}\n{"speaker": null, "role": "client", "text": "Yo."}\n\n'
+    text = (
+        '{"speaker": "Therapist", "text": "Hi."}\n'
+        '{"speaker": null, "role": "client", "text": "Yo."}\n\n'
+    )
     assert read_json(text) == [("Therapist", "professional", "Hi."), (None, "client", "Yo.")]
