@@ -37,14 +37,41 @@ from caselog.adapters.parsing.labels import (
 )
 from caselog.adapters.parsing.turns import STAGE_DIRECTION
 from caselog.domain.errors import InvalidLiveInput
-from caselog.domain.identity import fold_name, may_be_client, names_person
+from caselog.domain.identity import fold_name, may_be_client, names_person, split_title
 from caselog.domain.live import Direction, LiveInput, Say, checked
 from caselog.domain.transcript import Role
 
-_CLOCK = re.compile(r"\[?(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)\]?\s+(?=\S)")
+# A clock before a label as transcripts and generators write one: "10:04", "10:04:33",
+# "[10:04]", "(10:04)", "[00:01:02.500]", "10:04 AM", "10.04"; a dash or a bar may follow.
+# Fractions of a second are read and dropped: the record keeps clocks to the second.
+_CLOCK = re.compile(
+    r"(?P<open>[\[(])?(?P<h>\d{1,2})(?:[:.])(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:[.,]\d{1,3})?"
+    r"(?:\s?(?P<half>[AaPp]\.?[Mm]\.?)(?![^\W\d_]))?"
+    r"(?(open)[\])]\s*|\s+)(?:[-–—|]\s+)?(?=\S)"
+)
+_CLOCK_ASIDE = re.compile(r"(?P<label>.+?)\s*[\[(](?P<clock>\d{1,2}:\d{2}(?::\d{2})?)[\])]")
+"""A clock after the name: "Therapist (10:04): …"."""
 _LEAD = re.compile(r"[\W\d_]+(?=[^\W\d_])")
 """What comes before a line's first letter: marks, digits, an unread clock."""
 _SHORT = re.compile(r"(?:[^\W\d_]\.?){1,2}\d?|(?:[A-Z]\.?){3}")
+_WRAPPED = re.compile(
+    r"(?P<open>\*{1,3}|_{1,3}|\[)(?P<label>[^\W\d_][^*_\[\]:：\n]{0,60}?)\s*"
+    r"(?P<close>\*{1,3}|_{1,3}|\])?\s*[:：]\s*(?P<after>\*{1,3}|_{1,3})?\s*(?P<rest>.*)"
+)
+"""A label in Markdown emphasis or brackets: "__Client__:", "*Ines*:", "***Ines:***",
+"[Therapist]:"."""
+_SEPARATOR = re.compile(r"[*_\]>)]*\s*(?:$|[:：|]|[-–—=]+>?(?:\s|$)|[^\w\s.,;!?'’\"(\[])")
+"""What may follow a name where a turn opens: nothing, a colon, a dash or an arrow, a
+symbol ("Therapist 🙂:"); or closing marks then a space ("<Client> Hi", "**Ines** Hi")."""
+_CLOSED = re.compile(r"[*_\]>)]+\s")
+_SENTENCE_START = frozenset(
+    (
+        *("i", "i'm", "i’m", "my", "me", "we", "our", "you", "your", "he", "his", "him"),
+        *("she", "her", "they", "their", "them", "it", "its", "the", "a", "an", "and"),
+        *("but", "so", "then", "or", "if", "when", "because", "that", "this", "what"),
+    )
+)
+"""First words of a sentence, not of a label: "My therapist said: rest."."""
 
 
 @dataclass(frozen=True)
@@ -61,9 +88,15 @@ class Roles:
             return self.given[key]
         if key in ROLE_WORDS:
             return ROLE_WORDS[key]
-        if self.professional and names_person(label, self.professional):
+        professional = bool(self.professional) and names_person(label, self.professional or "")
+        client = may_be_client(label, self.client)
+        if professional and client:
+            # "Haddad" or "N.H." with Noor Haddad and Dr. Nadia Haddad: either of them, so
+            # neither — the line is refused and --role says whose it is.
+            return None
+        if professional:
             return "professional"
-        if may_be_client(label, self.client):
+        if client:
             return "client"
         return None
 
@@ -102,21 +135,24 @@ class TurnReader:
         if STAGE_DIRECTION.fullmatch(text.strip()):
             direction = {"text": text.strip(), "lines": (number, number)}
             return [*self.close(), self._step(Direction, direction, number)]
-        clock, words = _clocked(text)
-        label = read_label(words)
+        # Indentation is no part of a label: "  Therapist: …" opens a turn as well.
+        clock, words = _clocked(text.strip())
+        label = _label(words)
         if label is not None and self._opens_turn(label[0]):
-            name, said = label
+            name, said, aside_clock = label
             role = self.roles.of(name)
             if role is None:
-                raise InvalidLiveInput(
-                    f"{self.source}:{number}: who is {name!r}? expected the client, the "
-                    f"session's professional or a role word; or give --role "
-                    f"'{name}=client' or --role '{name}=professional'"
-                )
+                raise self._who(number, name)
             done = self.close()
-            self._turn = _Turn(name, role, clock, number, number, [said] if said else [])
+            self._turn = _Turn(
+                name, role, clock or aside_clock, number, number, [said] if said else []
+            )
             return done
         self._refuse_hidden_turn(number, words)
+        self._refuse_near_turn(number, words)
+        if label is not None and self._names_someone(label[0]):
+            raise self._who(number, label[0])
+        self._refuse_narration(number, text.strip())
         if self._turn is not None:
             self._turn.lines.append(text)
             self._turn.last = number
@@ -125,14 +161,40 @@ class TurnReader:
             raise InvalidLiveInput(
                 f"{self.source}:{number}: expected 'Label: words' to open the first turn"
             )
-        self._turn = _Turn(*self._last, clock, number, number, [words])
+        # A paragraph of the same speaker: a clock it opens with is its words
+        # ("10:30 was when I called."), never taken out of them.
+        self._turn = _Turn(*self._last, None, number, number, [text.strip()])
         return []
+
+    def _who(self, number: int, name: str) -> InvalidLiveInput:
+        return InvalidLiveInput(
+            f"{self.source}:{number}: who is {name!r}? expected the client, the "
+            f"session's professional or a role word; or give --role "
+            f"'{name}=client' or --role '{name}=professional'"
+        )
 
     def _opens_turn(self, label: str) -> bool:
         """Whether a line's label opens a turn: one named by ``--role``, a person's or a
         role's, or a short one ("T", "C", "Q", "Pt"), which may be a speaker's
         initials and must never be taken for words of the turn before."""
-        return self.roles.of(label) is not None or is_speaker_shaped(label) or _is_short(label)
+        return (
+            self.roles.of(label) is not None
+            or is_speaker_shaped(label)
+            or _is_short(label)
+            or _is_titled(label)
+        )
+
+    def _names_someone(self, label: str) -> bool:
+        """Whether a label that is no participant's still names one: "Rowan's mother",
+        "Mother of Rowan", "Client's partner", "Dr. Ward said" — someone speaking, or
+        speech put in a participant's mouth. As words of the turn before it would
+        be one person's words in another's turn, so it is refused. A sentence ("My
+        therapist said: rest.", "And Ines said: fine.") is words."""
+        words = label.split()
+        if len(words) > 5 or words[0].casefold() in _SENTENCE_START or words[0][0].islower():
+            return False
+        bare = (re.sub(r"['’]s?$", "", w.strip(".,")) for w in words)
+        return any(w and self.roles.of(w) is not None for w in bare)
 
     def _refuse_hidden_turn(self, number: int, words: str) -> None:
         """A line that would open a turn but for what comes before its label ("(10:04)
@@ -146,6 +208,56 @@ class TurnReader:
             raise InvalidLiveInput(
                 f"{self.source}:{number}: {words[: lead.end()].strip()!r} before "
                 f"{label[0]!r}: expected a turn as 'Label: words' or 'HH:MM Label: words'"
+            )
+
+    def _refuse_near_turn(self, number: int, words: str) -> None:
+        """A line that opens with a participant's name or a role word in a shape that is
+        not "Label: words" — "Therapist - …", "Client — …", "<Client> …", "### Ines",
+        "Therapist 🙂: …" — is refused: it is most likely a turn, and as words it
+        would be glued into the turn before."""
+        lead = _LEAD.match(words)
+        start = lead.end() if lead else 0
+        rest = words[start:]
+        names = rest.split(" ")
+        for count in range(min(len(names), 5), 0, -1):
+            name = " ".join(names[:count]).rstrip("*_]>) ")
+            after = rest[len(name) :]
+            if not name or self.roles.of(name) is None:
+                continue
+            sep = (_CLOSED.match(after) if start > 0 else None) or _SEPARATOR.match(after)
+            if sep is not None:
+                shown = words[: start + len(name) + sep.end()].strip()
+                raise InvalidLiveInput(
+                    f"{self.source}:{number}: {shown!r} reads as a turn of {name!r}: "
+                    f"expected 'Label: words', with a colon"
+                )
+            return
+
+    def _refuse_narration(self, number: int, words: str) -> None:
+        """A line that tells what a participant does — "Rowan looks away.", "The
+        therapist nods.", "*Dr. Ward smiles.*" — is narration, not anyone's words:
+        refused rather than recorded as said by the speaker before it."""
+        bare = words.lstrip("*_ ")
+        names = bare.split(" ")
+        if names and names[0].casefold() == "the" and len(names) > 2:
+            subject, verb = names[1], names[2]
+            known = subject.casefold() in ROLE_WORDS
+        else:
+            for count in range(min(len(names) - 1, 4), 0, -1):
+                subject, verb = " ".join(names[:count]), names[count]
+                if self.roles.of(subject) is not None and subject[:1].isupper():
+                    known = True
+                    break
+            else:
+                return
+        # A verb of the third person ("looks", "nods") or the past ("smiled"): "Will
+        # you …" of a client named Will is a question.
+        verb = verb.rstrip(".,;!?*_")
+        acts = verb.endswith(("s", "ed")) and not verb.endswith("ss")
+        if known and verb[:1].islower() and verb.isalpha() and acts:
+            raise InvalidLiveInput(
+                f"{self.source}:{number}: {' '.join(names[:4])!r}… reads as narration, "
+                f"not words: expected 'Label: words', or a stage direction as '(…)'"
             )
 
     def close(self) -> list[LiveInput]:
@@ -207,9 +319,47 @@ class TurnReader:
 def _is_short(label: str) -> bool:
     """One or two letters, or three capitals, perhaps with dots or a digit: "T", "Pt",
     "R.V.", "P1", "RVW"."""
-    return _SHORT.fullmatch(label) is not None and label_key(label) not in NOT_SPEAKERS
+    key = label_key(label)
+    # "10:04 pm: I slept" is a time said, not a speaker.
+    return _SHORT.fullmatch(label) is not None and key not in NOT_SPEAKERS and key not in _HALVES
+
+
+_HALVES = frozenset(("am", "pm", "a.m", "p.m", "a.m.", "p.m."))
+
+
+def _is_titled(label: str) -> bool:
+    """A title and a name ("Dr. van der Berg", "Mrs. de la Cruz"): a person, whoever."""
+    title, bare = split_title(label)
+    return title is not None and 0 < len(bare.split()) <= 4 and bare[:1].isalpha()
+
+
+def _label(words: str) -> tuple[str, str, str | None] | None:
+    """(label, words after it, a clock after the name) of a line that opens with a
+    label: "Ada: …", "__Ada__: …", "[Ada]: …", "Ada (10:04): …"."""
+    label = read_label(words)
+    if label is None:
+        m = _WRAPPED.fullmatch(words)
+        if m is None or (m.group("close") or m.group("after") or "")[:1] not in (
+            m.group("open")[:1].replace("[", "]"),
+        ):
+            return None
+        label = (m.group("label").strip(), m.group("rest"))
+    name, said = label
+    aside = _CLOCK_ASIDE.fullmatch(name)
+    if aside is not None:
+        return aside.group("label"), said, aside.group("clock")
+    return name, said, None
 
 
 def _clocked(text: str) -> tuple[str | None, str]:
+    """(the clock a line opens with, as HH:MM or HH:MM:SS on 24 hours, the rest)."""
     m = _CLOCK.match(text)
-    return (m.group("clock"), text[m.end() :]) if m else (None, text)
+    if m is None:
+        return None, text
+    hour, half = int(m.group("h")), (m.group("half") or "").casefold()
+    if half.startswith("p") and hour < 12:
+        hour += 12
+    elif half.startswith("a") and hour == 12:
+        hour = 0
+    seconds = f":{m.group('s')}" if m.group("s") else ""
+    return f"{hour:02d}:{m.group('m')}{seconds}", text[m.end() :]

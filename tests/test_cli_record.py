@@ -281,3 +281,24 @@ def test_recap_for_the_next_session_notes_the_one_in_progress(store):
     assert shown.stderr.startswith("note: session 3 is still in progress")
     assert shown.stdout == as_json["text"] + "\n"  # stdout is exactly the prompt
     assert as_json["in_progress"] == [3]
+
+
+def test_a_generators_markdown_and_clocks_are_read_and_a_dash_label_stops_it(store):
+    text = (
+        "[10:04:33] **Dr. Ward:** How was the week?\r\n"
+        "\r\n"
+        "(10:05 AM) __Rowan__: Long.\r\n"
+        "  I slept badly.\r\n"
+        "Therapist - Why was that?\r\n"
+        "Rowan: never recorded\r\n"
+    )
+    done = caselog(store, "record", ROWAN, "--session", "3", "--professional", WARD, stdin=text)
+    assert done.returncode == 1
+    assert done.stderr == (
+        "error: stdin:5: 'Therapist -' reads as a turn of 'Therapist': "
+        "expected 'Label: words', with a colon\n"
+    )
+    assert said(store) == [("Dr. Ward", "How was the week?"), ("Rowan", "Long.\n  I slept badly.")]
+    replay = caselog(store, "replay", ROWAN, "--session", "3", "--json")
+    clocks = [json.loads(line).get("clock") for line in replay.stdout.splitlines()]
+    assert [c for c in clocks if c] == ["10:04:33", "10:05"]
