@@ -35,7 +35,7 @@ from caselog.adapters.parsing.labels import (
     label_key,
     read_label,
 )
-from caselog.adapters.parsing.turns import STAGE_DIRECTION
+from caselog.adapters.parsing.turns import is_direction
 from caselog.domain.errors import InvalidLiveInput
 from caselog.domain.identity import fold_name, may_be_client, names_person, split_title
 from caselog.domain.live import Direction, LiveInput, Say, checked
@@ -132,7 +132,7 @@ class TurnReader:
         text = line.rstrip("\r\n").rstrip()
         if not text.strip():
             return self.close()
-        if STAGE_DIRECTION.fullmatch(text.strip()):
+        if is_direction(text.strip()):
             direction = {"text": text.strip(), "lines": (number, number)}
             return [*self.close(), self._step(Direction, direction, number)]
         # Indentation is no part of a label: "  Therapist: …" opens a turn as well.

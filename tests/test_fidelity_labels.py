@@ -620,3 +620,29 @@ def test_a_generator_refusal_in_a_client_turn_is_flagged_but_not_a_clients_own_w
     assert [(f.seq, f.kind) for f in s.flags if f.kind == "generator_refusal"] == [
         (3, "generator_refusal")
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "narration"),
+    [
+        ("*The therapist nods slowly.*", True),
+        ("_Rowan looks down at her hands._", True),
+        ("*Long pause.*", True),
+        ("*What if I fail?*", False),
+        ("*Why do you always say that?*", False),
+    ],
+)
+def test_a_paragraph_in_italics_is_a_direction_unless_it_speaks_as_i_or_you(
+    line: str, narration: bool
+) -> None:
+    s = parse(
+        header("Rowan Vale", "Dr. Ines Ward")
+        + f"Dr. Ward: How was the week?\nRowan: Long.\n\n{line}\n\nDr. Ward: Go on.\n"
+    )
+    directions = [e.text for e in s.entries if isinstance(e, StageDirection)]
+    if narration:
+        assert directions == [line]
+        assert turns(s)[1] == ("client", "Long.")
+    else:
+        assert directions == []
+        assert turns(s)[1] == ("client", f"Long.\n\n{line}")

@@ -364,11 +364,10 @@ def test_a_participants_label_in_a_shape_not_read_is_refused_never_glued(text, l
     ("text", "line"),
     [
         ("Rowan: Hi.\n\nThe client looks away.\n", 3),
-        ("Rowan: Hi.\n*The therapist nods.*\n", 2),
         ("Rowan: Hi.\nDr. Ward smiles.\n", 2),
         ("Dr. Ward: Hi.\nRowan shifted in the chair.\n", 2),
     ],
-    ids=["the-client", "italic-the-therapist", "titled-name", "name-past-tense"],
+    ids=["the-client", "titled-name", "name-past-tense"],
 )
 def test_narration_about_a_participant_is_refused_not_recorded_as_words(text, line):
     assert refused(text).startswith(f"stdin:{line}: ")
@@ -534,3 +533,25 @@ def test_a_json_line_by_role_word_or_with_speaker_null_takes_the_role():
         '{"speaker": null, "role": "client", "text": "Yo."}\n\n'
     )
     assert read_json(text) == [("Therapist", "professional", "Hi."), (None, "client", "Yo.")]
+
+
+@pytest.mark.parametrize(
+    ("line", "direction"),
+    [
+        ("*The therapist nods slowly.*", True),
+        ("_Rowan looks down at her hands._", True),
+        ("*Long silence*", True),
+        ("*What if I fail?*", False),
+        ("*You never listen.*", False),
+    ],
+)
+def test_a_line_in_italics_is_narration_unless_it_speaks_as_i_or_you(line, direction):
+    steps = read(f"Rowan: Hi.\n{line}\nDr. Ward: Go on.\n")
+    if direction:
+        assert steps == [
+            ("Rowan", "client", "Hi."),
+            (None, "", line),
+            ("Dr. Ward", "professional", "Go on."),
+        ]
+    else:
+        assert steps[0] == ("Rowan", "client", f"Hi.\n{line}")

@@ -31,13 +31,13 @@ from .speakers import AmbiguousLabel, Speakers, TitleConflict
 from .text import first_nonblank, numbered
 from .turns import (
     END_MARKER,
-    STAGE_DIRECTION,
     ClockMark,
     DirectionMark,
     EndMark,
     Mark,
     TurnStart,
     build,
+    is_direction,
 )
 
 
@@ -210,7 +210,7 @@ def _stamped(labels: _Labels) -> Callable[[int, str, bool], Mark | None]:
         clock, rest = m.group(1), text[m.end() :]
         if END_MARKER.fullmatch(rest.strip()):
             return EndMark(number, rest.strip(), clock)
-        if STAGE_DIRECTION.fullmatch(rest.strip()):
+        if is_direction(rest.strip()):
             return DirectionMark(number, rest.strip(), clock)
         return labels.turn(number, rest, clock)
 

@@ -87,6 +87,13 @@ _DIRECTION = (
     r"|\*(?=[a-z])[^*\n]+(?<=\S)\*(?!\*))\.?"
 )
 STAGE_DIRECTION = re.compile(_DIRECTION)
+_ITALIC_LINE = re.compile(
+    r"(?:\*(?!\*)(?P<star>[^*\n]+)(?<=\S)\*|_(?!_)(?P<bar>[^_\n]+)(?<=\S)_)\.?"
+)
+_SPEAKING = re.compile(
+    r"\b(?:I|I'm|I’m|I've|I’ve|I'd|I’d|I'll|I’ll|me|my|mine|myself|we|us|our|you|your)\b",
+    re.IGNORECASE,
+)
 _OPENING_DIRECTION = re.compile(rf"({_DIRECTION})\s+(?=\S)")
 _CLOSING_DIRECTION = re.compile(rf"(?<=\S)\s+({_DIRECTION})\Z")
 _DIRECTION_ENDS = (")", "]", "*", ").", "].", "*.")
@@ -119,6 +126,20 @@ class _Chunk:
     start: int | None
     """The label line when the chunk opens a turn."""
     lines: list[Line] = field(default_factory=list)
+
+
+def is_direction(text: str) -> bool:
+    """Whether a whole line (or paragraph) is a stage direction: ``(pauses)``,
+    ``[laughs]``, ``*sighs*``, or a line set in italics that speaks in no first or
+    second person — "*The therapist nods slowly.*" is narration, which a script
+    generator writes so, and as words it would be put in the speaker's mouth;
+    "*What if I fail?*" stays the speaker's words."""
+    if STAGE_DIRECTION.fullmatch(text):
+        return True
+    italic = _ITALIC_LINE.fullmatch(text)
+    if italic is None:
+        return False
+    return _SPEAKING.search(italic.group("star") or italic.group("bar")) is None
 
 
 def build(lines: Sequence[Line], classify: Classifier, name: str, hint: str) -> Body:
@@ -225,7 +246,7 @@ def _read_chunk(chunk: _Chunk, body: Body, name: str, hint: str) -> None:
             )
             speaker = None
             produced, start = True, None
-        elif STAGE_DIRECTION.fullmatch(words):
+        elif is_direction(words):
             flush(closing=True)
             direction(para.text, para.first, para.last)
             # The label line now opens the direction, not the words after it.
