@@ -646,3 +646,13 @@ def test_a_paragraph_in_italics_is_a_direction_unless_it_speaks_as_i_or_you(
     else:
         assert directions == []
         assert turns(s)[1] == ("client", f"Long.\n\n{line}")
+
+
+def test_a_titled_name_opening_with_its_particle_starts_a_turn_never_joins_the_one_before() -> None:
+    error = refused(
+        header("Rowan Vale", "Dr. Ines Ward")
+        + "Dr. Ward: How was the week?\nRowan: Long.\n"
+        + "Dr. van der Berg: I'm covering the next session.\n"
+    )
+    assert error.line == 8
+    assert "not 'Dr. van der Berg'" in str(error)

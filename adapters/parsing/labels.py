@@ -151,13 +151,15 @@ def is_speaker_shaped(label: str) -> bool:
         return True
     if key.split()[0].rstrip(".") in NOT_SPEAKERS or section_key(key) is not None:
         return False  # a summary heading: "Homework Assigned:", "Key Insights:"
-    _, bare = split_title(label.replace("*", ""))
+    title, bare = split_title(label.replace("*", ""))
     words = bare.split()
     if len(words) == 2 and _designated(words):
         return True  # "Patient 2", "Client B", "Speaker 1": someone else, numbered
     if not words or len(words) > 4 or is_honorific(bare) or len(bare.rstrip(".")) == 1:
         return False  # "Q:", "A:" head a question and its answer
-    if not is_name_word(words[0]):
+    # After a title a surname may open with its particle: "Dr. van der Berg".
+    particle_first = title is not None and len(words) > 1 and is_particle(words[0])
+    if not (is_name_word(words[0]) or particle_first):
         return False
     return all(is_name_word(w) or is_particle(w) for w in words)
 
