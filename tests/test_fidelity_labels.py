@@ -656,3 +656,48 @@ def test_a_titled_name_opening_with_its_particle_starts_a_turn_never_joins_the_o
     )
     assert error.line == 8
     assert "not 'Dr. van der Berg'" in str(error)
+
+
+@pytest.mark.parametrize(
+    "label", ["Ines Ward, PhD", "Dr. Ines Ward, Psy.D.", "Ines Ward, M.A., LMFT", "Ward, LCSW"]
+)
+def test_a_participants_name_with_credentials_after_it_starts_their_turn(label: str) -> None:
+    s = parse(
+        header("Rowan Vale", "Dr. Ines Ward")
+        + f"Dr. Ward: How was the week?\nRowan: Long.\n{label}: What kept you up?\n"
+    )
+    assert [(u.role, u.text) for u in s.utterances] == [
+        ("professional", "How was the week?"),
+        ("client", "Long."),
+        ("professional", "What kept you up?"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "line", ["Rowan, OK: here is the thing.", "Well, MA: not a credential here", "Also, Mom: hi"]
+)
+def test_a_comma_before_a_colon_is_words_unless_credentials_follow_a_participant(
+    line: str,
+) -> None:
+    s = parse(header("Rowan Vale", "Dr. Ines Ward") + f"Dr. Ward: How was the week?\n{line}\n")
+    assert turns(s) == [("professional", f"How was the week?\n{line}")]
+
+
+@pytest.mark.parametrize(
+    ("line", "lead", "label"),
+    [
+        ("— Dr. Ward: Go on.", "—", "Dr. Ward"),
+        ("1. Rowan: I did.", "1.", "Rowan"),
+        ("> Therapist: Go on.", ">", "Therapist"),
+        ("(10:04) Rowan: Fine.", "(10:04)", "Rowan"),
+    ],
+)
+def test_a_participants_label_behind_marks_is_refused_never_words_of_the_turn_before(
+    line: str, lead: str, label: str
+) -> None:
+    error = refused(
+        header("Rowan Vale", "Dr. Ines Ward")
+        + f"Dr. Ward: How was the week?\nRowan: Long.\n{line}\n"
+    )
+    assert error.line == 8
+    assert f"'{lead}' comes before '{label}'" in str(error)

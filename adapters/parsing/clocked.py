@@ -15,6 +15,7 @@ A header naming two people as the client or professional is refused.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -111,6 +112,24 @@ def parse_clocked(
     return draft
 
 
+CREDENTIALS = frozenset(
+    (
+        *("phd", "psyd", "edd", "md", "do", "dclinpsy", "cpsychol", "mrcpsych", "mbbs"),
+        *("lcsw", "licsw", "lmsw", "msw", "lmft", "mft", "lpc", "lpcc", "lmhc", "lcpc"),
+        *("ncc", "ma", "ms", "msc", "med", "rn", "np", "aprn", "pmhnp", "bcba", "abpp"),
+        *("lcadc", "cadc", "ladc", "rp", "ccc", "bacp", "ukcp", "hcpc", "cpsy", "lp"),
+    )
+)
+"""Clinical credentials written after a name ("Ines Ward, PhD", "Dana Hale, LCSW"),
+compared without dots and case; only these, so "Rowan, OK: …" stays words."""
+_CREDENTIALED = re.compile(
+    r"\s*(?P<name>[^\W\d_][^,:：\n]{0,60}?)(?P<after>(?:,\s*[A-Za-z.]{2,12}){1,4})"
+    r"\s*[:：]\s*(?P<rest>.*)"
+)
+_LEAD = re.compile(r"[\W\d_]+(?=[^\W\d_])")
+"""What comes before a line's first letter: marks, digits."""
+
+
 class _Labels:
     """Turn labels to turns; refuses a person-like label that names nobody."""
 
@@ -137,6 +156,8 @@ class _Labels:
 
     def turn(self, number: int, text: str, clock: str | None) -> TurnStart | None:
         read = read_label(text) if ":" in text or "：" in text else None
+        if read is None and (":" in text or "：" in text):
+            read = self._credentialed(text)
         if read is None:
             if clock is not None and text.strip():
                 raise TranscriptError(
@@ -144,6 +165,8 @@ class _Labels:
                     number,
                     f"expected a speaker label after the clock, naming {self.people}",
                 )
+            if ":" in text or "：" in text:
+                self._refuse_hidden(number, text)
             return None
         label, rest = read
         self._first_line.setdefault(label, number)
@@ -173,6 +196,38 @@ class _Labels:
             return None
         self.synonyms.note(label, role, number)
         return TurnStart(number, role, label, rest, clock)
+
+    def _names_someone(self, label: str) -> bool:
+        try:
+            return self.speakers.role(label) is not None
+        except (AmbiguousLabel, TitleConflict):
+            return True
+
+    def _credentialed(self, text: str) -> tuple[str, str] | None:
+        """(label, words) of "Ines Ward, PhD: …": a participant's name with credentials
+        after it, which a label does not otherwise take (a comma is words)."""
+        m = _CREDENTIALED.match(text)
+        if m is None:
+            return None
+        after = [c.strip().replace(".", "").casefold() for c in m.group("after").split(",")[1:]]
+        if not all(c in CREDENTIALS for c in after) or not self._names_someone(m.group("name")):
+            return None
+        return m.group("name"), m.group("rest")
+
+    def _refuse_hidden(self, number: int, text: str) -> None:
+        """A participant's label behind marks or a number ("— Dr. Ward: …", "12. Rowan:
+        …") would, taken for words, put their turn in the mouth of the speaker before."""
+        lead = _LEAD.match(text)
+        if lead is None:
+            return
+        read = read_label(text[lead.end() :])
+        if read is not None and self._names_someone(read[0]):
+            raise TranscriptError(
+                self.name,
+                number,
+                f"expected a speaker label to open the line ('Label: words'), but "
+                f"'{text[: lead.end()].strip()}' comes before '{read[0]}'",
+            )
 
     def _conflict(self, e: TitleConflict) -> str:
         if e.earlier is not None:
