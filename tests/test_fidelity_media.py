@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from tests.conftest import Cli
 from tests.importing import one_line_error, said
 
