@@ -203,3 +203,60 @@ WHISPER = """WEBVTT
 def test_whisper_captions_name_nobody_and_are_refused(tmp_path, cli):
     message = _refused(tmp_path, cli, "whisper.vtt", WHISPER)
     assert "whisper.vtt:4:" in message and "expected a speaker" in message
+
+
+# --- Otter ----------------------------------------------------------------------------------
+
+OTTER_SECTIONS = """Summary
+Sam discussed sleep problems and work stress.
+
+Keywords
+sleep, work, stress
+
+Dr. Lee  0:03
+Good morning, Sam. How has the week been?
+
+Sam Rivera  0:10
+Honestly, a bit rough.
+
+Dr. Lee  1:02:15
+Okay.
+
+Transcribed by https://otter.ai
+"""
+
+
+def test_otter_sections_before_the_transcript_are_header_fields_not_refused(tmp_path, cli):
+    assert _ingest(tmp_path, cli, "otter.txt", OTTER_SECTIONS) == [
+        ("professional", "Dr. Lee", "Good morning, Sam. How has the week been?"),
+        ("client", "Sam Rivera", "Honestly, a bit rough."),
+        ("professional", "Dr. Lee", "Okay."),
+    ]
+
+
+OTTER_ONE_SPACE = """Dr. Lee  00:03
+Good morning, Sam.
+
+Sam Rivera  00:10
+Hi.
+
+Dr. Lee  01:02:15
+Okay.
+
+Sam Rivera 1:02:30
+I said something.
+"""
+
+
+def test_an_otter_speaker_line_with_one_space_is_not_glued_to_the_turn_before(tmp_path, cli):
+    assert _ingest(tmp_path, cli, "otter.txt", OTTER_ONE_SPACE) == [
+        ("professional", "Dr. Lee", "Good morning, Sam."),
+        ("client", "Sam Rivera", "Hi."),
+        ("professional", "Dr. Lee", "Okay."),
+        ("client", "Sam Rivera", "I said something."),
+    ]
+
+
+def test_otter_words_before_any_speaker_line_are_still_refused(tmp_path, cli):
+    text = "Meeting notes\n\nDr. Lee  0:03\nHello.\n"
+    assert "otter.txt:1:" in _refused(tmp_path, cli, "otter.txt", text)
