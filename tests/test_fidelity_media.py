@@ -260,3 +260,33 @@ def test_an_otter_speaker_line_with_one_space_is_not_glued_to_the_turn_before(tm
 def test_otter_words_before_any_speaker_line_are_still_refused(tmp_path, cli):
     text = "Meeting notes\n\nDr. Lee  0:03\nHello.\n"
     assert "otter.txt:1:" in _refused(tmp_path, cli, "otter.txt", text)
+
+
+# --- CSV tables -----------------------------------------------------------------------------
+
+EXCEL_SEMICOLON = (
+    b"\xef\xbb\xbfSpeaker;Text;Start Time;End Time\r\n"
+    b"Dr. Lee;Good morning, Sam;00:00:01,500;00:00:03\r\n"
+    b'Sam Rivera;"Hi.\r\nIt was rough; really.";00:00:05;00:00:09\r\n'
+)
+
+
+def test_a_semicolon_table_with_bom_quoted_newlines_and_start_times_is_read_whole(tmp_path, cli):
+    assert _ingest(tmp_path, cli, "excel.csv", EXCEL_SEMICOLON) == [
+        ("professional", "Dr. Lee", "Good morning, Sam"),
+        ("client", "Sam Rivera", "Hi.\nIt was rough; really."),
+    ]
+    assert [c for _, _, c, _ in said(cli, "sam", 1)] == ["00:00:01", "00:00:05"]
+
+
+def test_a_tab_separated_table_is_read_by_its_header(tmp_path, cli):
+    tsv = "Speaker\tText\nDr. Lee\tHello, Sam\nSam Rivera\tHi; fine\n"
+    assert _ingest(tmp_path, cli, "export.csv", tsv) == [
+        ("professional", "Dr. Lee", "Hello, Sam"),
+        ("client", "Sam Rivera", "Hi; fine"),
+    ]
+
+
+def test_a_row_with_no_speaker_is_refused_not_given_to_the_row_before(tmp_path, cli):
+    table = "speaker,text\nDr. Lee,Hello\n,and also this\n"
+    assert "table.csv:3:" in _refused(tmp_path, cli, "table.csv", table)
