@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Cli
 from tests.importing import one_line_error, said
 
@@ -290,3 +292,186 @@ def test_a_tab_separated_table_is_read_by_its_header(tmp_path, cli):
 def test_a_row_with_no_speaker_is_refused_not_given_to_the_row_before(tmp_path, cli):
     table = "speaker,text\nDr. Lee,Hello\n,and also this\n"
     assert "table.csv:3:" in _refused(tmp_path, cli, "table.csv", table)
+
+
+# --- More exports that must keep every speaker's words ----------------------------------------
+
+REV_SRT = """1
+00:00:00,500 --> 00:00:03,200
+Speaker 1: So how did the week go?
+
+2
+00:00:03,400 --> 00:00:06,000
+Speaker 2: [inaudible] better, I think.
+
+3
+00:00:06,100 --> 00:00:08,000
+Speaker 2: [crosstalk] Mostly.
+"""
+
+ZOOM_HOST = """WEBVTT
+
+1
+00:00:01.000 --> 00:00:03.000
+Dr. Lee (Host): Welcome back.
+
+2
+00:00:03.500 --> 00:00:05.000
+Unknown Speaker: thanks
+"""
+
+OVERLAP_IDS = """WEBVTT
+
+Dr. Lee
+00:00:01.000 --> 00:00:03.000
+Sam Rivera: It was my birthday.
+
+intro-2
+00:00:02.500 --> 00:00:04.000
+Dr. Lee: Happy birthday!
+
+NOTE overlap above is real
+
+3
+00:00:04.000 --> 00:00:06.000 line:90% align:middle
+Sam Rivera: Thanks. I turned
+30 and:
+"""
+
+TEAMS_UNCLOSED = """WEBVTT
+
+a1/1-0
+00:00:01.000 --> 00:00:03.000
+<v Dr. Lee>So tell me
+<v Sam Rivera>Sorry, go on.
+
+a1/2-0
+00:00:03.500 --> 00:00:05.000
+<v Sam Rivera>No closing tag here
+and a second line
+
+a1/3-0
+00:00:05.500 --> 00:00:07.000
+<v Dr. Lee><i>[inaudible]</i> okay</v>
+"""
+
+OTTER_UNKNOWN = """Dr. Lee  0:03
+Hello.
+
+Unknown Speaker  0:09
+[inaudible]
+
+Speaker 2  1:00:25
+Yeah.
+
+Transcribed by https://otter.ai
+"""
+
+CSV_EXTRA = (
+    "Speaker,Text,Start Time,End Time,Confidence\n"
+    'Dr. Lee,"Good morning, Sam",00:00:01.500,00:00:03,0.9\n'
+    "Sam Rivera,Hi,1:05,1:06,0.9\n"
+    "Client,I am the client,75.5,76,1\n"
+)
+
+SRT_BLANK_BEFORE_TEXT = """1
+00:00:01,000 --> 00:00:03,000
+
+Dr. Lee: Text after a blank line.
+
+2
+00:00:03,000 --> 00:00:05,000
+Sam Rivera: Mine too.
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "roles", "want"),
+    [
+        (
+            "rev.srt",
+            REV_SRT,
+            ("--role", "Speaker 1=professional", "--role", "Speaker 2=client"),
+            [
+                ("professional", "Speaker 1", "So how did the week go?"),
+                ("client", "Speaker 2", "[inaudible] better, I think. [crosstalk] Mostly."),
+            ],
+        ),
+        (
+            "zoom-host.vtt",
+            ZOOM_HOST,
+            ("--role", "Dr. Lee (Host)=professional", "--role", "Unknown Speaker=client"),
+            [
+                ("professional", "Dr. Lee (Host)", "Welcome back."),
+                ("client", "Unknown Speaker", "thanks"),
+            ],
+        ),
+        (
+            "overlap.vtt",
+            OVERLAP_IDS,
+            (),
+            [
+                ("client", "Sam Rivera", "It was my birthday."),
+                ("professional", "Dr. Lee", "Happy birthday!"),
+                ("client", "Sam Rivera", "Thanks. I turned 30 and:"),
+            ],
+        ),
+        (
+            "teams-unclosed.vtt",
+            TEAMS_UNCLOSED,
+            (),
+            [
+                ("professional", "Dr. Lee", "So tell me"),
+                ("client", "Sam Rivera", "Sorry, go on. No closing tag here and a second line"),
+                ("professional", "Dr. Lee", "[inaudible] okay"),
+            ],
+        ),
+        (
+            "otter.txt",
+            OTTER_UNKNOWN,
+            ("--role", "Unknown Speaker=client", "--role", "Speaker 2=client"),
+            [
+                ("professional", "Dr. Lee", "Hello."),
+                ("client", "Unknown Speaker", "[inaudible]"),
+                ("client", "Speaker 2", "Yeah."),
+            ],
+        ),
+        (
+            "rev.csv",
+            CSV_EXTRA,
+            (),
+            [
+                ("professional", "Dr. Lee", "Good morning, Sam"),
+                ("client", "Sam Rivera", "Hi"),
+                ("client", "Client", "I am the client"),
+            ],
+        ),
+        (
+            "blank.srt",
+            SRT_BLANK_BEFORE_TEXT,
+            (),
+            [
+                ("professional", "Dr. Lee", "Text after a blank line."),
+                ("client", "Sam Rivera", "Mine too."),
+            ],
+        ),
+    ],
+)
+def test_exports_as_tools_write_them_keep_every_speakers_words(
+    tmp_path, cli, name, text, roles, want
+):
+    assert _ingest(tmp_path, cli, name, text, *roles) == want
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [
+        ("whisper.srt", "1\n00:00:00,000 --> 00:00:04,000\n Good morning.\n", 3),
+        ("zoom.vtt", ZOOM_HOST, 5),  # "Dr. Lee (Host)" is not "Dr. Lee": map it as written
+        ("meet.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n- Hi.\n- Hello.\n", 4),
+    ],
+)
+def test_exports_that_do_not_say_who_spoke_are_refused_at_their_line(
+    tmp_path, cli, name, text, line
+):
+    assert f"{name}:{line}:" in _refused(tmp_path, cli, name, text)
