@@ -12,6 +12,12 @@ of one speaker are one utterance:
 - its text is the cues' text without tags, joined by single spaces: caption
   line breaks are layout, not the speaker's paragraphs.
 
+A speaker may start on any line of a cue (a second ``Name:`` label, a second
+voice span, several voice spans on one line), so a cue never merges two
+speakers; a subtitler's dialogue dash (``- Hello.``) that names nobody is
+refused, since its words are someone else's. Tags, SubStation ``{\\an8}``
+codes and character references (``&amp;``) are markup, not words.
+
 webvtt-py skips what it cannot read — a cue with a broken timing line, text
 outside any cue — without saying where. So every timing line must match a
 caption it read, and every line of text must belong to a cue, or the file is
