@@ -7,7 +7,8 @@ sidecar's ``"columns"`` map them to others):
     speaker   speaker            required
     text      text               required; kept as written, line breaks included
     session   session            optional: without it the file is one session
-    time      time, timestamp    optional: elapsed time, kept as written if unreadable
+    time      time, timestamp,   optional: elapsed time, kept as written if unreadable
+              start time, start
     client    client             optional: else --client or the sidecar
     date      date               optional: YYYY-MM-DD, the same on all of a session's rows
 
@@ -17,6 +18,10 @@ sessions are numbered N, N+1, … in order of first appearance. Otherwise,
 when every id is a whole number, the ids are the numbers; if not, a client's
 sessions are numbered 1, 2, … in order of first appearance. The id as written
 is kept as the ``Session id`` header field.
+
+The delimiter is the header row's: a comma, or a semicolon or tab when the
+header row holds one of those and no comma (spreadsheets in locales with a
+decimal comma save ``;``-separated files, and some tools export TSV).
 
 Every row is an utterance (rows are not merged). A time written as seconds
 (``65``, ``65.2``) or ``[h:]mm:ss[.fff]`` becomes ``hh:mm:ss``; any other time
@@ -45,7 +50,7 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     "speaker": ("speaker",),
     "text": ("text",),
     "session": ("session",),
-    "time": ("time", "timestamp"),
+    "time": ("time", "timestamp", "start time", "start"),
     "client": ("client",),
     "date": ("date",),
 }
@@ -131,7 +136,7 @@ def parse_table(data: bytes, name: str, given: Given) -> list[ParsedSession]:
 
 def _rows(lines: Sequence[str], name: str) -> Iterator[_Row]:
     """Non-empty rows with the file lines they span (a quoted cell may span several)."""
-    reader = csv.reader((line + "\n" for line in lines), strict=True)
+    reader = csv.reader((line + "\n" for line in lines), delimiter=_delimiter(lines), strict=True)
     before = 0
     while True:
         try:
@@ -147,6 +152,14 @@ def _rows(lines: Sequence[str], name: str) -> Iterator[_Row]:
         before = reader.line_num
         if any(c.strip() for c in cells):
             yield row
+
+
+def _delimiter(lines: Sequence[str]) -> str:
+    """The header row's delimiter; read from it alone, as every other row must follow it."""
+    header = next((line for line in lines if line.strip()), "")
+    if "," in header:
+        return ","
+    return max((";", "\t"), key=header.count) if (";" in header or "\t" in header) else ","
 
 
 def _columns(header: _Row, name: str, given: Given) -> _Table:

@@ -12,6 +12,12 @@ of one speaker are one utterance:
 - its text is the cues' text without tags, joined by single spaces: caption
   line breaks are layout, not the speaker's paragraphs.
 
+A speaker may start on any line of a cue (a second ``Name:`` label, a second
+voice span, several voice spans on one line), so a cue never merges two
+speakers; a subtitler's dialogue dash (``- Hello.``) that names nobody is
+refused, since its words are someone else's. Tags, SubStation ``{\\an8}``
+codes and character references (``&amp;``) are markup, not words.
+
 webvtt-py skips what it cannot read — a cue with a broken timing line, text
 outside any cue — without saying where. So every timing line must match a
 caption it read, and every line of text must belong to a cue, or the file is
@@ -20,6 +26,7 @@ refused at the first line that does not: no words are lost quietly.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Sequence
@@ -57,6 +64,23 @@ _LABEL = re.compile(r"(?P<label>[^\W\d_][^:]{0,58}?)\s*:(?:\s+|$)(?P<rest>.*)", 
 _NAME_WORD = re.compile(r"(?:[A-Z0-9]|\()\S*|de|da|del|van|von|der|la|le|bin|al")
 _EXAMPLE = {"vtt": "00:00:01.000 --> 00:00:04.000", "srt": "00:00:01,000 --> 00:00:04,000"}
 _NON_CUE_BLOCKS = ("NOTE", "STYLE", "REGION")
+# Cue text markup: WebVTT's tags (<v>, <c.yellow>, <i>, <lang en>, <00:00:01.000>) and the
+# <font> and <b>/<i>/<u> tags SRT writers use. Only these shapes, so that an SRT's literal
+# "rated it <5" stays words.
+_TAG = re.compile(r"</?(?:[cibuvs]|lang|ruby|rt|font)(?:[.\s][^>]*)?>|<[0-9][0-9:.]*>", re.I)
+_VOICE = re.compile(r"<v(?:\.[\w-]+)*\s+([^>\s][^>]*)>", re.I)
+# SubStation override codes that SRT files carry over from .ass ({\an8} puts the cue at the top).
+_OVERRIDE = re.compile(r"\{\\[^{}]*\}")
+# Character references in cue text: WebVTT's (&amp; &lt; &gt; &nbsp; &lrm; &rlm;), HTML's
+# that converters write into SRT, and numeric ones. Only with their semicolon: "Q&A" stays.
+_ENTITY = re.compile(r"&(?:[a-z]{2,8}|#[0-9]{1,7}|#x[0-9a-f]{1,6});", re.I)
+# Subtitlers' dialogue dash: a cue line that opens with one is a new speaker's words.
+_DASH = re.compile(r"[-‐–—]\s+(?P<rest>\S.*)", re.S)
+# An email address as a display name (Zoom shows it when someone joins without a name).
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A display name typed in lower case ("sam", "sam rivera"): at most two words, so that
+# "the thing is: …" stays words.
+_LOWER_NAME = re.compile(r"[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*)?")
 _PATTERN = {"vtt": WebVTTCueBlock.CUE_TIMINGS_PATTERN, "srt": SRTCueBlock.CUE_TIMINGS_PATTERN}
 
 
@@ -200,50 +224,92 @@ def _turns(cues: Sequence[_Cue], name: str, roles: Roles) -> list[Turn]:
     current: Turn | None = None
     for cue in cues:
         caption = cue.caption
-        plain = caption.text.split("\n")
         for k, (raw, line) in enumerate(zip(caption.lines, cue.text_lines, strict=True)):
-            speaker, words = _speaker(raw, plain[k], k == 0, roles)
-            if speaker is not None and (
-                current is None or label_key(speaker) != label_key(current.speaker)
-            ):
-                at = clock(caption.start_time.in_seconds())
-                first = cue.first if k == 0 else line
-                current = Turn(roles(speaker, line), speaker, at, first, line)
-                turns.append(current)
-            elif current is None:
-                raise TranscriptError(
-                    name,
-                    line,
-                    "expected a speaker: a cue like 'Name: words' (Zoom) "
-                    "or '<v Name>words</v>' (Teams)",
-                )
-            current.last = line
-            if words.strip():
-                current.parts.append(words.strip())
+            for n, (speaker, words, dashed) in enumerate(_segments(raw, roles)):
+                if speaker is None and dashed:
+                    raise TranscriptError(
+                        name,
+                        line,
+                        "expected a speaker after the dialogue dash: '- ' opens another "
+                        "speaker's words, but this line names nobody",
+                    )
+                if speaker is not None and (
+                    current is None or label_key(speaker) != label_key(current.speaker)
+                ):
+                    at = clock(caption.start_time.in_seconds())
+                    first = cue.first if k == 0 and n == 0 else line
+                    current = Turn(roles(speaker, line), speaker, at, first, line)
+                    turns.append(current)
+                elif current is None:
+                    raise TranscriptError(
+                        name,
+                        line,
+                        "expected a speaker: a cue like 'Name: words' (Zoom) "
+                        "or '<v Name>words</v>' (Teams)",
+                    )
+                current.last = line
+                if words.strip():
+                    current.parts.append(" ".join(words.split()))
     for turn in turns:
         if not turn.parts:
             raise TranscriptError(name, turn.first, f"expected words after '{turn.speaker}'")
     return turns
 
 
-def _speaker(raw: str, plain: str, first_of_cue: bool, roles: Roles) -> tuple[str | None, str]:
-    """The speaker a line of cue text names, if any, and its words.
+def _segments(raw: str, roles: Roles) -> list[tuple[str | None, str, bool]]:
+    """(speaker named or None, words, opened with a dialogue dash) for a line of cue text.
 
-    A Zoom label counts when it is a speaker with a role or looks like a name, so
+    A line may hold several voice spans (``<v Ann>Okay.</v><v Ben>Yeah.</v>``): each is
+    its speaker's. Words before any voice span may open with a Zoom label, and a
+    subtitler's dash (``- Hello.``) says a new speaker starts, who must then be named.
+    """
+    raw = _OVERRIDE.sub("", raw)
+    voices = list(_VOICE.finditer(raw))
+    pieces: list[tuple[str | None, str]] = [(None, raw[: voices[0].start() if voices else None])]
+    for i, m in enumerate(voices):
+        end = voices[i + 1].start() if i + 1 < len(voices) else None
+        pieces.append((" ".join(m.group(1).split()), raw[m.end() : end]))
+    found: list[tuple[str | None, str, bool]] = []
+    for voice, text in pieces:
+        plain = _plain(text)
+        dash = _DASH.fullmatch(plain.strip())
+        if dash is not None:
+            plain = dash.group("rest")
+        elif voice is None and plain.strip() in ("-", "‐", "–", "—") and voices:
+            continue  # "- <v Ben>Hello": the dash before a named voice
+        if voice is None and not plain.strip() and voices:
+            continue
+        speaker = voice
+        if voice is None:
+            speaker, plain = _label(plain, roles)
+        found.append((speaker, plain, dash is not None))
+    return found
+
+
+def _plain(text: str) -> str:
+    """Cue text without its tags, its character references read."""
+    untagged = _TAG.sub("", text)
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), untagged)
+
+
+def _label(plain: str, roles: Roles) -> tuple[str | None, str]:
+    """The Zoom speaker a line opens with, if any, and its words.
+
+    A label counts when it is a speaker with a role or looks like a name, so
     that "So here's the thing: …" stays words while an unmapped "Kim:" is reported.
     """
-    voice = webvtt.Caption.VOICE_SPAN_PATTERN.match(raw)
-    if voice is not None:
-        return " ".join(voice.group(1).split()), plain
-    if first_of_cue:
-        m = _LABEL.fullmatch(plain)
-        label = m.group("label") if m is not None else ""
-        if m is not None and (roles.knows(label) or _is_name(label)):
-            return m.group("label").strip(), m.group("rest")
+    m = _LABEL.fullmatch(plain.strip())
+    if m is not None:
+        label = m.group("label").strip()
+        if roles.knows(label) or _is_name(label):
+            return label, m.group("rest")
     return None, plain
 
 
 def _is_name(label: str) -> bool:
-    """ "Dr. Lee", "Speaker 2", "Sam (she/her)" — not "So here's the thing"."""
+    """ "Dr. Lee", "Speaker 2", "Sam (she/her)", "sam@example.com", "sam rivera" —
+    not "So here's the thing"."""
+    if _EMAIL.fullmatch(label) or _LOWER_NAME.fullmatch(label):
+        return True
     words = label.split()
     return 0 < len(words) <= 5 and all(_NAME_WORD.fullmatch(w) for w in words)
