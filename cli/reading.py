@@ -77,7 +77,8 @@ def sessions_command(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List a client's sessions in session order: date, professional, utterances, ending, source.
+    """List a client's sessions in session order: date, professional, utterances, clinician
+    entries, ending, source.
 
     Example:  caselog sessions alicia
     """
@@ -87,8 +88,9 @@ def sessions_command(
         print_json(views)
         return
     table = new_table()
-    columns = ("#", "date", "professional", "utterances", "flags", "ended", "source")
-    add_columns(table, columns, keys=("#", "date"))
+    # "turns" are the utterances; short headings leave the width to the free text.
+    columns = ("#", "date", "professional", "turns", "entries", "flags", "ended", "source")
+    add_columns(table, columns, keys=("#", "date"), right=("turns", "entries", "flags"))
     for s in views:
         of = f"/{s.planned_total}" if s.planned_total else ""
         ended = s.ended.reason.replace("_", " ") if s.ended else "in progress"
@@ -99,6 +101,7 @@ def sessions_command(
             s.date or "",
             s.professional or "",
             str(s.utterances),
+            str(s.entries),
             str(s.quality_flags),
             ended,
             f"{s.source.file} ({s.source.format})",

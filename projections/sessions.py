@@ -13,9 +13,11 @@ from caselog.domain.events import (
     DomainEvent,
     EntryAmended,
     EntryRetracted,
+    HomeworkAdded,
     HomeworkAssigned,
     HomeworkCarriedForward,
     HomeworkStatusChanged,
+    InsightAdded,
     NoteRecorded,
     PriorSummaryQuoted,
     QualityFlagRaised,
@@ -37,6 +39,8 @@ class _Session:
     utterances: int = 0
     stage_directions: int = 0
     flags: int = 0
+    entries: int = 0
+    """Clinician entries: homework, insights and notes entered by hand."""
     ended: SessionEnded | None = None
     corrected: dict[Address, bool] = field(default_factory=dict)
     """Each corrected entry's address: True once it is retracted."""
@@ -87,6 +91,15 @@ def _(event: QualityFlagRaised, acc: _Sessions) -> None:
     acc.by_number[event.session].flags += 1
 
 
+@_apply.register(HomeworkAdded)
+@_apply.register(InsightAdded)
+@_apply.register(NoteRecorded)
+def _(event: HomeworkAdded | InsightAdded | NoteRecorded, acc: _Sessions) -> None:
+    session = acc.by_number.get(event.session)
+    if session is not None:
+        session.entries += 1
+
+
 @_apply.register
 def _(event: SessionEnded, acc: _Sessions) -> None:
     acc.by_number[event.session].ended = event
@@ -108,7 +121,6 @@ def _(event: Correction, acc: _Sessions) -> None:
 @_apply.register(HomeworkAssigned)
 @_apply.register(HomeworkStatusChanged)
 @_apply.register(HomeworkCarriedForward)
-@_apply.register(NoteRecorded)
 def _(event: DomainEvent, acc: _Sessions) -> None:
     return None
 
@@ -133,6 +145,7 @@ def _view(s: _Session) -> SessionView:
         utterances=s.utterances,
         stage_directions=s.stage_directions,
         quality_flags=s.flags,
+        entries=s.entries,
         ended=EndingView(reason=s.ended.reason, detail=s.ended.detail, clock=s.ended.clock)
         if s.ended
         else None,

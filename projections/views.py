@@ -94,6 +94,9 @@ class SessionView(View):
     reassigned_from: Reassignment | None = None
     """Set when the session was moved here from another client (``caselog reassign``);
     ``recorded_at`` is then when it was first recorded there."""
+    entries: int = 0
+    """Clinician entries on the session: homework, insights and notes entered by hand
+    (``homework-add``, ``insight-add``, ``note``, or the write API)."""
     status: SessionStatus = "ended"
     """``in_progress``: begun (``caselog record``, the write API) and not ended yet."""
 

@@ -222,6 +222,24 @@ def test_entries_survive_export_and_import(clinic, tmp_path):
         assert _ok(target, *command) == _ok(clinic, *command)
 
 
+def test_sessions_counts_each_session_s_entries_as_of_any_point(clinic):
+    def counts(*at: str) -> dict[int, int]:
+        listed = json.loads(_ok(clinic, "sessions", "marcus", "--json", *at))
+        return {s["number"]: s["entries"] for s in listed}
+
+    listed = json.loads(_ok(clinic, "clients", "--json"))
+    version = next(c["events"] for c in listed if c["name"] == MARCUS)
+    assert counts() == {8: 0}
+    _entered(clinic)
+    _ok(clinic, "homework-add", "alicia", "Walk after work", "--session", "1")
+    assert counts() == {8: 3}
+    assert counts("--at-version", str(version)) == {8: 0}
+    alicia = json.loads(_ok(clinic, "sessions", "alicia", "--json"))
+    assert [s["entries"] for s in alicia] == [1, 0]
+    table = _ok(clinic, "sessions", "marcus")
+    assert "entries" in table.split("┡")[0]  # the heading row(s)
+
+
 def test_an_as_of_before_an_entry_does_not_show_it(clinic):
     before = json.loads(_ok(clinic, "clients", "--json"))
     version = next(c["events"] for c in before if c["name"] == MARCUS)
