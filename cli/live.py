@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import BaseModel, ConfigDict
 
+from caselog.cli.completion import complete_client
 from caselog.cli.context import DbOption, JsonOption, friendly, say
 from caselog.cli.context import store as open_store
 from caselog.cli.ingest import _date, _role
@@ -51,9 +52,21 @@ class SessionClosedNow(BaseModel):
     reason: str
 
 
+# Recording never takes a leading part of a name: "Rowan" may be someone new.
+RecordingClientArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="CLIENT",
+        autocompletion=complete_client,
+        help="The client: a recorded client's full name (any case) or id prefix, or a new "
+        "client's name.",
+    ),
+]
+
+
 @friendly
 def record_command(
-    client: ClientArg,
+    client: RecordingClientArg,
     session: SessionOpt,
     professional: Annotated[
         str | None,
