@@ -37,8 +37,9 @@ from caselog.adapters.parsing.labels import (
 )
 from caselog.adapters.parsing.turns import is_direction
 from caselog.domain.errors import InvalidLiveInput
-from caselog.domain.identity import fold_name, may_be_client, names_person, split_title
+from caselog.domain.identity import split_title
 from caselog.domain.live import Direction, LiveInput, Say, checked
+from caselog.domain.speakers import Speakers
 from caselog.domain.transcript import Role
 
 # A clock before a label as transcripts and generators write one: "10:04", "10:04:33",
@@ -74,35 +75,9 @@ _SENTENCE_START = frozenset(
 """First words of a sentence, not of a label: "My therapist said: rest."."""
 
 
-@dataclass(frozen=True)
-class Roles:
-    """Who a label names: the roles given, then role words, then the session's people."""
-
-    given: dict[str, Role]
-    client: str
-    professional: str | None = None
-
-    def of(self, label: str) -> Role | None:
-        key = fold_name(label)
-        if key in self.given:
-            return self.given[key]
-        if key in ROLE_WORDS:
-            return ROLE_WORDS[key]
-        professional = bool(self.professional) and names_person(label, self.professional or "")
-        client = may_be_client(label, self.client)
-        if professional and client:
-            # "Haddad" or "N.H." with Noor Haddad and Dr. Nadia Haddad: either of them, so
-            # neither — the line is refused and --role says whose it is.
-            return None
-        if professional:
-            return "professional"
-        if client:
-            return "client"
-        return None
-
-
-def roles(given: list[tuple[str, Role]], client: str, professional: str | None) -> Roles:
-    return Roles({fold_name(label): role for label, role in given}, client, professional)
+def roles(given: list[tuple[str, Role]], client: str, professional: str | None) -> Speakers:
+    """Who the labels of a session name (``Speakers``, the rule the live API applies)."""
+    return Speakers.of_session(client, professional, dict(given))
 
 
 @dataclass
@@ -119,7 +94,7 @@ class _Turn:
 class TurnReader:
     """Steps from lines fed one at a time; each step is given once it is complete."""
 
-    roles: Roles
+    roles: Speakers
     run: str
     """Leads each step's idempotency key (with its first line): a step retried within
     the run — after an interruption — is recorded once."""
@@ -291,22 +266,14 @@ class TurnReader:
             raise InvalidLiveInput(f"{where}: expected a JSON object with role and text")
         speaker, role = value.get("speaker"), value.get("role")
         if isinstance(speaker, str) and speaker.strip():
-            known = self.roles.of(speaker)
             if role is None:
+                known = self.roles.of(speaker)
                 if known is None:
                     raise InvalidLiveInput(f"{where}: who is {speaker!r}? give its role")
                 value = {**value, "role": known}
-            elif role == "client" and known != "client":
+            elif role in ("client", "professional"):
                 # The client's words are the client's record: someone else's are refused.
-                raise InvalidLiveInput(
-                    f"{where}: {speaker!r} is not the client, {self.roles.client}; give "
-                    f"--role '{speaker}=client' if they are"
-                )
-            elif role == "professional" and known == "client":
-                raise InvalidLiveInput(
-                    f"{where}: {speaker!r} is the client, {self.roles.client}, but the "
-                    f"line's role is professional"
-                )
+                self.roles.check(role, speaker, where)
         return [self._step(Say, {**value, "lines": (number, number)}, number)]
 
     def _step(
