@@ -306,3 +306,23 @@ def test_record_refuses_a_label_that_is_the_professionals_first_name_as_the_clie
     )
     assert run.returncode == 1
     assert "'Ines' is not the client, Rowan Vale: it names the session's professional" in run.stderr
+
+
+# --- naming the client ------------------------------------------------------------------
+
+
+def test_a_client_named_with_an_invisible_character_is_the_recorded_client_not_a_new_one(store):
+    store.client(ROWAN).session(1).say("client", "Hello.")
+    pasted = "Rowan\u200b Vale"  # a zero-width space, as pasted from a chat window
+    store.client(pasted).session(1).say("client", "Again.")
+    assert [name for _, name in store.app.registered_clients()] == [ROWAN]
+    assert [t[2] for t in _turns(store)] == ["Hello.", "Again."]
+
+
+def test_record_for_a_name_with_an_invisible_character_records_for_the_recorded_client(db):
+    assert caselog(db, "record", ROWAN, "--session", "1", stdin="Rowan: Hello.\n").returncode == 0
+    run = caselog(db, "record", "Rowan\u2060 Vale", "--session", "1", stdin="Rowan: Again.\n")
+    assert run.returncode == 0, run.stderr
+    with open_store(db) as store:
+        assert [name for _, name in store.app.registered_clients()] == [ROWAN]
+        assert [t[2] for t in _turns(store)] == ["Hello.", "Again."]
