@@ -23,6 +23,7 @@ does not name, and a participant's label behind marks or an unread clock.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -111,7 +112,7 @@ class TurnReader:
             direction = {"text": text.strip(), "lines": (number, number)}
             return [*self.close(), self._step(Direction, direction, number)]
         # Indentation is no part of a label: "  Therapist: …" opens a turn as well.
-        clock, words = _clocked(text.strip())
+        clock, words = _clocked(_visible_label(text.strip()))
         label = _label(words)
         if label is not None and self._opens_turn(label[0]):
             name, said, aside_clock = label
@@ -195,10 +196,18 @@ class TurnReader:
         rest = words[start:]
         names = rest.split(" ")
         for count in range(min(len(names), 5), 0, -1):
-            name = " ".join(names[:count]).rstrip("*_]>) ")
+            name = " ".join(names[:count]).rstrip("*_]>), ")
             after = rest[len(name) :]
             if not name or self.roles.of(name) is None:
                 continue
+            credentials = _credentials(after)
+            if credentials is not None:
+                shown = words[: start + len(name) + credentials.end()].strip()
+                raise InvalidLiveInput(
+                    f"{self.source}:{number}: {shown!r} reads as a turn of {name!r}: "
+                    f"expected 'Label: words' with the name alone ('{name}: …'); "
+                    f"credentials after a comma are not read"
+                )
             sep = (_CLOSED.match(after) if start > 0 else None) or _SEPARATOR.match(after)
             if sep is not None:
                 shown = words[: start + len(name) + sep.end()].strip()
@@ -281,6 +290,32 @@ class TurnReader:
     ) -> LiveInput:
         key = {"idempotency_key": f"{self.run}:{first}"}
         return checked(model, {**key, **values}, f"{self.source}:{first}")
+
+
+_CREDENTIALS = re.compile(r",\s*(?P<letters>(?:[^\W\d_][\w.]{0,7},?\s*){1,3})[:：]")
+
+
+def _credentials(after: str) -> re.Match[str] | None:
+    """Letters after a name that are its credentials, then a colon: ", PhD:", ", LCSW, RN:",
+    ", Psy.D.:" — each word with two capitals or more, so "Rowan, listen: …" is words."""
+    m = _CREDENTIALS.match(after)
+    if m is None:
+        return None
+    words = m.group("letters").replace(",", " ").split()
+    return m if all(sum(c.isupper() for c in w) >= 2 for w in words) else None
+
+
+def _visible_label(line: str) -> str:
+    """The line with invisible characters (zero-width spaces and joiners, soft hyphens,
+    direction marks) taken out of what comes before its first colon: hidden in a label,
+    they would make a participant's turn read as words of the turn before."""
+    colon = min((i for i in (line.find(":"), line.find("：")) if i >= 0), default=-1)
+    if colon < 0 or colon > 120:
+        return line
+    # From the first letter on: marks before a label (an emoji's joiner) are shown as given.
+    first = next((i for i, c in enumerate(line[:colon]) if c.isalpha()), colon)
+    label = "".join(c for c in line[first:colon] if unicodedata.category(c) != "Cf")
+    return line[:first] + label + line[colon:]
 
 
 def _is_short(label: str) -> bool:

@@ -326,3 +326,65 @@ def test_record_for_a_name_with_an_invisible_character_records_for_the_recorded_
     with open_store(db) as store:
         assert [name for _, name in store.app.registered_clients()] == [ROWAN]
         assert [t[2] for t in _turns(store)] == ["Hello.", "Again."]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Dr. Ines Ward, PhD: What woke you?",
+        "Ines Ward, LCSW, RN: What woke you?",
+        "Ward, Psy.D.: Hm?",
+    ],
+)
+def test_record_refuses_a_participant_label_with_credentials_rather_than_glue_it(db, line):
+    run = caselog(
+        db,
+        "record",
+        ROWAN,
+        "--session",
+        "1",
+        "--professional",
+        WARD,
+        stdin=f"Rowan: I slept badly.\n{line}\n",
+    )
+    assert run.returncode == 1
+    assert "credentials after a comma are not read" in run.stderr
+    with open_store(db) as store:  # the turn before stays the client's own words
+        assert _turns(store) == [("client", "Rowan", "I slept badly.")]
+
+
+def test_record_reads_a_label_with_an_invisible_character_as_the_participants_turn(db):
+    run = caselog(
+        db,
+        "record",
+        ROWAN,
+        "--session",
+        "1",
+        "--professional",
+        WARD,
+        stdin="Dr. Ward: What woke you?\nRo\u200bwan: The week ahead.\n",
+    )
+    assert run.returncode == 0, run.stderr
+    with open_store(db) as store:
+        assert _turns(store) == [
+            ("professional", "Dr. Ward", "What woke you?"),
+            ("client", "Rowan", "The week ahead."),
+        ]
+
+
+def test_words_that_address_a_participant_stay_words(db):
+    run = caselog(
+        db,
+        "record",
+        ROWAN,
+        "--session",
+        "1",
+        "--professional",
+        WARD,
+        stdin="Dr. Ward: Good.\nRowan, listen: this matters.\n",
+    )
+    assert run.returncode == 0, run.stderr
+    with open_store(db) as store:
+        assert _turns(store) == [
+            ("professional", "Dr. Ward", "Good.\nRowan, listen: this matters."),
+        ]
