@@ -11,7 +11,9 @@ turn without a label is the same speaker going on: it is recorded as the next tu
 of that speaker (a turn once recorded is never changed).
 
 JSON lines (``--jsonl``): one turn a line, ``{"speaker", "role", "text", "clock"}``
-(``role`` may be left out where the label says it, ``speaker`` where the role does).
+(``role`` may be left out where the label says it, ``speaker`` where the role does), and
+an ``idempotency_key`` of the caller's own: a line retried with it records once, in any
+run; the same key with other content is refused.
 
 A label is given its role by ``--role LABEL=ROLE``, by a role word ("Therapist",
 "Client", …), or by naming the session's professional or the client. A line shaped
@@ -273,6 +275,13 @@ class TurnReader:
             raise InvalidLiveInput(f"{where}: expected a JSON object, not JSON ({e})") from None
         if not isinstance(value, dict):
             raise InvalidLiveInput(f"{where}: expected a JSON object with role and text")
+        if "lines" in value:
+            # Where a line is read is this reader's to say; a line saying it would be
+            # silently overridden.
+            raise InvalidLiveInput(
+                f"{where}: unexpected field 'lines': expected speaker, role, text, clock "
+                f"and, to retry a line across runs, idempotency_key"
+            )
         speaker, role = value.get("speaker"), value.get("role")
         if isinstance(speaker, str) and speaker.strip():
             if role is None:

@@ -156,7 +156,9 @@ class LiveSession:
         clock: str | None = None,
         idempotency_key: str | None = None,
     ) -> Appended:
-        """A turn of ``role`` (``client`` or ``professional``)."""
+        """A turn of ``role`` (``client`` or ``professional``). ``speaker`` must be who the
+        role is (``speakers``): the client, by a name of theirs, for a client's turn; anyone
+        but the client for a professional's. Else ``InvalidLiveInput``, nothing recorded."""
         values = {"role": role, "text": text, "speaker": speaker, "clock": clock}
         return self.record(checked(Say, {**values, "idempotency_key": idempotency_key}))
 

@@ -388,3 +388,26 @@ def test_words_that_address_a_participant_stay_words(db):
         assert _turns(store) == [
             ("professional", "Dr. Ward", "Good.\nRowan, listen: this matters."),
         ]
+
+
+def test_record_jsonl_retries_a_line_by_its_own_key_across_runs_and_refuses_it_changed(db):
+    def line(text: str) -> str:
+        return json.dumps({"speaker": "Rowan", "text": text, "idempotency_key": "t1"}) + "\n"
+
+    assert (
+        caselog(db, "record", ROWAN, "--session", "1", "--jsonl", stdin=line("Hi.")).returncode == 0
+    )
+    before = event_count(db)
+    again = caselog(db, "record", ROWAN, "--session", "1", "--jsonl", stdin=line("Hi."))
+    assert again.returncode == 0, again.stderr
+    changed = caselog(db, "record", ROWAN, "--session", "1", "--jsonl", stdin=line("Bye."))
+    assert changed.returncode == 1
+    assert "idempotency key 't1' was given to another call" in changed.stderr
+    assert event_count(db) == before
+
+
+def test_record_jsonl_refuses_a_line_that_says_where_it_was_read(db):
+    text = json.dumps({"speaker": "Rowan", "text": "Hi.", "lines": [40, 41]}) + "\n"
+    run = caselog(db, "record", ROWAN, "--session", "1", "--jsonl", stdin=text)
+    assert run.returncode == 1
+    assert "unexpected field 'lines'" in run.stderr
