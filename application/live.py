@@ -391,11 +391,12 @@ class LiveSession:
             again = [e for e in decide(steps) if e.idempotency_key == key]
         finally:
             steps.rewind(mark)
-        # A call's events are written together, its keyed ones first; one more is read
-        # to see that the first call had no more of them than this one.
-        upto = version + len(again)
+        # A call's events are written together, its keyed ones first (after the opening,
+        # which may carry the opening's key); one more is read to see that the first call
+        # had no more of them than this one.
+        upto = version + len(again) + 1
         stored = self.app.client_events(self.client_id, after=version - 1, upto=upto)
-        held = [e for e in stored if e.idempotency_key == key]
+        held = [e for e in stored if e.idempotency_key == key and not isinstance(e, SessionOpened)]
         if not same_call(held, again):
             raise InvalidLiveInput(
                 f"idempotency key {key!r} was given to another call in session "

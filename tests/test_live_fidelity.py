@@ -411,3 +411,13 @@ def test_record_jsonl_refuses_a_line_that_says_where_it_was_read(db):
     run = caselog(db, "record", ROWAN, "--session", "1", "--jsonl", stdin=text)
     assert run.returncode == 1
     assert "unexpected field 'lines'" in run.stderr
+
+
+def test_a_first_step_retried_under_the_openings_own_key_is_one_call(store, db):
+    live = store.client(ROWAN).session(1, idempotency_key="k")
+    live.say("client", "Hello.", idempotency_key="k")
+    before = event_count(db)
+    assert store.client(ROWAN).session(1).say("client", "Hello.", idempotency_key="k").repeated
+    with pytest.raises(InvalidLiveInput, match="idempotency key 'k'"):
+        store.client(ROWAN).session(1).say("client", "Goodbye.", idempotency_key="k")
+    assert event_count(db) == before
