@@ -23,6 +23,11 @@ Text = Annotated[str, Field(min_length=1)]
 Clock = Annotated[str, Field(pattern=r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")]
 """A clock time as a transcript writes it: ``10:04`` or ``10:04:30``."""
 Key = Annotated[str, Field(min_length=1, max_length=200)]
+Speaker = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$")
+]
+"""A speaker's label: one line, no control characters — a line break in it would show as
+a line of its own, a turn of someone else, wherever the record is printed."""
 
 
 class LiveInput(BaseModel):
@@ -49,7 +54,7 @@ class Say(LiveInput):
 
     role: Role
     text: Text
-    speaker: Text | None = None
+    speaker: Speaker | None = None
     clock: Clock | None = None
     lines: tuple[int, int] | None = None
     """Where the turn was read (``caselog record``: standard input's lines); else none."""

@@ -421,3 +421,15 @@ def test_a_first_step_retried_under_the_openings_own_key_is_one_call(store, db):
     with pytest.raises(InvalidLiveInput, match="idempotency key 'k'"):
         store.client(ROWAN).session(1).say("client", "Goodbye.", idempotency_key="k")
     assert event_count(db) == before
+
+
+@pytest.mark.parametrize(
+    "speaker", ["Dr. Lee\nRowan", "Dr. Lee\rRowan", "Dr.\x1b[2K Lee", "Lee\u2028Rowan"]
+)
+def test_a_speaker_with_a_line_break_or_control_character_is_refused(store, db, speaker):
+    live = store.client(ROWAN).session(1, professional=WARD)
+    live.say("client", "Hello.")
+    before = event_count(db)
+    with pytest.raises(InvalidLiveInput, match="Say speaker: String should match pattern"):
+        live.say("professional", "Forged.", speaker=speaker)
+    assert event_count(db) == before
