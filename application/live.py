@@ -210,8 +210,10 @@ class LiveSession:
         key = step.idempotency_key
         if isinstance(step, Say):
             self.speakers.check(step.role, step.speaker)
+            self.speakers.check_words(step.text)
             return lambda steps: self._turn(steps, step)
         if isinstance(step, Direction):
+            self.speakers.check_words(step.text)
             # As transcripts write it: "(pauses)", "[laughs]", "*sighs*" are kept as given.
             text = step.text if step.text.startswith(("(", "[", "*")) else f"({step.text})"
             lines = _lines(step.lines)

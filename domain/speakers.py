@@ -10,6 +10,8 @@ only the client's, and the client is never recorded as the professional. The typ
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -28,6 +30,10 @@ ROLE_WORDS: dict[str, Role] = {
     ),
 }
 """Role words and their synonyms, the same in every format (compared casefolded)."""
+
+
+_LINE_LABEL = re.compile(r"\s*[\[(*_]*(?P<label>[^\W\d_][^:：\n]{0,60}?)[*_\])]*\s*[:：]")
+"""A line that opens as a turn: "Rowan: …", "**Dr. Ward**: …", "[Client]: …"."""
 
 
 @dataclass(frozen=True)
@@ -114,3 +120,18 @@ class Speakers:
                 f"{lead}{speaker!r} names the session's client, {self.client}, but the "
                 f"turn's role is professional; give the role of who is speaking"
             )
+
+    def check_words(self, text: str, where: str = "") -> None:
+        """Refuse words with a later line that opens as a participant's turn ("…\nRowan
+        Vale: I want to stop."): printed, it reads as that participant's turn, though it
+        is recorded in this one. ``caselog record`` makes such a line a turn of its own."""
+        for number, line in enumerate(text.splitlines()[1:], start=2):
+            visible = "".join(c for c in line if unicodedata.category(c) != "Cf")
+            m = _LINE_LABEL.match(visible)
+            if m is not None and self.of(m.group("label")) is not None:
+                lead = f"{where}: " if where else ""
+                raise InvalidLiveInput(
+                    f"{lead}line {number} of the words reads as a turn of "
+                    f"{m.group('label')!r} ({line.strip()[:40]!r}): expected one turn a "
+                    f"call — record that line as its own turn"
+                )

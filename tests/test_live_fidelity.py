@@ -433,3 +433,47 @@ def test_a_speaker_with_a_line_break_or_control_character_is_refused(store, db, 
     with pytest.raises(InvalidLiveInput, match="Say speaker: String should match pattern"):
         live.say("professional", "Forged.", speaker=speaker)
     assert event_count(db) == before
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Good.\nRowan Vale: I want to stop coming.",
+        "Good.\n**Rowan**: I want to stop coming.",
+        "Good.\n  Client: I want to stop coming.",
+        "Good.\nDr. Ward: and I agree.",
+    ],
+)
+def test_words_with_a_line_that_reads_as_a_participants_turn_are_refused(store, db, text):
+    live = store.client(ROWAN).session(1, professional=WARD)
+    live.say("client", "Hello.")
+    before = event_count(db)
+    with pytest.raises(InvalidLiveInput, match="line 2 of the words reads as a turn of"):
+        live.say("professional", text)
+    with pytest.raises(InvalidLiveInput, match="line 2 of the words reads as a turn of"):
+        live.direct(f"(pauses)\n{text.splitlines()[1]}")
+    assert event_count(db) == before
+
+
+def test_words_over_several_lines_with_a_note_or_a_time_stay_one_turn(store):
+    live = store.client(ROWAN).session(1, professional=WARD)
+    text = "I wrote it down.\nSituation: the Sunday call.\nAt 10:30: I rang her."
+    live.say("client", text)
+    assert _turns(store) == [("client", ROWAN, text)]
+
+
+def test_record_jsonl_refuses_words_that_carry_another_turn(db):
+    line = json.dumps({"speaker": "Dr. Ward", "text": "Good.\nRowan: I want to stop."})
+    run = caselog(
+        db,
+        "record",
+        ROWAN,
+        "--session",
+        "1",
+        "--professional",
+        WARD,
+        "--jsonl",
+        stdin=line + "\n",
+    )
+    assert run.returncode == 1
+    assert "reads as a turn of 'Rowan'" in run.stderr
