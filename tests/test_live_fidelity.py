@@ -14,6 +14,7 @@ import pytest
 from caselog.adapters.store import open_store
 from caselog.domain.errors import InvalidLiveInput, SessionConflict
 from caselog.domain.events import UtteranceRecorded
+from caselog.projections.asof import AsOf
 from tests.conftest import event_count
 from tests.test_cli_record import caselog
 
@@ -477,3 +478,28 @@ def test_record_jsonl_refuses_words_that_carry_another_turn(db):
     )
     assert run.returncode == 1
     assert "reads as a turn of 'Rowan'" in run.stderr
+
+
+# --- the machine's clock going back -----------------------------------------------------
+
+
+def test_a_clock_turned_back_leaves_no_hole_in_the_record_as_it_stood(store, monkeypatch):
+    from caselog.domain import recording
+
+    start = dt.datetime(2026, 5, 4, 10, 0, tzinfo=dt.UTC)
+    clock = [start]
+    monkeypatch.setattr(recording, "now", lambda: clock[0])
+    live = store.client(ROWAN).session(1, professional=WARD)
+    for minutes, role, text in ((0, "client", "One."), (5, "professional", "Two.")):
+        clock[0] = start + dt.timedelta(minutes=minutes)
+        live.say(role, text)
+    for minutes, role, text in ((1, "client", "Three."), (2, "professional", "Four.")):
+        clock[0] = start + dt.timedelta(minutes=minutes)  # the clock has gone back
+        live.say(role, text)
+    cid = store.client_id(ROWAN)
+    stamps = [e.timestamp for e in store.app.client_events(cid)]
+    assert stamps == sorted(stamps)
+    moment = AsOf(recorded_before=start + dt.timedelta(minutes=3))
+    seen = store.records.client(ROWAN).history(session=1, at=moment)
+    # As it stood at 10:03: the first turn only, never a later one without the one before.
+    assert [e.text for e in seen if e.kind == "utterance"] == ["One."]
