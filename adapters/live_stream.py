@@ -11,7 +11,9 @@ turn without a label is the same speaker going on: it is recorded as the next tu
 of that speaker (a turn once recorded is never changed).
 
 JSON lines (``--jsonl``): one turn a line, ``{"speaker", "role", "text", "clock"}``
-(``role`` may be left out where the label says it, ``speaker`` where the role does).
+(``role`` may be left out where the label says it, ``speaker`` where the role does), and
+an ``idempotency_key`` of the caller's own: a line retried with it records once, in any
+run; the same key with other content is refused.
 
 A label is given its role by ``--role LABEL=ROLE``, by a role word ("Therapist",
 "Client", …), or by naming the session's professional or the client. A line shaped
@@ -23,6 +25,7 @@ does not name, and a participant's label behind marks or an unread clock.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -37,8 +40,9 @@ from caselog.adapters.parsing.labels import (
 )
 from caselog.adapters.parsing.turns import is_direction
 from caselog.domain.errors import InvalidLiveInput
-from caselog.domain.identity import fold_name, may_be_client, names_person, split_title
+from caselog.domain.identity import split_title
 from caselog.domain.live import Direction, LiveInput, Say, checked
+from caselog.domain.speakers import Speakers
 from caselog.domain.transcript import Role
 
 # A clock before a label as transcripts and generators write one: "10:04", "10:04:33",
@@ -74,35 +78,9 @@ _SENTENCE_START = frozenset(
 """First words of a sentence, not of a label: "My therapist said: rest."."""
 
 
-@dataclass(frozen=True)
-class Roles:
-    """Who a label names: the roles given, then role words, then the session's people."""
-
-    given: dict[str, Role]
-    client: str
-    professional: str | None = None
-
-    def of(self, label: str) -> Role | None:
-        key = fold_name(label)
-        if key in self.given:
-            return self.given[key]
-        if key in ROLE_WORDS:
-            return ROLE_WORDS[key]
-        professional = bool(self.professional) and names_person(label, self.professional or "")
-        client = may_be_client(label, self.client)
-        if professional and client:
-            # "Haddad" or "N.H." with Noor Haddad and Dr. Nadia Haddad: either of them, so
-            # neither — the line is refused and --role says whose it is.
-            return None
-        if professional:
-            return "professional"
-        if client:
-            return "client"
-        return None
-
-
-def roles(given: list[tuple[str, Role]], client: str, professional: str | None) -> Roles:
-    return Roles({fold_name(label): role for label, role in given}, client, professional)
+def roles(given: list[tuple[str, Role]], client: str, professional: str | None) -> Speakers:
+    """Who the labels of a session name (``Speakers``, the rule the live API applies)."""
+    return Speakers.of_session(client, professional, dict(given))
 
 
 @dataclass
@@ -119,7 +97,7 @@ class _Turn:
 class TurnReader:
     """Steps from lines fed one at a time; each step is given once it is complete."""
 
-    roles: Roles
+    roles: Speakers
     run: str
     """Leads each step's idempotency key (with its first line): a step retried within
     the run — after an interruption — is recorded once."""
@@ -136,7 +114,7 @@ class TurnReader:
             direction = {"text": text.strip(), "lines": (number, number)}
             return [*self.close(), self._step(Direction, direction, number)]
         # Indentation is no part of a label: "  Therapist: …" opens a turn as well.
-        clock, words = _clocked(text.strip())
+        clock, words = _clocked(_visible_label(text.strip()))
         label = _label(words)
         if label is not None and self._opens_turn(label[0]):
             name, said, aside_clock = label
@@ -220,10 +198,18 @@ class TurnReader:
         rest = words[start:]
         names = rest.split(" ")
         for count in range(min(len(names), 5), 0, -1):
-            name = " ".join(names[:count]).rstrip("*_]>) ")
+            name = " ".join(names[:count]).rstrip("*_]>), ")
             after = rest[len(name) :]
             if not name or self.roles.of(name) is None:
                 continue
+            credentials = _credentials(after)
+            if credentials is not None:
+                shown = words[: start + len(name) + credentials.end()].strip()
+                raise InvalidLiveInput(
+                    f"{self.source}:{number}: {shown!r} reads as a turn of {name!r}: "
+                    f"expected 'Label: words' with the name alone ('{name}: …'); "
+                    f"credentials after a comma are not read"
+                )
             sep = (_CLOSED.match(after) if start > 0 else None) or _SEPARATOR.match(after)
             if sep is not None:
                 shown = words[: start + len(name) + sep.end()].strip()
@@ -289,24 +275,23 @@ class TurnReader:
             raise InvalidLiveInput(f"{where}: expected a JSON object, not JSON ({e})") from None
         if not isinstance(value, dict):
             raise InvalidLiveInput(f"{where}: expected a JSON object with role and text")
+        if "lines" in value:
+            # Where a line is read is this reader's to say; a line saying it would be
+            # silently overridden.
+            raise InvalidLiveInput(
+                f"{where}: unexpected field 'lines': expected speaker, role, text, clock "
+                f"and, to retry a line across runs, idempotency_key"
+            )
         speaker, role = value.get("speaker"), value.get("role")
         if isinstance(speaker, str) and speaker.strip():
-            known = self.roles.of(speaker)
             if role is None:
+                known = self.roles.of(speaker)
                 if known is None:
                     raise InvalidLiveInput(f"{where}: who is {speaker!r}? give its role")
                 value = {**value, "role": known}
-            elif role == "client" and known != "client":
+            elif role in ("client", "professional"):
                 # The client's words are the client's record: someone else's are refused.
-                raise InvalidLiveInput(
-                    f"{where}: {speaker!r} is not the client, {self.roles.client}; give "
-                    f"--role '{speaker}=client' if they are"
-                )
-            elif role == "professional" and known == "client":
-                raise InvalidLiveInput(
-                    f"{where}: {speaker!r} is the client, {self.roles.client}, but the "
-                    f"line's role is professional"
-                )
+                self.roles.check(role, speaker, where)
         return [self._step(Say, {**value, "lines": (number, number)}, number)]
 
     def _step(
@@ -314,6 +299,32 @@ class TurnReader:
     ) -> LiveInput:
         key = {"idempotency_key": f"{self.run}:{first}"}
         return checked(model, {**key, **values}, f"{self.source}:{first}")
+
+
+_CREDENTIALS = re.compile(r",\s*(?P<letters>(?:[^\W\d_][\w.]{0,7},?\s*){1,3})[:：]")
+
+
+def _credentials(after: str) -> re.Match[str] | None:
+    """Letters after a name that are its credentials, then a colon: ", PhD:", ", LCSW, RN:",
+    ", Psy.D.:" — each word with two capitals or more, so "Rowan, listen: …" is words."""
+    m = _CREDENTIALS.match(after)
+    if m is None:
+        return None
+    words = m.group("letters").replace(",", " ").split()
+    return m if all(sum(c.isupper() for c in w) >= 2 for w in words) else None
+
+
+def _visible_label(line: str) -> str:
+    """The line with invisible characters (zero-width spaces and joiners, soft hyphens,
+    direction marks) taken out of what comes before its first colon: hidden in a label,
+    they would make a participant's turn read as words of the turn before."""
+    colon = min((i for i in (line.find(":"), line.find("：")) if i >= 0), default=-1)
+    if colon < 0 or colon > 120:
+        return line
+    # From the first letter on: marks before a label (an emoji's joiner) are shown as given.
+    first = next((i for i, c in enumerate(line[:colon]) if c.isalpha()), colon)
+    label = "".join(c for c in line[first:colon] if unicodedata.category(c) != "Cf")
+    return line[:first] + label + line[colon:]
 
 
 def _is_short(label: str) -> bool:

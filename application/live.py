@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -31,6 +31,7 @@ from caselog.domain.errors import (
     ConcurrentChange,
     InvalidLiveInput,
     SessionClosed,
+    SessionConflict,
     SessionNotFound,
 )
 from caselog.domain.events import (
@@ -40,7 +41,7 @@ from caselog.domain.events import (
     StageDirectionRecorded,
     UtteranceRecorded,
 )
-from caselog.domain.identity import may_be_client, names_person
+from caselog.domain.identity import normalise_name
 from caselog.domain.live import (
     Assignment,
     Direction,
@@ -51,10 +52,13 @@ from caselog.domain.live import (
     Say,
     SessionSummary,
     checked,
+    describe_call,
+    same_call,
 )
 from caselog.domain.recording import SessionSteps
 from caselog.domain.spans import version_runs
-from caselog.domain.transcript import NAMED_SECTIONS, LineSpan, SourceRef
+from caselog.domain.speakers import Speakers
+from caselog.domain.transcript import NAMED_SECTIONS, LineSpan, Role, SourceRef
 from caselog.projections.summary import CANONICAL_HEADINGS
 
 ATTEMPTS = 50
@@ -106,6 +110,7 @@ class LiveSession:
         actor: str,
         cues: Cues | None = None,
         begin: bool = True,
+        roles: Mapping[str, Role] | None = None,
     ) -> None:
         self.app = app
         self.client_id = cid
@@ -114,7 +119,10 @@ class LiveSession:
         self.actor = actor
         self._cues = cues
         self._steps = SessionSteps(None, cid, number, actor)
-        self.professional = opening.professional
+        self._roles = dict(roles or {})
+        self._opening = opening
+        self._opened: SessionOpened | None = None
+        """The session's ``SessionOpened`` as stored, once this writer has seen it."""
         self._catch_up()
         self.resumed = self._steps.opened
         """The session was begun before (by this or another process): it goes on."""
@@ -122,7 +130,20 @@ class LiveSession:
             raise SessionNotFound(f"{name} has no session {number} begun: nothing to go on with")
         # A new session begins with its first step, in that step's transaction: a session
         # opened and given nothing (a stream refused at its first line) leaves no trace.
-        self._opening = opening
+        self._check_opening()
+
+    @property
+    def professional(self) -> str | None:
+        """The session's professional: as it was opened, once it is; else as given."""
+        if self._opened is not None:
+            return self._opened.professional
+        return self._opening.professional
+
+    @property
+    def speakers(self) -> Speakers:
+        """Who a turn's speaker may be (``domain/speakers.py``): the rule every live turn
+        is checked by, ``caselog record``'s labels included."""
+        return Speakers.of_session(self.client_name, self.professional, self._roles)
 
     # --- the calls ----------------------------------------------------------------------
 
@@ -135,7 +156,9 @@ class LiveSession:
         clock: str | None = None,
         idempotency_key: str | None = None,
     ) -> Appended:
-        """A turn of ``role`` (``client`` or ``professional``)."""
+        """A turn of ``role`` (``client`` or ``professional``). ``speaker`` must be who the
+        role is (``speakers``): the client, by a name of theirs, for a client's turn; anyone
+        but the client for a professional's. Else ``InvalidLiveInput``, nothing recorded."""
         values = {"role": role, "text": text, "speaker": speaker, "clock": clock}
         return self.record(checked(Say, {**values, "idempotency_key": idempotency_key}))
 
@@ -186,9 +209,11 @@ class LiveSession:
     def _decision(self, step: LiveInput) -> Callable[[SessionSteps], list[DomainEvent]]:
         key = step.idempotency_key
         if isinstance(step, Say):
-            self._refuse_swapped(step)
+            self.speakers.check(step.role, step.speaker)
+            self.speakers.check_words(step.text)
             return lambda steps: self._turn(steps, step)
         if isinstance(step, Direction):
+            self.speakers.check_words(step.text)
             # As transcripts write it: "(pauses)", "[laughs]", "*sighs*" are kept as given.
             text = step.text if step.text.startswith(("(", "[", "*")) else f"({step.text})"
             lines = _lines(step.lines)
@@ -208,7 +233,10 @@ class LiveSession:
 
     def _open(self, steps: SessionSteps, opening: Opening) -> list[DomainEvent]:
         if steps.opened:
-            return []  # begun: by this writer, or by another one first
+            # Begun: by this writer, or by another one first — then with what this one
+            # was given, or this one is refused.
+            self._check_opening()
+            return []
         events: list[DomainEvent] = []
         if steps.client is None:
             events.append(steps.register(self.client_name, None, None))
@@ -225,26 +253,33 @@ class LiveSession:
         )
         return events
 
-    def _refuse_swapped(self, say: Say) -> None:
-        """A turn whose speaker names the session's other participant, and not its own
-        role's, would put one person's words in the other's mouth."""
-        if say.speaker is None:
+    def _check_opening(self) -> None:
+        """A session begun before keeps what it was opened with: an opening that says
+        otherwise (another professional, date, start, title or total) is refused rather
+        than silently dropped, whoever opened it first."""
+        opened, given = self._opened, self._opening
+        if opened is None:
             return
-        if say.role == "client":
-            other = self.professional
-            swapped = other is not None and names_person(say.speaker, other)
-            swapped = swapped and not names_person(say.speaker, self.client_name)
-            other_role = "professional"
-        else:
-            other, other_role = self.client_name, "client"
-            swapped = may_be_client(say.speaker, other)
-            swapped = swapped and not (
-                self.professional is not None and names_person(say.speaker, self.professional)
+        differ = [
+            f"{name} {_shown(mine)} (it was opened with {_shown(theirs)})"
+            for name, mine, theirs, same in (
+                ("professional", given.professional, opened.professional, _same_name),
+                ("date", given.date, opened.date, _equal),
+                (
+                    "professional title",
+                    given.professional_title,
+                    opened.professional_title,
+                    _same_title,
+                ),
+                ("start time", given.start_time, opened.start_time, _equal),
+                ("planned total", given.planned_total, opened.planned_total, _equal),
             )
-        if swapped:
-            raise InvalidLiveInput(
-                f"speaker {say.speaker!r} names the session's {other_role}, {other}, "
-                f"but the turn's role is {say.role}: give the role of who is speaking"
+            if mine is not None and not same(mine, theirs)
+        ]
+        if differ:
+            raise SessionConflict(
+                f"session {self.number} of {self.client_name} is already begun; this "
+                f"opening gives {'; '.join(differ)}: leave it out to go on with the session"
             )
 
     def _turn(self, steps: SessionSteps, say: Say) -> list[DomainEvent]:
@@ -289,7 +324,7 @@ class LiveSession:
         steps = self._steps
         for _attempt in range(ATTEMPTS):
             if key is not None and key in steps.keys:
-                return self._repeated(steps.keys[key])
+                return self._repeated(key, steps.keys[key], decide)
             if steps.ended:
                 raise SessionClosed(
                     f"session {self.number} of {self.client_name} has ended: "
@@ -308,6 +343,7 @@ class LiveSession:
                 self._catch_up()
                 continue
             steps.follow(events)
+            self._see_opening(events)
             return Appended(tuple(events))
         raise ConcurrentChange(
             f"session {self.number} of {self.client_name}: other writers kept changing "
@@ -323,7 +359,9 @@ class LiveSession:
         """Read what the store holds past the state kept here, and move past it."""
         steps = self._steps
         if steps.version:  # loaded: only what came since is read
-            steps.follow(self.app.client_events(self.client_id, after=steps.version))
+            since = self.app.client_events(self.client_id, after=steps.version)
+            steps.follow(since)
+            self._see_opening(since)
             return
         loaded = self.app.get_client(self.client_id)
         if loaded is None:
@@ -336,13 +374,61 @@ class LiveSession:
             for e in self.app.client_events(self.client_id, after=first - 1, upto=last)
         ]
         steps.load(loaded, own)
-        self.professional = next(
-            (e.professional for e in own if isinstance(e, SessionOpened)), self.professional
-        )
+        self._see_opening(own)
 
-    def _repeated(self, version: int) -> Appended:
-        events = self.app.client_events(self.client_id, after=version - 1, upto=version)
-        return Appended(tuple(events), repeated=True)
+    def _see_opening(self, events: Sequence[DomainEvent]) -> None:
+        for e in events:
+            if isinstance(e, SessionOpened) and e.session == self.number:
+                self._opened = e
+
+    def _repeated(
+        self, key: str, version: int, decide: Callable[[SessionSteps], list[DomainEvent]]
+    ) -> Appended:
+        """What the call that first held ``key`` recorded — if this call is the same one.
+        A key names one call: the same key with other content is refused, never taken for
+        a retry and dropped."""
+        steps = self._steps
+        mark = steps.mark()
+        try:
+            again = [e for e in decide(steps) if e.idempotency_key == key]
+        finally:
+            steps.rewind(mark)
+        # A call's events are written together, its keyed ones first (after the opening,
+        # which may carry the opening's key); one more is read to see that the first call
+        # had no more of them than this one.
+        upto = version + len(again) + 1
+        stored = self.app.client_events(self.client_id, after=version - 1, upto=upto)
+        held = [e for e in stored if e.idempotency_key == key and not isinstance(e, SessionOpened)]
+        if not same_call(held, again):
+            raise InvalidLiveInput(
+                f"idempotency key {key!r} was given to another call in session "
+                f"{self.number} of {self.client_name} ({describe_call(held)}); this call is "
+                f"{describe_call(again)}: give each call its own key"
+            )
+        return Appended(tuple(held), repeated=True)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "none" if value is None else repr(value)
+
+
+def _equal(given: object, recorded: object) -> bool:
+    return given == recorded
+
+
+def _same_name(given: object, recorded: object) -> bool:
+    """The same person: "Ines Ward" is "Dr. Ines Ward" (case, spaces, title aside)."""
+    if not isinstance(given, str) or not isinstance(recorded, str):
+        return given == recorded
+    return normalise_name(given) == normalise_name(recorded)
+
+
+def _same_title(given: object, recorded: object) -> bool:
+    if not isinstance(given, str) or not isinstance(recorded, str):
+        return given == recorded
+    return given.rstrip(".").casefold() == recorded.rstrip(".").casefold()
 
 
 def _lines(lines: tuple[int, int] | None) -> LineSpan:
@@ -372,12 +458,18 @@ class LiveClient:
         planned_total: int | None = None,
         idempotency_key: str | None = None,
         begin: bool = True,
+        roles: Mapping[str, Role] | None = None,
     ) -> LiveSession:
         """Session ``number``: begun with its first step (recorded in that step's
         transaction, then in progress until it ends), or resumed if it was begun before;
         a resumed session keeps what it was opened with.
         An ended one can be opened, but refuses every append (``SessionClosed``).
-        ``begin=False``: only a session begun before (``SessionNotFound`` if none)."""
+        ``begin=False``: only a session begun before (``SessionNotFound`` if none).
+        A resumed session refuses an opening that differs from its own (``SessionConflict``).
+        ``roles``: speaker labels and the role each is (as ``record --role``): a turn's
+        ``speaker`` must name the client for a client's turn — their name, a word of it,
+        initials in order — or be given the client's role here; it must not name the
+        client for a professional's turn (``domain/speakers.py``)."""
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             raise InvalidLiveInput(f"session number: expected a whole number from 1: {number!r}")
         values = {
@@ -398,4 +490,5 @@ class LiveClient:
             actor=self.actor,
             cues=self._cues,
             begin=begin,
+            roles=roles,
         )

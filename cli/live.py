@@ -122,20 +122,21 @@ def record_command(
 
     Example:  my_generator | caselog record "Rowan Vale" --session 3 --professional "Dr. Ines Ward"
     """
-    from caselog.adapters.live_stream import TurnReader, roles
+    from caselog.adapters.live_stream import TurnReader
 
     given_roles = [_role(r) for r in role or ()]
     on = _date(date)
     live = (
         open_store(db, create=True)
         .client(client, detect_homework=True, new_client=new_client)
-        .session(session, date=on, professional=professional)
+        .session(session, date=on, professional=professional, roles=dict(given_roles))
     )
     if live.ended:
         raise SessionClosed(
             f"session {session} of {live.client_name} has ended: nothing more can be recorded"
         )
-    reader = TurnReader(roles(given_roles, live.client_name, live.professional), uuid.uuid4().hex)
+    # The labels are read by the rule every turn of the session is checked by.
+    reader = TurnReader(live.speakers, uuid.uuid4().hex)
     read = reader.json_line if jsonl else reader.feed
     steps = _Steps(live, as_json)
     try:

@@ -59,8 +59,11 @@ def normalise_name(name: str) -> str:
 
 
 def fold_name(name: str) -> str:
-    """A lookup key that also ignores accents: "Inês" and "ines" fold alike."""
-    decomposed = unicodedata.normalize("NFKD", normalise_name(name))
+    """A lookup key that also ignores accents, width and invisible marks: "Inês", "ines",
+    "ｉｎｅｓ" and "In\u200bes" (a zero-width space, a direction mark, a soft hyphen) fold
+    alike, so that an invisible character cannot make a participant's name no one's."""
+    visible = "".join(c for c in name if unicodedata.category(c) != "Cf")
+    decomposed = unicodedata.normalize("NFKD", normalise_name(visible))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 

@@ -3,23 +3,31 @@
 Each model is one call of ``LiveSession`` (``caselog.application.live``). A value that
 does not fit is refused before anything is recorded, with ``checked`` naming the field
 and what was expected. ``idempotency_key``: a caller that may retry a call gives it a
-key; a call whose key the session already holds is not recorded again.
+key; a call whose key the session already holds is not recorded again — if it is the same
+call (``same_call``): the same key with other content is refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from caselog.domain.errors import InvalidLiveInput
+from caselog.domain.events import DomainEvent
 from caselog.domain.transcript import EndReason, Role
 
 Text = Annotated[str, Field(min_length=1)]
 Clock = Annotated[str, Field(pattern=r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")]
 """A clock time as a transcript writes it: ``10:04`` or ``10:04:30``."""
 Key = Annotated[str, Field(min_length=1, max_length=200)]
+Speaker = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$")
+]
+"""A speaker's label: one line, no control characters — a line break in it would show as
+a line of its own, a turn of someone else, wherever the record is printed."""
 
 
 class LiveInput(BaseModel):
@@ -46,7 +54,7 @@ class Say(LiveInput):
 
     role: Role
     text: Text
-    speaker: Text | None = None
+    speaker: Speaker | None = None
     clock: Clock | None = None
     lines: tuple[int, int] | None = None
     """Where the turn was read (``caselog record``: standard input's lines); else none."""
@@ -109,3 +117,36 @@ def checked(model: type[M], values: dict[str, Any], where: str = "") -> M:
         message = first["msg"].removeprefix("Value error, ")
         lead = f"{where}: " if where else ""
         raise InvalidLiveInput(f"{lead}{model.__name__} {field}: {message}{given}"[:300]) from None
+
+
+_PLACE = frozenset(
+    (
+        *("originator_id", "originator_version", "timestamp", "actor", "idempotency_key"),
+        *("seq", "item", "homework_id", "utterance", "lines"),
+    )
+)
+"""Where and when an event was recorded, and by whom: not what the call said. A retry
+decided later numbers its entry later; it is the same call if the rest is the same."""
+
+
+def call_content(events: Sequence[DomainEvent]) -> list[tuple[str, dict[str, Any]]]:
+    """What a call's events say, their places aside."""
+    return [(type(e).__name__, e.model_dump(exclude=set(_PLACE))) for e in events]
+
+
+def same_call(recorded: Sequence[DomainEvent], again: Sequence[DomainEvent]) -> bool:
+    """Whether ``again`` (a call decided now) says what ``recorded`` (the call that first
+    held its idempotency key) said."""
+    return call_content(recorded) == call_content(again)
+
+
+def describe_call(events: Sequence[DomainEvent]) -> str:
+    """A call in a few words for a refusal: "a client's turn: 'Hello.'"."""
+    if not events:
+        return "nothing"
+    first = call_content(events[:1])[0]
+    kind, fields = first
+    said = fields.get("text") or fields.get("reason") or ""
+    who = f" by {fields['speaker']!r}" if "speaker" in fields else ""
+    more = f" and {len(events) - 1} more" if len(events) > 1 else ""
+    return f"{kind}{who} {str(said)[:60]!r}{more}"

@@ -9,10 +9,13 @@ each call arrives. Nothing here needs a store, so it is tested directly.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.domain import datetime_now_with_tzinfo
 
 from caselog.domain.client import _VERSION_ONLY, Client, project_client
 from caselog.domain.errors import SessionConflict
@@ -58,6 +61,11 @@ class Target:
     """What was worked out about this session, once options and matching are applied."""
 
 
+def now() -> dt.datetime:
+    """The machine's clock (a module function: tests turn it back)."""
+    return datetime_now_with_tzinfo()
+
+
 def homework_id(session: int, index: int) -> str:
     return f"S{session}.H{index}"
 
@@ -80,6 +88,8 @@ class SessionSteps:
         self.session = session
         self.actor = actor
         self.version = client.version if client else 0
+        self.last: dt.datetime | None = client.modified_on if client else None
+        """When the client's latest event was recorded: no event is dated before it."""
         self.seq = 0
         """The entries (utterances and stage directions) the session holds."""
         self.items: dict[SectionKey, int] = {}
@@ -109,6 +119,7 @@ class SessionSteps:
         if self._client is not None and all(isinstance(e, _VERSION_ONLY) for e in events):
             self._unfolded.extend(events)
             self.version = events[-1].originator_version if events else self.version
+            self._seen(events)
             self._tally(events)
             return
         self.load(project_client(self.client, events), events)
@@ -119,10 +130,26 @@ class SessionSteps:
         if client is None:
             return
         self.version = client.version
+        self.last = client.modified_on
+        self._seen(session_events)
         self.homework = len(client.homework_for(self.session))
         held = client.session(self.session)
         self.opened, self.ended = held is not None, held is not None and held.ended
         self._tally(session_events)
+
+    def _seen(self, events: Sequence[DomainEvent]) -> None:
+        for e in events:
+            if self.last is None or e.timestamp > self.last:
+                self.last = e.timestamp
+
+    def _stamp(self) -> dt.datetime:
+        """Now, or the client's latest event's time if the clock has gone back since: a
+        record read as it stood at a moment (``--recorded-before``) never has a hole."""
+        moment = now()
+        if self.last is not None and moment < self.last:
+            moment = self.last
+        self.last = moment
+        return moment
 
     def _tally(self, events: Sequence[DomainEvent]) -> None:
         for e in events:
@@ -135,11 +162,11 @@ class SessionSteps:
             if e.idempotency_key is not None:
                 self.keys.setdefault(e.idempotency_key, e.originator_version)
 
-    def mark(self) -> tuple[int, int, int, dict[SectionKey, int]]:
-        return self.version, self.seq, self.homework, dict(self.items)
+    def mark(self) -> tuple[int, int, int, dict[SectionKey, int], dt.datetime | None]:
+        return self.version, self.seq, self.homework, dict(self.items), self.last
 
-    def rewind(self, mark: tuple[int, int, int, dict[SectionKey, int]]) -> None:
-        self.version, self.seq, self.homework, self.items = mark
+    def rewind(self, mark: tuple[int, int, int, dict[SectionKey, int], dt.datetime | None]) -> None:
+        self.version, self.seq, self.homework, self.items, self.last = mark
 
     def _next(self) -> int:
         self.version += 1
@@ -150,6 +177,7 @@ class SessionSteps:
         fields: dict[str, Any] = {
             "originator_id": self.client_id,
             "originator_version": self._next(),
+            "timestamp": self._stamp(),
             "actor": self.actor,
             "session": self.session,
         }
@@ -161,6 +189,7 @@ class SessionSteps:
         return ClientRegistered(
             originator_id=self.client_id,
             originator_version=self._next(),
+            timestamp=self._stamp(),
             actor=self.actor,
             name=name,
             descriptor=descriptor,

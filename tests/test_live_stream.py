@@ -453,7 +453,8 @@ def test_json_lines_take_the_role_given_or_the_one_the_speaker_names():
         ),
         (
             '{"speaker": "Rowan", "role": "professional", "text": "Swapped."}',
-            "stdin:1: 'Rowan' is the client, Rowan Vale, but the line's role is professional",
+            "stdin:1: 'Rowan' names the session's client, Rowan Vale, but the turn's role is "
+            "professional",
         ),
         ('{"speaker": "Sam", "text": "Who?"}', "stdin:1: who is 'Sam'? give its role"),
     ],
@@ -504,7 +505,10 @@ def test_a_label_naming_both_participants_is_refused_until_given_a_role(line, la
         ('{"speaker": 5, "role": "client", "text": "hi"}', "stdin:1: Say speaker: Input should"),
         ('{"role": "client", "text": ["a", "b"]}', "stdin:1: Say text: Input should be a valid"),
         ('["Rowan", "hi"]', "stdin:1: expected a JSON object with role and text"),
-        ('{"speaker": "Haddad", "role": "client", "text": "hi"}', "stdin:1: 'Haddad' is not"),
+        (
+            '{"speaker": "Haddad", "role": "client", "text": "hi"}',
+            "stdin:1: 'Haddad' is not clearly the client: it names both",
+        ),
     ],
     ids=[
         "no-text",

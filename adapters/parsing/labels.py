@@ -14,6 +14,7 @@ import re
 import unicodedata
 
 from caselog.domain.identity import is_honorific, split_title
+from caselog.domain.speakers import ROLE_WORDS as ROLE_WORDS  # the formats read it from here
 from caselog.domain.transcript import Inference, Role
 
 from .summary import section_key
@@ -56,18 +57,6 @@ def read_label(text: str) -> tuple[str, str] | None:
         return f"{label} {aside}", rest
     return label, f"{aside} {rest}" if rest else aside
 
-
-ROLE_WORDS: dict[str, Role] = {
-    **dict.fromkeys(("client", "patient"), "client"),
-    **dict.fromkeys(
-        (
-            *("therapist", "counselor", "counsellor", "clinician", "professional"),
-            *("psychologist", "psychotherapist", "psychiatrist", "counselling psychologist"),
-        ),
-        "professional",
-    ),
-}
-"""Role words and their synonyms, the same in every format (compared casefolded)."""
 
 CANONICAL_ROLE_WORDS = frozenset(("client", "patient", "therapist", "professional"))
 """The role words the documented formats use; any other is a synonym, noted as inferred."""
