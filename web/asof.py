@@ -28,7 +28,8 @@ def as_of(params: Mapping[str, str]) -> AsOf:
     try:
         date = dt.date.fromisoformat(day) if day is not None else None
     except ValueError:
-        raise BadParameter(f"at_date: expected a date like 2025-05-29, not {day[:40]!r}") from None
+        shown = (day or "")[:40]
+        raise BadParameter(f"at_date: expected a date like 2025-05-29, not {shown!r}") from None
     try:
         before = parse_instant(moment) if moment is not None else None
     except ValueError as e:
