@@ -479,6 +479,23 @@ def test_a_snapshot_altered_under_the_view_is_set_aside_and_integrity_flags_it(s
         )
 
 
+def test_settings_altered_under_the_running_view_are_refused_and_flagged(samples):
+    """The store checked its settings' seal when it opened; the view runs for days."""
+    marcus = _ids(samples)[MARCUS]
+    with viewing(samples) as (client, _):
+        assert client.get(f"/clients/{marcus}/homework").status_code == 200
+        with raw(samples).transaction() as conn:
+            conn.execute("UPDATE caselog_meta SET value='sha512' WHERE key='integrity'")
+        for path in ["/", "/search?q=kindness", *_pages(marcus)[:3]]:
+            got = client.get(path)
+            assert got.status_code == 500, path
+            assert "fail their seal" in got.text and "Homework board" not in got.text, path
+        integrity = client.get(f"/clients/{marcus}/integrity")
+    assert integrity.status_code == 200
+    row = re.search(r"The store's settings</dt>\s*<dd>(.*?)</dd>", integrity.text, re.S)
+    assert row is not None and '<strong class="bad">BROKEN</strong>' in row.group(1)
+
+
 def test_a_read_model_row_altered_under_the_view_is_not_served_by_search(samples):
     assert Cli(samples)("project", "enable").exit_code == 0
     with viewing(samples) as (client, _):

@@ -101,6 +101,7 @@ class Pages:
         from caselog.adapters.read_checks import TamperedRecord
         from caselog.adapters.verify import verify_events
 
+        self._settings_hold()
         settings = self.store.settings
         found = verify_events(settings.db, settings.integrity_key, cid)
         broken = next((b for b in found.breaks if b.log == "events"), None)
@@ -109,6 +110,16 @@ class Pages:
                 f"client {cid} version {broken.version}: {broken.problem}: the record was "
                 "altered; nothing was read from it (run `caselog verify`)"
             )
+
+    def _settings_hold(self) -> None:
+        """Refuse settings changed under the running view: the store checked their seal
+        when it opened, but a page may be read days later."""
+        from caselog.adapters.settings_seal import check
+
+        settings = self.store.settings
+        with settings.db.transaction() as conn:
+            meta = dict(conn.execute("SELECT key, value FROM caselog_meta").fetchall())
+        check(meta, self.store.where, settings.master_key, settings.integrity_key)
 
     def _sessions_held(self, record: ClientRecord) -> list[int]:
         """Every session the record holds now, for the as-of control (state only)."""
@@ -137,6 +148,7 @@ class Pages:
     @page
     async def clients(self, request: Request) -> Response:
         wanted = request.query_params.get("q", "")
+        self._settings_hold()
         rows = client_rows(self.store.app, wanted)
         self._log("clients", [None])  # names of every client: a read of the whole store
         return self.render(request, "clients.html", rows=rows, q=wanted)
@@ -192,6 +204,7 @@ class Pages:
     @page
     async def search(self, request: Request) -> Response:
         text = request.query_params.get("q", "")
+        self._settings_hold()
         if not self.store.keeps_read_models:
             return self.render(request, "search.html", q=text, hits=None, off=True)
         hits = self.store.read_models("search").search(text, limit=50) if text.strip() else []
@@ -205,9 +218,15 @@ class Pages:
         """Verification of the client's chain and the store's: where the client's record
         is broken it says so (BROKEN) rather than refusing, as the other pages do."""
         from caselog.adapters.read_checks import TamperedRecord
+        from caselog.adapters.settings_seal import SettingsTampered
         from caselog.adapters.verify import verify_access_log, verify_events
 
         cid = self._id(request)
+        try:
+            self._settings_hold()
+            sealed = None
+        except SettingsTampered as e:
+            sealed = str(e)
         try:
             record = self._resolved(cid, "integrity", verify=False)
         except TamperedRecord:  # its state cannot be read: named by its id alone
@@ -226,5 +245,7 @@ class Pages:
             own=own,
             whole=whole,
             access=access,
+            sealed=sealed,
+            sealable=settings.master_key is not None or settings.integrity_key is not None,
             entries=list(self.store.access_log.entries(record.id)),
         )
