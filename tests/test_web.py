@@ -270,7 +270,7 @@ def test_integrity_shows_verify_the_digest_and_the_clients_access_log(samples):
         client.get(f"/clients/{marcus}")
         page = client.get(f"/clients/{marcus}/integrity").text
     assert digest.startswith("sha256:") and digest in page
-    assert page.count('<strong class="ok">intact</strong>') == 3
+    assert page.count('<strong class="ok">intact</strong>') == 4  # with the settings' seal
     assert "serve timeline" in page and "serve integrity" in page
     assert "serve clients" not in page  # another read than this client's
 

@@ -19,7 +19,7 @@ from caselog.domain.instants import shown
 from caselog.projections.corrections import originally
 from caselog.projections.timeline import replayed_with
 from caselog.web import asof
-from caselog.web.guard import Guard
+from caselog.web.guard import Guard, Secured, failed
 from caselog.web.pages import Pages
 
 HERE = Path(__file__).parent
@@ -58,7 +58,7 @@ def create_app(store: Store, token: str, hosts: Sequence[str] | None = None) -> 
         Route("/clients/{client}/integrity", pages.integrity, name="integrity"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    middleware = [Middleware(Guard, token=token)]
+    middleware = [Middleware(Secured), Middleware(Guard, token=token)]
     if hosts is not None:
-        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)))
-    return Starlette(routes=routes, middleware=middleware)
+        middleware.insert(1, Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)))
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={Exception: failed})

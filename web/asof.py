@@ -23,24 +23,29 @@ class BadParameter(CaselogError):
 
 def as_of(params: Mapping[str, str]) -> AsOf:
     """The point the query parameters name; an empty parameter is no choice."""
-    session = params.get("at_session") or None
     day = params.get("at_date") or None
     moment = params.get("recorded_before") or None
     try:
-        number = int(session) if session is not None else None
-    except ValueError:
-        number = None
-    if session is not None and (number is None or not 0 <= number <= _MAX):
-        raise BadParameter(f"at_session: expected a session number, not {session!r}")
-    try:
         date = dt.date.fromisoformat(day) if day is not None else None
     except ValueError:
-        raise BadParameter(f"at_date: expected a date like 2025-05-29, not {day!r}") from None
+        shown = (day or "")[:40]
+        raise BadParameter(f"at_date: expected a date like 2025-05-29, not {shown!r}") from None
     try:
         before = parse_instant(moment) if moment is not None else None
     except ValueError as e:
         raise BadParameter(f"recorded_before: {e}") from None
-    return AsOf(session=number, date=date, recorded_before=before)
+    return AsOf(session=number(params, "at_session"), date=date, recorded_before=before)
+
+
+def number(params: Mapping[str, str], name: str) -> int | None:
+    """The session number parameter ``name`` holds (None if empty): ASCII digits only,
+    so that "²", "٣" or ten thousand digits are a 400 naming it, never a 500."""
+    given = params.get(name) or None
+    if given is None:
+        return None
+    if not (given.isascii() and given.isdigit() and len(given) <= 19 and int(given) <= _MAX):
+        raise BadParameter(f"{name}: expected a session number, not {given[:40]!r}")
+    return int(given)
 
 
 def query(at: AsOf, **more: str | int | None) -> str:

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE = "caselog_session"
@@ -48,14 +48,12 @@ def _same(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-class Guard:
-    """ASGI middleware: the token rule and the security headers, in front of every route."""
+class Secured:
+    """ASGI middleware, outermost: the security headers on every response, the guard's
+    own and a refused host's included."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.token = token
-        # The cookie is a secret of its own: the token never goes into a header again.
-        self.session = secrets.token_urlsafe(32)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,12 +67,37 @@ class Guard:
                     headers[name] = value
             await send(message)
 
-        request = Request(scope)
-        response = self._answer(request)
+        await self.app(scope, receive, secured)
+
+
+def failed(request: Request, exc: Exception) -> Response:
+    """An error no page expected: a bare 500, with the headers (Starlette answers it
+    outside every middleware) and nothing of the error itself."""
+    return PlainTextResponse(
+        "caselog: the page could not be shown (see the server's output)",
+        status_code=500,
+        headers=HEADERS,
+    )
+
+
+class Guard:
+    """ASGI middleware: the token rule, in front of every route."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.token = token
+        # The cookie is a secret of its own: the token never goes into a header again.
+        self.session = secrets.token_urlsafe(32)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response = self._answer(Request(scope))
         if response is None:
-            await self.app(scope, receive, secured)
+            await self.app(scope, receive, send)
         else:
-            await response(scope, receive, secured)
+            await response(scope, receive, send)
 
     def _answer(self, request: Request) -> Response | None:
         """The guard's own response, or None to let the request through."""
@@ -83,7 +106,10 @@ class Guard:
             if not _same(given, self.token):
                 return HTMLResponse(REFUSED, status_code=401)
             rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-            target = request.url.path + ("?" + urlencode(rest) if rest else "")
+            # One leading slash: "//evil.example" (or "/%2F%2Fevil.example", decoded) would
+            # be a Location that takes the browser to another site.
+            path = "/" + request.url.path.lstrip("/")
+            target = path + ("?" + urlencode(rest) if rest else "")
             redirect = RedirectResponse(target, status_code=303)
             redirect.set_cookie(
                 COOKIE, self.session, httponly=True, samesite="strict", path="/", secure=False

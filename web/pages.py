@@ -68,9 +68,58 @@ class Pages:
         )
 
     def _client(self, request: Request, page: str) -> ClientRecord:
-        """The client the URL names; resolving it is the page's one access-log entry."""
-        records = Records(self.store.app, on_access=lambda cid: self._log(page, [cid]))
-        return records.client(request.path_params["client"])
+        """The client the URL names by its id, its whole chain verified first; resolving
+        it is the page's one access-log entry."""
+        return self._resolved(self._id(request), page, verify=True)
+
+    def _id(self, request: Request) -> UUID:
+        """The client id in the URL. The view links to clients by id only: a name or a
+        leading part of one would be matched against every client's name (a read of the
+        whole store, unlogged, whose "did you mean" names other clients)."""
+        given = request.path_params["client"]
+        try:
+            return UUID(given)
+        except ValueError:
+            raise ClientNotFound(f"no client matches {given[:40]!r}: give its id") from None
+
+    def _resolved(self, cid: UUID, page: str, verify: bool) -> ClientRecord:
+        app = self.store.app
+        if app.erasure(cid) is not None:
+            Records(app).client(str(cid))  # raises ClientWasErased: 410, saying only that
+        if verify:
+            self._verified(cid)
+        state = app.get_client(cid)
+        if state is None:
+            raise ClientNotFound(f"no client matches {str(cid)!r}")
+        self._log(page, [cid])
+        return ClientRecord(app, cid, state.name)
+
+    def _verified(self, cid: UUID) -> None:
+        """Refuse a client whose chain does not hold, before anything of it is read: a page
+        built from the latest snapshot (the homework board, a recap, the record as of a
+        session) reads no event before it, so would not meet an altered one on its own."""
+        from caselog.adapters.read_checks import TamperedRecord
+        from caselog.adapters.verify import verify_events
+
+        self._settings_hold()
+        settings = self.store.settings
+        found = verify_events(settings.db, settings.integrity_key, cid)
+        broken = next((b for b in found.breaks if b.log == "events"), None)
+        if broken is not None and found.events:  # no event at all: no such client, a 404
+            raise TamperedRecord(
+                f"client {cid} version {broken.version}: {broken.problem}: the record was "
+                "altered; nothing was read from it (run `caselog verify`)"
+            )
+
+    def _settings_hold(self) -> None:
+        """Refuse settings changed under the running view: the store checked their seal
+        when it opened, but a page may be read days later."""
+        from caselog.adapters.settings_seal import check
+
+        settings = self.store.settings
+        with settings.db.transaction() as conn:
+            meta = dict(conn.execute("SELECT key, value FROM caselog_meta").fetchall())
+        check(meta, self.store.where, settings.master_key, settings.integrity_key)
 
     def _sessions_held(self, record: ClientRecord) -> list[int]:
         """Every session the record holds now, for the as-of control (state only)."""
@@ -78,7 +127,13 @@ class Pages:
         return sorted(s.number for s in state.sessions) if state is not None else []
 
     def _client_page(
-        self, request: Request, name: str, record: ClientRecord, at: AsOf, **context: Any
+        self,
+        request: Request,
+        name: str,
+        record: ClientRecord,
+        at: AsOf,
+        held: list[int] | None = None,
+        **context: Any,
     ) -> HTMLResponse:
         return self.render(
             request,
@@ -86,13 +141,14 @@ class Pages:
             client=record,
             at=at,
             at_text=asof.described(at),
-            held=self._sessions_held(record),
+            held=self._sessions_held(record) if held is None else held,
             **context,
         )
 
     @page
     async def clients(self, request: Request) -> Response:
         wanted = request.query_params.get("q", "")
+        self._settings_hold()
         rows = client_rows(self.store.app, wanted)
         self._log("clients", [None])  # names of every client: a read of the whole store
         return self.render(request, "clients.html", rows=rows, q=wanted)
@@ -127,12 +183,10 @@ class Pages:
     @page
     async def recap(self, request: Request) -> Response:
         at = asof.as_of(request.query_params)
+        given = asof.number(request.query_params, "session")
         record = self._client(request, "recap")
         sessions = [s.number for s in record.sessions(at=at)]
-        given = request.query_params.get("session") or None
-        if given is not None and not given.isdigit():
-            raise asof.BadParameter(f"session: expected a session number, not {given!r}")
-        number = int(given) if given is not None else max(sessions, default=0)
+        number = given if given is not None else max(sessions, default=0)
         try:
             summary = record.summary(number, at=at)
         except SessionNotFound:
@@ -150,6 +204,7 @@ class Pages:
     @page
     async def search(self, request: Request) -> Response:
         text = request.query_params.get("q", "")
+        self._settings_hold()
         if not self.store.keeps_read_models:
             return self.render(request, "search.html", q=text, hits=None, off=True)
         hits = self.store.read_models("search").search(text, limit=50) if text.strip() else []
@@ -160,9 +215,23 @@ class Pages:
 
     @page
     async def integrity(self, request: Request) -> Response:
+        """Verification of the client's chain and the store's: where the client's record
+        is broken it says so (BROKEN) rather than refusing, as the other pages do."""
+        from caselog.adapters.read_checks import TamperedRecord
+        from caselog.adapters.settings_seal import SettingsTampered
         from caselog.adapters.verify import verify_access_log, verify_events
 
-        record = self._client(request, "integrity")
+        cid = self._id(request)
+        try:
+            self._settings_hold()
+            sealed = None
+        except SettingsTampered as e:
+            sealed = str(e)
+        try:
+            record = self._resolved(cid, "integrity", verify=False)
+        except TamperedRecord:  # its state cannot be read: named by its id alone
+            record = ClientRecord(self.store.app, cid, f"Client {str(cid)[:8]}")
+            self._log("integrity", [cid])
         settings = self.store.settings
         own = verify_events(settings.db, settings.integrity_key, record.id)
         whole = verify_events(settings.db, settings.integrity_key)
@@ -172,8 +241,11 @@ class Pages:
             "integrity.html",
             record,
             AsOf(),
+            held=[],  # no as-of control on this page: the state is not read for it
             own=own,
             whole=whole,
             access=access,
+            sealed=sealed,
+            sealable=settings.master_key is not None or settings.integrity_key is not None,
             entries=list(self.store.access_log.entries(record.id)),
         )
