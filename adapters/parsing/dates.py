@@ -204,6 +204,14 @@ def parse_time(value: str, name: str, line: int) -> str:
     """A header time as 24-hour ``HH:MM`` (a range's start), or a TranscriptError."""
     m = _TIME.fullmatch(" ".join(value.split()).casefold())
     start = _clock(m, 1) if m else None
+    if m is not None and start is not None and m["ap1"] is None and m["ap2"] is not None:
+        # "3:00 - 3:50 PM": the half of the day written once is the range's; the start
+        # takes it unless that puts it after the end ("11:30 - 12:20 PM" starts 11:30).
+        end, afternoon = _clock(m, 2), _half(m, "p")
+        if afternoon is not None and end is not None and afternoon <= end:
+            start = afternoon
+        elif end is not None and (morning := _half(m, "a")) is not None and morning <= end:
+            start = morning
     if m is None or start is None or (m["h2"] is not None and _clock(m, 2) is None):
         raise TranscriptError(
             name,
@@ -211,6 +219,14 @@ def parse_time(value: str, name: str, line: int) -> str:
             f"expected a time such as '10:00 AM', '2:30 PM' or '14:30', not {value.strip()!r}",
         )
     return start
+
+
+def _half(m: re.Match[str], half: str) -> str | None:
+    """The range's start read in the given half of the day, if it is a 12-hour clock."""
+    hour, minute = int(m["h1"]), int(m["m1"] or 0)
+    if not 1 <= hour <= 12 or minute > 59 or m["m1"] is None:
+        return None
+    return f"{hour % 12 + (12 if half == 'p' else 0):02d}:{minute:02d}"
 
 
 def _clock(m: re.Match[str], n: int) -> str | None:

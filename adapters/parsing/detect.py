@@ -26,7 +26,8 @@ SESSION_NUMBER = re.compile(r"Session Number:\s*([0-9]{1,6})\s*", re.IGNORECASE)
 SUMMARY_HEADING = re.compile(
     r"(?:\*\*|__|#{1,6}\s*)?Session Summary\s*:?\s*(?:\*\*|__)?\s*:?\s*", re.IGNORECASE
 )
-STAMP = re.compile(rf"\[({CLOCK})\]\s*")
+# A turn's stamp may be bold, as Markdown writers set it: "**[14:00]** **Dr. Lee:** …".
+STAMP = re.compile(rf"(?:\*\*)?\[({CLOCK})\](?:\*\*)?\s*")
 BLOCK_CLOCK = re.compile(rf"\*\*\[({CLOCK})\]\*\*\s*")
 
 

@@ -88,6 +88,16 @@ NOT_SPEAKERS = frozenset(
         *("morning", "afternoon", "evening", "night", "today", "yesterday", "tomorrow"),
         *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
         *("day", "week", "entry", "part", "topic", "item", "point", "list", "task", "tasks"),
+        # Safety plans, exposure work and behavioural experiments, in Title Case too:
+        # "Warning Signs:", "Reasons For Living:", "Worst Case:", "Prediction:".
+        # Not words that are also surnames (Best, Green, Rule): a label naming nobody is
+        # refused, and a surname must stay one.
+        *("reasons", "coping", "supports", "safety", "crisis", "emergency", "contacts"),
+        *("values", "strengths", "barriers", "worst", "likely", "agenda", "assignment"),
+        *("assignments", "challenge", "experiment", "reflection", "practice", "affirmation"),
+        *("intention", "objective", "target", "prediction", "predicted", "actual"),
+        *("observation", "distraction", "distractions", "hierarchy", "exposure", "scale"),
+        *("score", "reminders", "resources", "signs", "check-in", "mantra"),
     )
 )
 """First words of labels that head a note, a list or a worksheet field inside a turn
