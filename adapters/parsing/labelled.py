@@ -282,14 +282,13 @@ def _refuse_a_second_client(
 ) -> None:
     """Two people under the client's label ("I'm Ana Costa" … "I'm Ben") are refused:
     the record would hold one person's words as another's."""
-    own = {w.casefold() for w in found.name.split()}
     others = introductions(
         [(text[:200], line) for text, line in client], (t for t, _ in professional)
     )
     for other in others:
         if other.line <= found.line or other.another_name:
             continue  # a second name of the same person: "My name is 王小明 … call me Xiaoming"
-        if not own & {w.casefold() for w in other.name.split()}:
+        if not _one_person(found.name, other.name):
             raise TranscriptError(
                 name,
                 other.line,
@@ -297,6 +296,14 @@ def _refuse_a_second_client(
                 f"(line {found.line}) and '{other.name}' (line {other.line}) both introduce "
                 "themselves; record each person's words on their own",
             )
+
+
+def _one_person(name: str, other: str) -> bool:
+    """Whether two introductions can be one person's: one name holds the other ("Zoë",
+    "Zoë Brontë-Hale"), or they share the given name. A shared surname alone does not
+    make one person: "Ana Costa" and "Ben Costa" are a couple."""
+    a, b = name.casefold().split(), other.casefold().split()
+    return set(a) <= set(b) or set(b) <= set(a) or a[0] == b[0]
 
 
 def _refuse_swapped_labels(draft: Draft, name: str) -> None:

@@ -1,7 +1,8 @@
 """Speaker labels: what a label looks like, role words, and what is never a speaker.
 
 A label is the words before a colon at the start of a line, optionally in
-Markdown bold (``**Dr. Lee:**`` or ``**Dr. Lee**:``): letters of any script,
+Markdown bold or italics (``**Dr. Lee:**``, ``**Dr. Lee**:``, ``*Therapist:*``,
+``__Client__:``): letters of any script,
 combining marks, spaces, periods, apostrophes and hyphens, up to 60
 characters, starting with a letter. Whether a label names a speaker is the
 format's question; here is only its shape, and the role words every format
@@ -30,10 +31,13 @@ _JOINERS = "·・"
 _BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
 # The colon may be full width (CJK text: 王小明：你好) and the words may follow it with no
 # space ("Ada:I know."), but not a clock's second half or an address ("Website:https://…").
+# Markdown emphasis around a label: bold, italic or both, with asterisks or underscores
+# ("**Dr. Lee:**", "*Therapist:*", "__Client__:").
+_EMPHASIS = r"(?:\*{1,3}|_{1,2})?"
 LABEL = re.compile(
-    rf"[{_BIDI}]*(?:\*\*)?(?P<label>[^\W\d_][\w{_MARKS}{_JOINERS}.'’ -]{{0,60}}?)(?:\*\*)?"
-    r"(?:\s*(?P<aside>\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\])(?:\*\*)?)?"
-    r"\s*[:：](?:\*\*)?(?![/:\d])(?!\S*://)\s*(?P<rest>.*)"
+    rf"[{_BIDI}]*{_EMPHASIS}(?P<label>[^\W\d_][\w{_MARKS}{_JOINERS}.'’ -]{{0,60}}?){_EMPHASIS}"
+    rf"(?:\s*(?P<aside>\([^()\n]{{1,60}}\)|\[[^\[\]\n]{{1,60}}\]){_EMPHASIS})?"
+    rf"\s*[:：]{_EMPHASIS}(?![/:\d])(?!\S*://)\s*(?P<rest>.*)"
 )
 
 
@@ -48,7 +52,7 @@ def read_label(text: str) -> tuple[str, str] | None:
     m = LABEL.match(text)
     if m is None:
         return None
-    label, rest, aside = m.group("label").strip(), m.group("rest"), m.group("aside")
+    label, rest, aside = m.group("label").strip().rstrip("_"), m.group("rest"), m.group("aside")
     if aside is None:
         return label, rest
     inside = aside[1:-1].strip()

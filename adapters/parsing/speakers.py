@@ -224,8 +224,17 @@ def title_form(title: str) -> str:
     return _TITLE_FORMS.get(key, key)
 
 
+_COURTESY = frozenset(("mr", "mrs", "ms", "miss", "mx", "mstr"))
+"""Titles anyone may have, which tell nothing of who is the professional."""
+
+
 def _same_title(title: str, other: str | None) -> bool:
-    return other is not None and title.rstrip(".").casefold() == other.rstrip(".").casefold()
+    """Whether ``other`` has the label's title, and it is one that marks its holder out
+    ("Dr.", "Prof."): "Ms. Reyes" names the untitled professional Reyes even when the
+    client is a Ms. too."""
+    if other is None or title_form(title) in _COURTESY:
+        return False
+    return title.rstrip(".").casefold() == other.rstrip(".").casefold()
 
 
 _INITIALS = re.compile(r"(?:[^\W\d_]\.){2,3}")
