@@ -29,13 +29,22 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from caselog.domain.errors import TranscriptError
+from caselog.domain.identity import split_title
 from caselog.domain.transcript import Ending, Inference, QuotedSummary, Role, Utterance
 
 from .dates import DateReading, read_date_and_time
 from .detect import SESSION_NUMBER, SUMMARY_HEADING
 from .draft import Draft
 from .header import KEY_VALUE, incomplete, read_fields, require_turns, stops_at
-from .labels import ROLE_WORDS, SynonymNotes, is_speaker_shaped, label_key, read_label
+from .labels import (
+    ROLE_WORDS,
+    SynonymNotes,
+    is_name_word,
+    is_particle,
+    is_speaker_shaped,
+    label_key,
+    read_label,
+)
 from .names import (
     FoundName,
     addresses,
@@ -75,13 +84,31 @@ class _RoleLabels:
         if read is not None:
             label, rest = read
             key = label_key(label)
-            role = self.roles.get(key) or ROLE_WORDS.get(key)
+            role = self.roles.get(key) or ROLE_WORDS.get(key) or _named_role(label)
             found = (label, role, rest) if role else None
         self._read[text] = found
         return found
 
     def is_label(self, text: str) -> bool:
         return self(text) is not None
+
+
+_NAMED_ROLE = re.compile(r"(?P<role>[^()]+?)\s*\((?P<name>[^()]+)\)")
+
+
+def _named_role(label: str) -> Role | None:
+    """The role of a role word with a name in brackets ("Therapist (Dr. Chen)", "Client
+    (Jamal)"), as generators label turns; a file must give each role one name (see
+    ``_Classifier``). Not a voice ("Client (as Dad)") or a descriptor in lower case."""
+    m = _NAMED_ROLE.fullmatch(label)
+    if m is None:
+        return None
+    role = ROLE_WORDS.get(label_key(m.group("role")))
+    bare = split_title(m.group("name").strip())[1]
+    words = bare.split()
+    if role is None or not words or len(words) > 4:
+        return None
+    return role if all(is_name_word(w) or is_particle(w) for w in words) else None
 
 
 def parse_labelled(
@@ -182,6 +209,7 @@ class _Classifier:
         self.paragraph_turns = paragraph_turns
         self.synonyms = SynonymNotes()
         self._previous = ""
+        self._named: dict[Role, tuple[str, str, int]] = {}
 
     def __call__(self, number: int, text: str, opens: bool) -> Mark | None:
         previous, self._previous = self._previous, text
@@ -206,8 +234,25 @@ class _Classifier:
         if is_bare_name(found[2]):
             return None  # "Clinician: Dr. Mara Levin" in a quoted summary: a field, not a turn
         label, role, rest = found
+        self._one_name_per_role(label, role, number)
         self.synonyms.note(label, role, number)
         return TurnStart(number, role, label, rest)
+
+    def _one_name_per_role(self, label: str, role: Role, number: int) -> None:
+        """ "Client (Ana):" and later "Client (Ben):" are two people under one role: refused."""
+        m = _NAMED_ROLE.fullmatch(label)
+        if m is None:
+            return
+        named = label_key(m.group("name"))
+        first = self._named.setdefault(role, (named, label, number))
+        if first[0] != named:
+            raise TranscriptError(
+                self.name,
+                number,
+                f"expected one {role}, but '{first[1]}:' (line {first[2]}) and '{label}:' name "
+                f"two people as the {role}: a record is one client's with one professional; "
+                "record each person's words on their own",
+            )
 
 
 def _quoted(rest: str, previous: str, role_labels: _RoleLabels) -> bool:
