@@ -26,7 +26,7 @@ from .dates import DateReading, read_date_and_time
 from .detect import BLOCK_CLOCK, SESSION_OF, STAMP
 from .draft import Draft
 from .header import incomplete, read_fields, require_turns, stops_at
-from .labels import SynonymNotes, is_speaker_shaped, read_label
+from .labels import SynonymNotes, heads_a_note, is_speaker_shaped, read_label
 from .participants import Participants, name_unnamed, read_participants
 from .speakers import AmbiguousLabel, Speakers, TitleConflict
 from .text import first_nonblank, numbered
@@ -193,6 +193,16 @@ class _Labels:
                 )
             if is_speaker_shaped(label):
                 raise TranscriptError(self.name, number, self._nobody(label))
+            if clock is not None and not heads_a_note(label):
+                # A stamp opens a turn: "[10:05] T: …" is someone's, never words of the
+                # turn before; "[10:05] Note: …" is a note in it.
+                raise TranscriptError(
+                    self.name,
+                    number,
+                    f"expected a speaker label after the clock, naming {self.people}, "
+                    f"not '{label}'; give --role \"{label}=client\" or "
+                    f'--role "{label}=professional"',
+                )
             return None
         self.synonyms.note(label, role, number)
         return TurnStart(number, role, label, rest, clock)

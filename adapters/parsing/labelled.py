@@ -35,7 +35,7 @@ from caselog.domain.transcript import Ending, Inference, QuotedSummary, Role, Ut
 from .dates import DateReading, read_date_and_time
 from .detect import SESSION_NUMBER, SUMMARY_HEADING
 from .draft import Draft
-from .header import KEY_VALUE, incomplete, read_fields, require_turns, stops_at
+from .header import KEY_VALUE, Field, incomplete, read_fields, require_turns, stops_at
 from .labels import (
     ROLE_WORDS,
     SynonymNotes,
@@ -53,6 +53,7 @@ from .names import (
     is_bare_name,
     professional_name,
 )
+from .speakers import person
 from .summary import parse_summary
 from .text import first_nonblank, is_blank, numbered
 from .turns import Mark, TurnStart, build
@@ -135,9 +136,10 @@ def parse_labelled(
             lines,
             start + 1,
             name,
-            is_label,
+            lambda text: is_label(text) and not _names_a_role(text, role_labels),
             "expected a header line such as 'Key: value', or a blank line before the turns",
         )
+        _stated_names(fields, role_labels, draft)
         draft.header.extend((f.key, f.value) for f in fields)
         read_date_and_time(fields, name, draft, dates)
         require_turns(lines, body_start, name, "the header")
@@ -176,6 +178,26 @@ def parse_labelled(
     _read_trailer(lines, trailer, name, draft)
     _names(draft, fmt, name)
     return draft
+
+
+def _names_a_role(text: str, role_labels: _RoleLabels) -> bool:
+    """A header line naming who has a role ("Client: Hannah Brooks", "Therapist: Dr. Omar
+    Haddad"): a field of the header, not the first turn."""
+    found = role_labels(text)
+    return found is not None and is_bare_name(found[2])
+
+
+def _stated_names(fields: Sequence[Field], role_labels: _RoleLabels, draft: Draft) -> None:
+    """The client and professional a C header names, stated rather than inferred."""
+    for f in fields:
+        found = role_labels(f"{f.key}: {f.value}")
+        if found is None or not is_bare_name(f.value):
+            continue
+        who = person(f.value)
+        if found[1] == "client":
+            draft.client_name, draft.client_title = who.name, who.title
+        else:
+            draft.professional_name = who.full
 
 
 def _refuse_a_second_session(lines: Sequence[tuple[int, str]], name: str) -> None:
@@ -343,6 +365,17 @@ def _refuse_a_second_client(
             )
 
 
+def _refuse_another_client(stated: str, found: FoundName | None, name: str) -> None:
+    """A client who introduces themselves as someone other than the header's client."""
+    if found is not None and not _one_person(stated, found.name):
+        raise TranscriptError(
+            name,
+            found.line,
+            f"expected the header's client, {stated!r}, but the client introduces themselves "
+            f"as {found.name!r}: record each person's words on their own",
+        )
+
+
 def _one_person(name: str, other: str) -> bool:
     """Whether two introductions can be one person's: one name holds the other ("Zoë",
     "Zoë Brontë-Hale"), or they share the given name. A shared surname alone does not
@@ -377,11 +410,15 @@ def _names(draft: Draft, fmt: Literal["C", "D"], name: str) -> None:
 
     client, professional = said("client"), said("professional")
     # D's client is matched by the service against recorded summaries, not guessed here.
+    stated_client = draft.client_name
     if fmt == "C":
         found = introduced_name(client[:3], corroborating=(t for t, _ in professional))
         if found is not None:
             _refuse_a_second_client(found, client, professional, name)
-        if found is None and client:
+        if stated_client is not None:
+            _refuse_another_client(stated_client, found, name)
+            found = None
+        if found is None and client and stated_client is None:
             draft.inferred.append(
                 Inference(
                     fact="client",
@@ -402,6 +439,9 @@ def _names(draft: Draft, fmt: Literal["C", "D"], name: str) -> None:
                     evidence=found.evidence,
                 )
             )
+    if draft.professional_name is not None:  # stated in the header
+        _refuse_swapped_labels(draft, name)
+        return
     own = [draft.client_name] if draft.client_name else []
     addressed = professional_name(professional, client, exclude=own)
     draft.professional_name = addressed.name

@@ -178,6 +178,16 @@ def is_speaker_shaped(label: str) -> bool:
     return all(is_name_word(w) or is_particle(w) for w in words)
 
 
+def heads_a_note(label: str) -> bool:
+    """A label that heads a note, a list or a worksheet field ("Note", "Homework", "Step
+    One", "Q", "Main Topics"), which a writer may stamp with a clock like a turn."""
+    key = label_key(label)
+    words = key.split()
+    if not words:
+        return False
+    return words[0].rstrip(".") in NOT_SPEAKERS or section_key(key) is not None or key in ("q", "a")
+
+
 _DESIGNATED = frozenset(("speaker", "participant", "person", "voice", "caller", "member"))
 
 
