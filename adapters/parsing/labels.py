@@ -169,6 +169,8 @@ def is_speaker_shaped(label: str) -> bool:
     words = bare.split()
     if len(words) == 2 and _designated(words):
         return True  # "Patient 2", "Client B", "Speaker 1": someone else, numbered
+    if len(words) == 1 and bare.rstrip(".") in _ROLE_INITIALS:
+        return True  # "T:", "C:", "P:": a transcriber's initials for the roles
     if not words or len(words) > 4 or is_honorific(bare) or len(bare.rstrip(".")) == 1:
         return False  # "Q:", "A:" head a question and its answer
     # After a title a surname may open with its particle: "Dr. van der Berg".
@@ -187,6 +189,9 @@ def heads_a_note(label: str) -> bool:
         return False
     return words[0].rstrip(".") in NOT_SPEAKERS or section_key(key) is not None or key in ("q", "a")
 
+
+_ROLE_INITIALS = frozenset(("T", "C", "P"))
+"""Initials of Therapist, Client/Counsellor and Patient, as some transcribers label turns."""
 
 _DESIGNATED = frozenset(("speaker", "participant", "person", "voice", "caller", "member"))
 
