@@ -118,8 +118,9 @@ _PREFIXED = re.compile(r"(?:al|el|ul|d|de|di|da|o|l)['’-]", re.IGNORECASE)
 
 
 def label_key(label: str) -> str:
-    """How labels compare: NFC, bold and spaces aside, casefolded."""
-    text = unicodedata.normalize("NFC", label).replace("*", "")
+    """How labels compare: NFC, bold and spaces aside, casefolded; a typographic apostrophe
+    is the typed one ("O’Brien" and "O'Brien" are one name)."""
+    text = unicodedata.normalize("NFC", label).replace("*", "").replace("’", "'")
     return " ".join(text.split()).casefold()
 
 
