@@ -308,10 +308,16 @@ def _stamped(labels: _Labels) -> Callable[[int, str, bool], Mark | None]:
 
 
 def _blocked(labels: _Labels) -> Callable[[int, str, bool], Mark | None]:
-    def classify(number: int, text: str, _opens: bool) -> Mark | None:
+    stamped = _stamped(labels)
+
+    def classify(number: int, text: str, opens: bool) -> Mark | None:
         m = BLOCK_CLOCK.fullmatch(text)
         if m is not None:
             return ClockMark(number, m.group(1))
+        if text.startswith("**[") and STAMP.match(text):
+            # A block's bold clock written on the line it opens ("**[16:48]** Dr. Grant: …",
+            # "**[16:50]** (End of session)") stamps that line, as in format A.
+            return stamped(number, text, opens)
         return labels.turn(number, text, None)
 
     return classify
