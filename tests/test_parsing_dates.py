@@ -45,6 +45,9 @@ def refused(data: bytes, **kwargs: object) -> TranscriptError:
     [
         ("2025-07-31", "header_iso"),
         ("2025/07/31", "header_iso"),
+        ("2025-07-31T10:00", "header_iso"),
+        ("2025-07-31T10:00:00Z", "header_iso"),
+        ("2025-07-31 10:00", "header_iso"),
         ("31/07/2025", "header_day_first_unambiguous"),
         ("31-07-2025", "header_day_first_unambiguous"),
         ("31.07.2025", "header_day_first_unambiguous"),
@@ -198,6 +201,16 @@ def test_a_date_given_as_an_option_dates_formats_c_and_d_which_have_none():
         ("10:00 AM - 10:50 AM", "10:00"),
         ("10:00 to 10:50", "10:00"),
         ("  10:00  ", "10:00"),
+        # A range whose half of the day is written once, at its end, is all in that half.
+        ("3:00 - 3:50 PM", "15:00"),
+        ("3:00–3:50pm", "15:00"),
+        ("9:00 - 9:50 am", "09:00"),
+        ("11:30 - 12:20 PM", "11:30"),
+        ("12:00 - 12:50 pm", "12:00"),
+        # A time zone after the time is kept as written, not read.
+        ("10:00 AM EST", "10:00"),
+        ("14:00 (CET)", "14:00"),
+        ("09:00 UTC+1", "09:00"),
     ],
 )
 def test_a_header_time_is_stored_as_24_hour_hh_mm(written, stored):

@@ -23,12 +23,13 @@ from caselog.domain.errors import TranscriptError
 from caselog.domain.transcript import Role
 
 from .dates import DateReading, read_date_and_time
-from .detect import BLOCK_CLOCK, SESSION_OF, STAMP
+from .detect import BLOCK_CLOCK, SESSION_OF, STAMP, SUMMARY_HEADING
 from .draft import Draft
 from .header import incomplete, read_fields, require_turns, stops_at
-from .labels import SynonymNotes, is_speaker_shaped, read_label
+from .labels import SynonymNotes, heads_a_note, is_speaker_shaped, read_label
 from .participants import Participants, name_unnamed, read_participants
 from .speakers import AmbiguousLabel, Speakers, TitleConflict
+from .summary import parse_summary
 from .text import first_nonblank, numbered
 from .turns import (
     END_MARKER,
@@ -86,8 +87,9 @@ def parse_clocked(
     labels = _Labels(speakers, name, participants)
     classify = _stamped(labels) if fmt == "A" else _blocked(labels)
     example = "'[10:03] Name: …'" if fmt == "A" else "'Name: …'"
+    summary_at = _summary_after_end(lines, body_start)
     body = build(
-        numbered(lines, body_start),
+        numbered(lines, body_start, summary_at),
         classify,
         name,
         f"expected a speaker label like {example} naming the client or professional "
@@ -100,8 +102,12 @@ def parse_clocked(
     draft.entries = body.entries
     draft.flags = body.flags
     draft.inferred.extend(labels.synonyms.inferred)
-    last = stops_at(lines, body_start, len(lines))
+    last = stops_at(lines, body_start, summary_at)
     draft.ending = body.ending or incomplete("no end-of-session marker", last)
+    if summary_at < len(lines):
+        block = parse_summary(numbered(lines, summary_at + 1))
+        draft.summary = block.summary
+        draft.header.extend(("Session summary note", n) for n in block.notes)
     client, professional, found = name_unnamed(participants, draft.entries, name)
     draft.inferred.extend(found)
     if client is not None:
@@ -110,6 +116,25 @@ def parse_clocked(
     draft.professional_name = professional
     draft.professional_title = participants.professional.note
     return draft
+
+
+def _summary_after_end(lines: Sequence[str], body_start: int) -> int:
+    """Where a ``Session Summary:`` block after the end of session starts ("[11:35] End of
+    session", then the summary generators append), or ``len(lines)``. Only after an end
+    line, and only when no stamped or clock line follows: a summary quoted in a turn stays
+    words."""
+    ended = False
+    for i in range(body_start, len(lines)):
+        text = lines[i].strip()
+        stamp = STAMP.match(text)
+        rest = text[stamp.end() :].strip() if stamp else text
+        if END_MARKER.fullmatch(rest):
+            ended = True
+        elif ended and SUMMARY_HEADING.fullmatch(text):
+            later = lines[i + 1 :]
+            if not any(STAMP.match(t) or BLOCK_CLOCK.fullmatch(t) for t in later):
+                return i
+    return len(lines)
 
 
 CREDENTIALS = frozenset(
@@ -193,6 +218,16 @@ class _Labels:
                 )
             if is_speaker_shaped(label):
                 raise TranscriptError(self.name, number, self._nobody(label))
+            if clock is not None and not heads_a_note(label):
+                # A stamp opens a turn: "[10:05] T: …" is someone's, never words of the
+                # turn before; "[10:05] Note: …" is a note in it.
+                raise TranscriptError(
+                    self.name,
+                    number,
+                    f"expected a speaker label after the clock, naming {self.people}, "
+                    f"not '{label}'; give --role \"{label}=client\" or "
+                    f'--role "{label}=professional"',
+                )
             return None
         self.synonyms.note(label, role, number)
         return TurnStart(number, role, label, rest, clock)
@@ -273,10 +308,16 @@ def _stamped(labels: _Labels) -> Callable[[int, str, bool], Mark | None]:
 
 
 def _blocked(labels: _Labels) -> Callable[[int, str, bool], Mark | None]:
-    def classify(number: int, text: str, _opens: bool) -> Mark | None:
+    stamped = _stamped(labels)
+
+    def classify(number: int, text: str, opens: bool) -> Mark | None:
         m = BLOCK_CLOCK.fullmatch(text)
         if m is not None:
             return ClockMark(number, m.group(1))
+        if text.startswith("**[") and STAMP.match(text):
+            # A block's bold clock written on the line it opens ("**[16:48]** Dr. Grant: …",
+            # "**[16:50]** (End of session)") stamps that line, as in format A.
+            return stamped(number, text, opens)
         return labels.turn(number, text, None)
 
     return classify

@@ -104,7 +104,11 @@ _WEEKDAYS = {n.casefold(): i for i, n in enumerate(_DAY_NAMES)} | {
 _WEEKDAYS |= {"tues": 1, "weds": 2, "thur": 3, "thurs": 3}
 
 _WEEKDAY = re.compile(r"(?P<weekday>[a-z]+)\.?,?\s+(?P<rest>.+)")
-_YEAR_FIRST = re.compile(r"(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})")
+# An ISO date may carry its time, as software writes it: "2025-03-14T10:00", "…10:00:00Z".
+_YEAR_FIRST = re.compile(
+    r"(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})"
+    r"(?:[t ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?"
+)
 _NUMERIC = re.compile(r"(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{2,4})")
 _ORDINAL = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _MONTH_FIRST = re.compile(rf"(?P<month>[a-z]+)(?:\.\s*|\s+){_ORDINAL},?\s+(?P<year>\d{{2,4}})")
@@ -200,10 +204,23 @@ _CLOCK = r"(?P<h{n}>\d{{1,2}})(?:[:.](?P<m{n}>\d{{2}})(?::(?P<s{n}>\d{{2}}))?)?"
 _TIME = re.compile(_CLOCK.format(n=1) + r"(?:\s*(?:-|–|—|to)\s*" + _CLOCK.format(n=2) + ")?")
 
 
+_ZONE = re.compile(r"\s*\(?\b(?:[A-Z]{1,4}T|UTC|Z)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?\)?\s*$")
+"""A time zone after the time ("10:00 AM EST", "14:00 (CET)", "09:00 UTC+1"): kept as
+written in the header, not part of the start time."""
+
+
 def parse_time(value: str, name: str, line: int) -> str:
     """A header time as 24-hour ``HH:MM`` (a range's start), or a TranscriptError."""
-    m = _TIME.fullmatch(" ".join(value.split()).casefold())
+    m = _TIME.fullmatch(" ".join(_ZONE.sub("", value).split()).casefold())
     start = _clock(m, 1) if m else None
+    if m is not None and start is not None and m["ap1"] is None and m["ap2"] is not None:
+        # "3:00 - 3:50 PM": the half of the day written once is the range's; the start
+        # takes it unless that puts it after the end ("11:30 - 12:20 PM" starts 11:30).
+        end, afternoon = _clock(m, 2), _half(m, "p")
+        if afternoon is not None and end is not None and afternoon <= end:
+            start = afternoon
+        elif end is not None and (morning := _half(m, "a")) is not None and morning <= end:
+            start = morning
     if m is None or start is None or (m["h2"] is not None and _clock(m, 2) is None):
         raise TranscriptError(
             name,
@@ -211,6 +228,14 @@ def parse_time(value: str, name: str, line: int) -> str:
             f"expected a time such as '10:00 AM', '2:30 PM' or '14:30', not {value.strip()!r}",
         )
     return start
+
+
+def _half(m: re.Match[str], half: str) -> str | None:
+    """The range's start read in the given half of the day, if it is a 12-hour clock."""
+    hour, minute = int(m["h1"]), int(m["m1"] or 0)
+    if not 1 <= hour <= 12 or minute > 59 or m["m1"] is None:
+        return None
+    return f"{hour % 12 + (12 if half == 'p' else 0):02d}:{minute:02d}"
 
 
 def _clock(m: re.Match[str], n: int) -> str | None:

@@ -21,12 +21,15 @@ from .text import first_nonblank
 Format = Literal["A", "B", "C", "D"]
 
 CLOCK = r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?:\s?[AaPp]\.?[Mm]\.?)?"
-SESSION_OF = re.compile(r"Session\s+([0-9]{1,6})\s*(?:/|of)\s*([0-9]{1,6})\s*", re.IGNORECASE)
+SESSION_OF = re.compile(
+    r"Session\s+(?:#\s*|No\.?\s*)?([0-9]{1,6})\s*(?:/|of)\s*([0-9]{1,6})\s*", re.IGNORECASE
+)
 SESSION_NUMBER = re.compile(r"Session Number:\s*([0-9]{1,6})\s*", re.IGNORECASE)
 SUMMARY_HEADING = re.compile(
     r"(?:\*\*|__|#{1,6}\s*)?Session Summary\s*:?\s*(?:\*\*|__)?\s*:?\s*", re.IGNORECASE
 )
-STAMP = re.compile(rf"\[({CLOCK})\]\s*")
+# A turn's stamp may be bold, as Markdown writers set it: "**[14:00]** **Dr. Lee:** …".
+STAMP = re.compile(rf"(?:\*\*)?\[({CLOCK})\](?:\*\*)?\s*")
 BLOCK_CLOCK = re.compile(rf"\*\*\[({CLOCK})\]\*\*\s*")
 
 

@@ -29,13 +29,22 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from caselog.domain.errors import TranscriptError
+from caselog.domain.identity import split_title
 from caselog.domain.transcript import Ending, Inference, QuotedSummary, Role, Utterance
 
 from .dates import DateReading, read_date_and_time
 from .detect import SESSION_NUMBER, SUMMARY_HEADING
 from .draft import Draft
-from .header import KEY_VALUE, incomplete, read_fields, require_turns, stops_at
-from .labels import ROLE_WORDS, SynonymNotes, is_speaker_shaped, label_key, read_label
+from .header import KEY_VALUE, Field, incomplete, read_fields, require_turns, stops_at
+from .labels import (
+    ROLE_WORDS,
+    SynonymNotes,
+    is_name_word,
+    is_particle,
+    is_speaker_shaped,
+    label_key,
+    read_label,
+)
 from .names import (
     FoundName,
     addresses,
@@ -44,6 +53,7 @@ from .names import (
     is_bare_name,
     professional_name,
 )
+from .speakers import person
 from .summary import parse_summary
 from .text import first_nonblank, is_blank, numbered
 from .turns import Mark, TurnStart, build
@@ -75,13 +85,31 @@ class _RoleLabels:
         if read is not None:
             label, rest = read
             key = label_key(label)
-            role = self.roles.get(key) or ROLE_WORDS.get(key)
+            role = self.roles.get(key) or ROLE_WORDS.get(key) or _named_role(label)
             found = (label, role, rest) if role else None
         self._read[text] = found
         return found
 
     def is_label(self, text: str) -> bool:
         return self(text) is not None
+
+
+_NAMED_ROLE = re.compile(r"(?P<role>[^()]+?)\s*\((?P<name>[^()]+)\)")
+
+
+def _named_role(label: str) -> Role | None:
+    """The role of a role word with a name in brackets ("Therapist (Dr. Chen)", "Client
+    (Jamal)"), as generators label turns; a file must give each role one name (see
+    ``_Classifier``). Not a voice ("Client (as Dad)") or a descriptor in lower case."""
+    m = _NAMED_ROLE.fullmatch(label)
+    if m is None:
+        return None
+    role = ROLE_WORDS.get(label_key(m.group("role")))
+    bare = split_title(m.group("name").strip())[1]
+    words = bare.split()
+    if role is None or not words or len(words) > 4:
+        return None
+    return role if all(is_name_word(w) or is_particle(w) for w in words) else None
 
 
 def parse_labelled(
@@ -108,9 +136,10 @@ def parse_labelled(
             lines,
             start + 1,
             name,
-            is_label,
+            lambda text: is_label(text) and not _names_a_role(text, role_labels),
             "expected a header line such as 'Key: value', or a blank line before the turns",
         )
+        _stated_names(fields, role_labels, draft)
         draft.header.extend((f.key, f.value) for f in fields)
         read_date_and_time(fields, name, draft, dates)
         require_turns(lines, body_start, name, "the header")
@@ -151,6 +180,26 @@ def parse_labelled(
     return draft
 
 
+def _names_a_role(text: str, role_labels: _RoleLabels) -> bool:
+    """A header line naming who has a role ("Client: Hannah Brooks", "Therapist: Dr. Omar
+    Haddad"): a field of the header, not the first turn."""
+    found = role_labels(text)
+    return found is not None and is_bare_name(found[2])
+
+
+def _stated_names(fields: Sequence[Field], role_labels: _RoleLabels, draft: Draft) -> None:
+    """The client and professional a C header names, stated rather than inferred."""
+    for f in fields:
+        found = role_labels(f"{f.key}: {f.value}")
+        if found is None or not is_bare_name(f.value):
+            continue
+        who = person(f.value)
+        if found[1] == "client":
+            draft.client_name, draft.client_title = who.name, who.title
+        else:
+            draft.professional_name = who.full
+
+
 def _refuse_a_second_session(lines: Sequence[tuple[int, str]], name: str) -> None:
     """Turns after a session's termination details or a second session header are
     another session's: refused, never recorded as more of the first."""
@@ -182,6 +231,7 @@ class _Classifier:
         self.paragraph_turns = paragraph_turns
         self.synonyms = SynonymNotes()
         self._previous = ""
+        self._named: dict[Role, tuple[str, str, int]] = {}
 
     def __call__(self, number: int, text: str, opens: bool) -> Mark | None:
         previous, self._previous = self._previous, text
@@ -206,8 +256,25 @@ class _Classifier:
         if is_bare_name(found[2]):
             return None  # "Clinician: Dr. Mara Levin" in a quoted summary: a field, not a turn
         label, role, rest = found
+        self._one_name_per_role(label, role, number)
         self.synonyms.note(label, role, number)
         return TurnStart(number, role, label, rest)
+
+    def _one_name_per_role(self, label: str, role: Role, number: int) -> None:
+        """ "Client (Ana):" and later "Client (Ben):" are two people under one role: refused."""
+        m = _NAMED_ROLE.fullmatch(label)
+        if m is None:
+            return
+        named = label_key(m.group("name"))
+        first = self._named.setdefault(role, (named, label, number))
+        if first[0] != named:
+            raise TranscriptError(
+                self.name,
+                number,
+                f"expected one {role}, but '{first[1]}:' (line {first[2]}) and '{label}:' name "
+                f"two people as the {role}: a record is one client's with one professional; "
+                "record each person's words on their own",
+            )
 
 
 def _quoted(rest: str, previous: str, role_labels: _RoleLabels) -> bool:
@@ -282,14 +349,13 @@ def _refuse_a_second_client(
 ) -> None:
     """Two people under the client's label ("I'm Ana Costa" … "I'm Ben") are refused:
     the record would hold one person's words as another's."""
-    own = {w.casefold() for w in found.name.split()}
     others = introductions(
         [(text[:200], line) for text, line in client], (t for t, _ in professional)
     )
     for other in others:
         if other.line <= found.line or other.another_name:
             continue  # a second name of the same person: "My name is 王小明 … call me Xiaoming"
-        if not own & {w.casefold() for w in other.name.split()}:
+        if not _one_person(found.name, other.name):
             raise TranscriptError(
                 name,
                 other.line,
@@ -297,6 +363,25 @@ def _refuse_a_second_client(
                 f"(line {found.line}) and '{other.name}' (line {other.line}) both introduce "
                 "themselves; record each person's words on their own",
             )
+
+
+def _refuse_another_client(stated: str, found: FoundName | None, name: str) -> None:
+    """A client who introduces themselves as someone other than the header's client."""
+    if found is not None and not _one_person(stated, found.name):
+        raise TranscriptError(
+            name,
+            found.line,
+            f"expected the header's client, {stated!r}, but the client introduces themselves "
+            f"as {found.name!r}: record each person's words on their own",
+        )
+
+
+def _one_person(name: str, other: str) -> bool:
+    """Whether two introductions can be one person's: one name holds the other ("Zoë",
+    "Zoë Brontë-Hale"), or they share the given name. A shared surname alone does not
+    make one person: "Ana Costa" and "Ben Costa" are a couple."""
+    a, b = name.casefold().split(), other.casefold().split()
+    return set(a) <= set(b) or set(b) <= set(a) or a[0] == b[0]
 
 
 def _refuse_swapped_labels(draft: Draft, name: str) -> None:
@@ -325,11 +410,15 @@ def _names(draft: Draft, fmt: Literal["C", "D"], name: str) -> None:
 
     client, professional = said("client"), said("professional")
     # D's client is matched by the service against recorded summaries, not guessed here.
+    stated_client = draft.client_name
     if fmt == "C":
         found = introduced_name(client[:3], corroborating=(t for t, _ in professional))
         if found is not None:
             _refuse_a_second_client(found, client, professional, name)
-        if found is None and client:
+        if stated_client is not None:
+            _refuse_another_client(stated_client, found, name)
+            found = None
+        if found is None and client and stated_client is None:
             draft.inferred.append(
                 Inference(
                     fact="client",
@@ -350,6 +439,9 @@ def _names(draft: Draft, fmt: Literal["C", "D"], name: str) -> None:
                     evidence=found.evidence,
                 )
             )
+    if draft.professional_name is not None:  # stated in the header
+        _refuse_swapped_labels(draft, name)
+        return
     own = [draft.client_name] if draft.client_name else []
     addressed = professional_name(professional, client, exclude=own)
     draft.professional_name = addressed.name

@@ -1,7 +1,8 @@
 """Speaker labels: what a label looks like, role words, and what is never a speaker.
 
 A label is the words before a colon at the start of a line, optionally in
-Markdown bold (``**Dr. Lee:**`` or ``**Dr. Lee**:``): letters of any script,
+Markdown bold or italics (``**Dr. Lee:**``, ``**Dr. Lee**:``, ``*Therapist:*``,
+``__Client__:``): letters of any script,
 combining marks, spaces, periods, apostrophes and hyphens, up to 60
 characters, starting with a letter. Whether a label names a speaker is the
 format's question; here is only its shape, and the role words every format
@@ -31,10 +32,13 @@ _JOINERS = "·・"
 _BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
 # The colon may be full width (CJK text: 王小明：你好) and the words may follow it with no
 # space ("Ada:I know."), but not a clock's second half or an address ("Website:https://…").
+# Markdown emphasis around a label: bold, italic or both, with asterisks or underscores
+# ("**Dr. Lee:**", "*Therapist:*", "__Client__:").
+_EMPHASIS = r"(?:\*{1,3}|_{1,2})?"
 LABEL = re.compile(
-    rf"[{_BIDI}]*(?:\*\*)?(?P<label>[^\W\d_][\w{_MARKS}{_JOINERS}.'’ -]{{0,60}}?)(?:\*\*)?"
-    r"(?:\s*(?P<aside>\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\])(?:\*\*)?)?"
-    r"\s*[:：](?:\*\*)?(?![/:\d])(?!\S*://)\s*(?P<rest>.*)"
+    rf"[{_BIDI}]*{_EMPHASIS}(?P<label>[^\W\d_][\w{_MARKS}{_JOINERS}.'’ -]{{0,60}}?){_EMPHASIS}"
+    rf"(?:\s*(?P<aside>\([^()\n]{{1,60}}\)|\[[^\[\]\n]{{1,60}}\]){_EMPHASIS})?"
+    rf"\s*[:：]{_EMPHASIS}(?![/:\d])(?!\S*://)\s*(?P<rest>.*)"
 )
 
 
@@ -49,7 +53,7 @@ def read_label(text: str) -> tuple[str, str] | None:
     m = LABEL.match(text)
     if m is None:
         return None
-    label, rest, aside = m.group("label").strip(), m.group("rest"), m.group("aside")
+    label, rest, aside = m.group("label").strip().rstrip("_"), m.group("rest"), m.group("aside")
     if aside is None:
         return label, rest
     inside = aside[1:-1].strip()
@@ -77,6 +81,16 @@ NOT_SPEAKERS = frozenset(
         *("morning", "afternoon", "evening", "night", "today", "yesterday", "tomorrow"),
         *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
         *("day", "week", "entry", "part", "topic", "item", "point", "list", "task", "tasks"),
+        # Safety plans, exposure work and behavioural experiments, in Title Case too:
+        # "Warning Signs:", "Reasons For Living:", "Worst Case:", "Prediction:".
+        # Not words that are also surnames (Best, Green, Rule): a label naming nobody is
+        # refused, and a surname must stay one.
+        *("reasons", "coping", "supports", "safety", "crisis", "emergency", "contacts"),
+        *("values", "strengths", "barriers", "worst", "likely", "agenda", "assignment"),
+        *("assignments", "challenge", "experiment", "reflection", "practice", "affirmation"),
+        *("intention", "objective", "target", "prediction", "predicted", "actual"),
+        *("observation", "distraction", "distractions", "hierarchy", "exposure", "scale"),
+        *("score", "reminders", "resources", "signs", "check-in", "mantra"),
     )
 )
 """First words of labels that head a note, a list or a worksheet field inside a turn
@@ -93,8 +107,9 @@ _PREFIXED = re.compile(r"(?:al|el|ul|d|de|di|da|o|l)['’-]", re.IGNORECASE)
 
 
 def label_key(label: str) -> str:
-    """How labels compare: NFC, bold and spaces aside, casefolded."""
-    text = unicodedata.normalize("NFC", label).replace("*", "")
+    """How labels compare: NFC, bold and spaces aside, casefolded; a typographic apostrophe
+    is the typed one ("O’Brien" and "O'Brien" are one name)."""
+    text = unicodedata.normalize("NFC", label).replace("*", "").replace("’", "'")
     return " ".join(text.split()).casefold()
 
 
@@ -144,6 +159,8 @@ def is_speaker_shaped(label: str) -> bool:
     words = bare.split()
     if len(words) == 2 and _designated(words):
         return True  # "Patient 2", "Client B", "Speaker 1": someone else, numbered
+    if len(words) == 1 and bare.rstrip(".") in _ROLE_INITIALS:
+        return True  # "T:", "C:", "P:": a transcriber's initials for the roles
     if not words or len(words) > 4 or is_honorific(bare) or len(bare.rstrip(".")) == 1:
         return False  # "Q:", "A:" head a question and its answer
     # After a title a surname may open with its particle: "Dr. van der Berg".
@@ -152,6 +169,19 @@ def is_speaker_shaped(label: str) -> bool:
         return False
     return all(is_name_word(w) or is_particle(w) for w in words)
 
+
+def heads_a_note(label: str) -> bool:
+    """A label that heads a note, a list or a worksheet field ("Note", "Homework", "Step
+    One", "Q", "Main Topics"), which a writer may stamp with a clock like a turn."""
+    key = label_key(label)
+    words = key.split()
+    if not words:
+        return False
+    return words[0].rstrip(".") in NOT_SPEAKERS or section_key(key) is not None or key in ("q", "a")
+
+
+_ROLE_INITIALS = frozenset(("T", "C", "P"))
+"""Initials of Therapist, Client/Counsellor and Patient, as some transcribers label turns."""
 
 _DESIGNATED = frozenset(("speaker", "participant", "person", "voice", "caller", "member"))
 

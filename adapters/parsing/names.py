@@ -141,7 +141,8 @@ def introductions(said: Sequence[Said], corroborating: Iterable[str] = ()) -> li
             name = " ".join(words)
             evidence = collapse(flat[m.start() : m.end()] + (f"{title} " if title else "") + name)
             outright = m.group("outright")
-            called = outright is not None and not outright.casefold().startswith("my name")
+            # "My (full|real) name is …" states the name; "call me", "I go by" give another.
+            called = outright is not None and not outright.casefold().startswith("my ")
             found.append(FoundName(name, title, line, evidence, outright is not None, called))
     return found
 

@@ -30,6 +30,19 @@ from .names import introduced_name, professional_name
 from .speakers import Person, names_two_people, person
 
 PROFESSIONAL_KEYS = frozenset(k for k, role in ROLE_WORDS.items() if role == "professional")
+CLIENT_KEYS = frozenset(k for k, role in ROLE_WORDS.items() if role == "client")
+_NAME_SUFFIX = re.compile(r"\s+(?:full\s+)?name$")
+
+
+def _participant_key(key: str) -> str | None:
+    """The role, "client" or "professional", of a header key naming one: a role word ("Patient",
+    "Therapist"), alone or with "name" after it ("Client Name", "Therapist full name")."""
+    word = _NAME_SUFFIX.sub("", " ".join(key.casefold().split()))
+    if word in CLIENT_KEYS:
+        return "client"
+    return "professional" if word in PROFESSIONAL_KEYS else None
+
+
 # "Client 2:", "Second client:", "Clients:", "Co-client:": a session of two clients.
 _MORE_CLIENTS = re.compile(
     r"(?:(?:second|2nd|other|additional|co-?)\s*(?:client|patient)|(?:client|patient)s"
@@ -76,16 +89,17 @@ def read_participants(
     inferred: list[Inference] = []
     for f in fields:
         key = f.key.casefold().strip()
-        if (key == "client" or key in PROFESSIONAL_KEYS) and names_two_people(f.value):
+        kind = _participant_key(key)
+        if kind is not None and names_two_people(f.value):
             raise TranscriptError(
                 name,
                 f.line,
                 f"expected one person after '{f.key}:', not {f.value.strip()!r}; "
                 "a record is one client's: record each person's session on its own",
             )
-        if key == "client" or key in PROFESSIONAL_KEYS:
+        if kind is not None:
             found = (person(f.value), f)
-            earlier = client if key == "client" else professional
+            earlier = client if kind == "client" else professional
             if (
                 earlier is not None
                 and _names_someone(earlier[0])
@@ -100,7 +114,7 @@ def read_participants(
                     "client's with one professional: record each session on its own",
                 )
             if earlier is None or not _names_someone(earlier[0]):
-                if key == "client":
+                if kind == "client":
                     client = found
                 else:
                     professional = found

@@ -38,6 +38,7 @@ class Person:
 
 
 _BRACKETED = re.compile(r"(.*?)\s*\(([^()]*)\)")
+_PAREN = re.compile(r"\s*\(([^()]*)\)")
 _NICKNAME = re.compile(r"\s+[\"“'‘]([^\"“”'‘’]+)[\"”'’](?=\s)")
 _TWO_PEOPLE = re.compile(r"\s(?:and|&|\+|/|y|et|und)\s|&", re.IGNORECASE)
 
@@ -52,11 +53,18 @@ def person(value: str) -> Person:
     """``Dr. Dana Hale, LCSW (Clinical Social Worker)`` → Dana Hale, "Dr.", "LCSW; …"."""
     value = collapse(unicodedata.normalize("NFC", value))
     notes: list[str] = []
-    m = _BRACKETED.fullmatch(value)
-    if m and m.group(1):
-        value = m.group(1)
-        if note := collapse(m.group(2)):
-            notes.append(note)
+    bracket_nick: str | None = None
+    # Brackets anywhere hold a descriptor ("Sam Taylor (they/them), 27"), or, between
+    # two words of the name, a nickname ("Robert (Bob) Kowalczyk"): never the name.
+    for m in reversed(list(_PAREN.finditer(value))):
+        inside = collapse(m.group(1))
+        before, after = value[: m.start()].strip(), value[m.end() :].strip()
+        if before and after[:1].isalpha() and _one_name_word(inside) and bracket_nick is None:
+            bracket_nick = inside
+        elif inside:
+            notes.insert(0, inside)
+        if before:
+            value = collapse(f"{before} {after}") if after[:1].isalnum() else before + after
     head, _, tail = value.partition(",")
     # After a comma come credentials or a role ("LCSW", "UKCP registered"), unless the
     # value is a name written surname first ("Ramírez, José"), read as "José Ramírez".
@@ -70,7 +78,7 @@ def person(value: str) -> Person:
     if nickname:
         value = value[: nickname.start()] + value[nickname.end() :]
     title, bare = split_title(value)
-    nick = nickname.group(1) if nickname else None
+    nick = nickname.group(1) if nickname else bracket_nick
     return Person(bare, title, "; ".join(notes) or None, nick, reordered)
 
 
@@ -216,8 +224,17 @@ def title_form(title: str) -> str:
     return _TITLE_FORMS.get(key, key)
 
 
+_COURTESY = frozenset(("mr", "mrs", "ms", "miss", "mx", "mstr"))
+"""Titles anyone may have, which tell nothing of who is the professional."""
+
+
 def _same_title(title: str, other: str | None) -> bool:
-    return other is not None and title.rstrip(".").casefold() == other.rstrip(".").casefold()
+    """Whether ``other`` has the label's title, and it is one that marks its holder out
+    ("Dr.", "Prof."): "Ms. Reyes" names the untitled professional Reyes even when the
+    client is a Ms. too."""
+    if other is None or title_form(title) in _COURTESY:
+        return False
+    return title.rstrip(".").casefold() == other.rstrip(".").casefold()
 
 
 _INITIALS = re.compile(r"(?:[^\W\d_]\.){2,3}")

@@ -14,7 +14,8 @@ read in paragraphs, because the rules that split a turn are paragraph rules:
   don't know."); elsewhere in a turn it stays in the words. The text after a
   direction paragraph is a new utterance by the same speaker — it is what the
   speaker says after the pause, not before it;
-- a paragraph that is only an end line ends the session: ``End of session``,
+- a paragraph that is only an end line ends the session, and so does the body's last
+  line when it is one, blank line or not: ``End of session``,
   ``Session ended.``, ``END OF SESSION``, ``(Session ends)``, ``[End of
   session]`` and the like, in any case and brackets — unless a label says it:
   "Patient: Session over." is the patient's words;
@@ -150,8 +151,13 @@ def build(lines: Sequence[Line], classify: Classifier, name: str, hint: str) -> 
     block_clock: str | None = None
     chunk = _Chunk(None, None, None)
     opens = True
+    last = next((n for n, t in reversed(lines) if t.strip()), None)
     for number, text in lines:
         mark = classify(number, text, opens)
+        if mark is None and number == last and END_MARKER.fullmatch(text.strip()):
+            # The transcript's last line, an end line with no blank line before it
+            # ("Thanks, see you.\nEnd of session."), ends it: nobody says it.
+            mark = EndMark(number, text.strip(), chunk.clock)
         opens = not text or text.isspace() or isinstance(mark, ClockMark)
         if mark is None:
             chunk.lines.append((number, text))
