@@ -20,12 +20,12 @@ from caselog.domain.events import DomainEvent
 from caselog.domain.transcript import EndReason, Role
 
 Text = Annotated[str, Field(min_length=1)]
-Clock = Annotated[str, Field(pattern=r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")]
+_CLOCK = r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+Clock = Annotated[str, Field(pattern=_CLOCK)]
 """A clock time as a transcript writes it: ``10:04`` or ``10:04:30``."""
 Key = Annotated[str, Field(min_length=1, max_length=200)]
-Speaker = Annotated[
-    str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$")
-]
+_ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$"
+Speaker = Annotated[str, Field(min_length=1, max_length=200, pattern=_ONE_LINE)]
 """A speaker's label: one line, no control characters — a line break in it would show as
 a line of its own, a turn of someone else, wherever the record is printed."""
 
@@ -104,6 +104,12 @@ class End(LiveInput):
 
 M = TypeVar("M", bound=LiveInput)
 
+# What a pattern asks for, in words: the regular expression means nothing to a caller.
+_PATTERN_WORDS = {
+    _CLOCK: "expected a clock time such as 10:04 or 10:04:30",
+    _ONE_LINE: "expected one line without line breaks or control characters",
+}
+
 
 def checked(model: type[M], values: dict[str, Any], where: str = "") -> M:
     """``values`` as a ``model``, or ``InvalidLiveInput`` naming the field and what it needs
@@ -115,6 +121,8 @@ def checked(model: type[M], values: dict[str, Any], where: str = "") -> M:
         field = ".".join(str(p) for p in first["loc"]) or model.__name__.lower()
         given = f" (got {first['input']!r})" if field != model.__name__.lower() else ""
         message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "string_pattern_mismatch":
+            message = _PATTERN_WORDS.get(str(first.get("ctx", {}).get("pattern")), message)
         lead = f"{where}: " if where else ""
         raise InvalidLiveInput(f"{lead}{model.__name__} {field}: {message}{given}"[:300]) from None
 

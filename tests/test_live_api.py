@@ -121,7 +121,10 @@ def test_an_ended_session_refuses_every_append_and_records_nothing(store, db):
     [
         (lambda live: live.say("patient", "Hi."), "Say role"),
         (lambda live: live.say("client", "   "), "Say text"),
-        (lambda live: live.say("client", "Hi.", clock="25:99"), "Say clock"),
+        (
+            lambda live: live.say("client", "Hi.", clock="25:99"),
+            "Say clock: expected a clock time such as 10:04",
+        ),
         (lambda live: live.end("finished"), "End reason"),
         (lambda live: live.record(Opening()), "not a step"),
     ],
