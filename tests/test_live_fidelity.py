@@ -431,7 +431,8 @@ def test_a_speaker_with_a_line_break_or_control_character_is_refused(store, db, 
     live = store.client(ROWAN).session(1, professional=WARD)
     live.say("client", "Hello.")
     before = event_count(db)
-    with pytest.raises(InvalidLiveInput, match="Say speaker: expected one line without line breaks"):
+    refused = "Say speaker: expected one line without line breaks"
+    with pytest.raises(InvalidLiveInput, match=refused):
         live.say("professional", "Forged.", speaker=speaker)
     assert event_count(db) == before
 
