@@ -122,6 +122,7 @@ class LiveSession:
         self._roles = dict(roles or {})
         self._opening = opening
         self._opened: SessionOpened | None = None
+        self._speakers: Speakers | None = None
         """The session's ``SessionOpened`` as stored, once this writer has seen it."""
         self._catch_up()
         self.resumed = self._steps.opened
@@ -143,7 +144,10 @@ class LiveSession:
     def speakers(self) -> Speakers:
         """Who a turn's speaker may be (``domain/speakers.py``): the rule every live turn
         is checked by, ``caselog record``'s labels included."""
-        return Speakers.of_session(self.client_name, self.professional, self._roles)
+        professional = self.professional
+        if self._speakers is None or self._speakers.professional != professional:
+            self._speakers = Speakers.of_session(self.client_name, professional, self._roles)
+        return self._speakers
 
     # --- the calls ----------------------------------------------------------------------
 
@@ -209,8 +213,9 @@ class LiveSession:
     def _decision(self, step: LiveInput) -> Callable[[SessionSteps], list[DomainEvent]]:
         key = step.idempotency_key
         if isinstance(step, Say):
-            self.speakers.check(step.role, step.speaker)
-            self.speakers.check_words(step.text)
+            speakers = self.speakers
+            speakers.check(step.role, step.speaker)
+            speakers.check_words(step.text)
             return lambda steps: self._turn(steps, step)
         if isinstance(step, Direction):
             self.speakers.check_words(step.text)

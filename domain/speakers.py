@@ -45,6 +45,9 @@ class Speakers:
     professional: str | None = None
     given: Mapping[str, Role] = field(default_factory=dict)
     """Labels whose role the caller said, by ``fold_name``."""
+    _passed: set[tuple[Role, str]] = field(default_factory=set, compare=False, repr=False)
+    """(role, speaker) pairs ``check`` let through: a stream names the same few speakers
+    turn after turn, and the answer for each cannot change."""
 
     @classmethod
     def of_session(
@@ -84,7 +87,7 @@ class Speakers:
         title and surname), a role word of the client or a label given the client's
         role; a professional's turn may be anyone but the client. ``None`` is the role's
         own participant. The message names the speaker and what was expected."""
-        if speaker is None:
+        if speaker is None or (role, speaker) in self._passed:
             return
         lead = f"{where}: " if where else ""
         given = self.given.get(fold_name(speaker))
@@ -94,6 +97,7 @@ class Speakers:
                     f"{lead}{speaker!r} was given the {given}'s role (--role), but the "
                     f"turn's role is {role}"
                 )
+            self._passed.add((role, speaker))
             return
         if self.names_both(speaker):
             raise InvalidLiveInput(
@@ -120,6 +124,7 @@ class Speakers:
                 f"{lead}{speaker!r} names the session's client, {self.client}, but the "
                 f"turn's role is professional; give the role of who is speaking"
             )
+        self._passed.add((role, speaker))
 
     def check_words(self, text: str, where: str = "") -> None:
         """Refuse words with a later line that opens as a participant's turn ("…\nRowan

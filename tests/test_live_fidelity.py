@@ -33,6 +33,13 @@ def store(db):
         yield opened
 
 
+def _record(db, *options: str, stdin: str):
+    """``caselog record`` of Rowan's session 1 with Dr. Ward, reading ``stdin``."""
+    return caselog(
+        db, "record", ROWAN, "--session", "1", "--professional", WARD, *options, stdin=stdin
+    )
+
+
 def _turns(store, name: str = ROWAN) -> list[tuple[str, str, str]]:
     cid = store.client_id(name)
     return [
@@ -196,14 +203,8 @@ def test_a_writer_given_no_professional_speaks_as_the_one_the_session_was_opened
 
 
 def test_record_resumed_with_another_professional_or_date_is_refused(db):
-    first = caselog(
+    first = _record(
         db,
-        "record",
-        ROWAN,
-        "--session",
-        "1",
-        "--professional",
-        WARD,
         "--date",
         "2026-05-04",
         stdin="Rowan: Hello.\n",
@@ -215,9 +216,7 @@ def test_record_resumed_with_another_professional_or_date_is_refused(db):
         assert run.returncode == 1
         assert run.stderr.startswith("error: session 1 of Rowan Vale is already begun")
     assert event_count(db) == before
-    same = caselog(
-        db, "record", ROWAN, "--session", "1", "--professional", WARD, stdin="Rowan: More.\n"
-    )
+    same = _record(db, stdin="Rowan: More.\n")
     assert same.returncode == 0, same.stderr
 
 
@@ -265,9 +264,7 @@ def test_a_retried_summary_or_assignment_is_one_call_and_a_changed_one_is_refuse
 
 def test_record_jsonl_refuses_a_client_name_hidden_by_a_zero_width_character(db):
     line = json.dumps({"speaker": "Ro\u200bwan", "role": "professional", "text": "Swapped."})
-    run = caselog(
-        db, "record", ROWAN, "--session", "1", "--professional", WARD, "--jsonl", stdin=line + "\n"
-    )
+    run = _record(db, "--jsonl", stdin=line + "\n")
     assert run.returncode == 1
     assert "names the session's client, Rowan Vale" in run.stderr
 
@@ -280,14 +277,8 @@ def test_record_jsonl_refuses_an_extra_field_naming_it(db):
 
 
 def test_record_takes_a_label_given_the_client_role_and_the_api_agrees(db):
-    run = caselog(
+    run = _record(
         db,
-        "record",
-        ROWAN,
-        "--session",
-        "1",
-        "--professional",
-        WARD,
         "--role",
         "Sam=client",
         stdin="Sam: I go by Sam.\n\nDr. Ward: Noted.\n",
@@ -302,9 +293,7 @@ def test_record_takes_a_label_given_the_client_role_and_the_api_agrees(db):
 
 def test_record_refuses_a_label_that_is_the_professionals_first_name_as_the_client(db):
     line = json.dumps({"speaker": "Ines", "role": "client", "text": "Swapped."})
-    run = caselog(
-        db, "record", ROWAN, "--session", "1", "--professional", WARD, "--jsonl", stdin=line + "\n"
-    )
+    run = _record(db, "--jsonl", stdin=line + "\n")
     assert run.returncode == 1
     assert "'Ines' is not the client, Rowan Vale: it names the session's professional" in run.stderr
 
@@ -338,14 +327,8 @@ def test_record_for_a_name_with_an_invisible_character_records_for_the_recorded_
     ],
 )
 def test_record_refuses_a_participant_label_with_credentials_rather_than_glue_it(db, line):
-    run = caselog(
+    run = _record(
         db,
-        "record",
-        ROWAN,
-        "--session",
-        "1",
-        "--professional",
-        WARD,
         stdin=f"Rowan: I slept badly.\n{line}\n",
     )
     assert run.returncode == 1
@@ -355,14 +338,8 @@ def test_record_refuses_a_participant_label_with_credentials_rather_than_glue_it
 
 
 def test_record_reads_a_label_with_an_invisible_character_as_the_participants_turn(db):
-    run = caselog(
+    run = _record(
         db,
-        "record",
-        ROWAN,
-        "--session",
-        "1",
-        "--professional",
-        WARD,
         stdin="Dr. Ward: What woke you?\nRo\u200bwan: The week ahead.\n",
     )
     assert run.returncode == 0, run.stderr
@@ -374,14 +351,8 @@ def test_record_reads_a_label_with_an_invisible_character_as_the_participants_tu
 
 
 def test_words_that_address_a_participant_stay_words(db):
-    run = caselog(
+    run = _record(
         db,
-        "record",
-        ROWAN,
-        "--session",
-        "1",
-        "--professional",
-        WARD,
         stdin="Dr. Ward: Good.\nRowan, listen: this matters.\n",
     )
     assert run.returncode == 0, run.stderr
@@ -466,14 +437,8 @@ def test_words_over_several_lines_with_a_note_or_a_time_stay_one_turn(store):
 
 def test_record_jsonl_refuses_words_that_carry_another_turn(db):
     line = json.dumps({"speaker": "Dr. Ward", "text": "Good.\nRowan: I want to stop."})
-    run = caselog(
+    run = _record(
         db,
-        "record",
-        ROWAN,
-        "--session",
-        "1",
-        "--professional",
-        WARD,
         "--jsonl",
         stdin=line + "\n",
     )
